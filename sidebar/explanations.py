@@ -1,0 +1,165 @@
+"""What a person is told when something goes wrong: what happened, and who can fix it how.
+
+One place turns our errors into words, so the page, the lookup panel and the sign-in pages say
+the same thing about the same errcode. No token, ticket or secret is ever part of a message.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from sidebar.exceptions import (
+    ConfigurationError,
+    WeComAPIError,
+    WeComError,
+    WeComTimeout,
+    WeComTransportError,
+)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    title: str | Promise
+    detail: str | Promise
+    action: str | Promise = ""
+    errcode: int | None = None
+    http_status: int = 502
+
+
+_BY_ERRCODE = {
+    60020: (
+        _("This server's IP address is not trusted by the WeCom app"),
+        _(
+            "WeCom admin: add the server's outbound IP to the app's trusted IPs (企业可信IP). "
+            "It takes about a minute to apply."
+        ),
+        503,
+    ),
+    48002: (
+        _("The app may not read customer data"),
+        _(
+            "WeCom admin: in 客户联系 → 客户 → API, add this self-built app to the apps that "
+            "may call the customer-contact API (可调用接口的应用)."
+        ),
+        503,
+    ),
+    45009: (
+        _("WeCom's rate limit was reached"),
+        _("Wait a minute, then refresh. If it keeps happening, tell the administrator."),
+        503,
+    ),
+    45033: (
+        _("WeCom is handling too many requests from this app at once"),
+        _("Wait a moment, then refresh."),
+        503,
+    ),
+    84061: (
+        _("This person is not your customer in WeCom"),
+        _(
+            "There is no customer relationship for this chat: the customer may have removed "
+            "you, or the chat is not with an added customer."
+        ),
+        404,
+    ),
+    40096: (
+        _("WeCom does not recognise this customer"),
+        _("Reopen the page from the chat. If it persists, tell the administrator."),
+        404,
+    ),
+    60011: (
+        _("The app cannot see this member or customer"),
+        _("WeCom admin: check that you are within the app's visible range (可见范围)."),
+        403,
+    ),
+    40001: (
+        _("The app's secret was rejected by WeCom"),
+        _("Administrator: check WECOM_AGENT_SECRET (the Secret of this app) and WECOM_CORP_ID."),
+        503,
+    ),
+    40091: (
+        _("The app's secret was rejected by WeCom"),
+        _("Administrator: check WECOM_AGENT_SECRET (the Secret of this app) and WECOM_CORP_ID."),
+        503,
+    ),
+    40013: (
+        _("The corp ID was rejected by WeCom"),
+        _("Administrator: check WECOM_CORP_ID (我的企业 → 企业信息 → 企业ID)."),
+        503,
+    ),
+    50001: (
+        _("The sign-in address is not on the app's trusted domain"),
+        _("WeCom admin: set the app's trusted domain (可信域名) to this site's host."),
+        503,
+    ),
+}
+
+_FROM_IP = re.compile(r"from ip:\s*([0-9a-fA-F.:]+)")
+
+
+def explain(exc: Exception) -> Explanation:
+    if isinstance(exc, ConfigurationError):
+        return Explanation(
+            title=_("This page is not set up yet"),
+            detail=_("Missing or invalid settings: %(names)s") % {"names": ", ".join(exc.missing)},
+            action=_("Administrator: set these variables (see README) and restart the app."),
+            http_status=503,
+        )
+    if isinstance(exc, WeComTimeout):
+        return Explanation(
+            title=_("WeCom did not answer in time"),
+            detail=_("The request to WeCom took too long."),
+            action=_("Refresh to try again."),
+            http_status=504,
+        )
+    if isinstance(exc, WeComTransportError):
+        return Explanation(
+            title=_("Could not reach WeCom"),
+            detail=_("The server could not get a readable answer from WeCom."),
+            action=_("Refresh to try again. Administrator: check the server's outbound network."),
+            http_status=502,
+        )
+    if isinstance(exc, WeComAPIError):
+        known = _BY_ERRCODE.get(exc.errcode)
+        if known:
+            title, action, status = known
+            detail = _("WeCom error code %(errcode)s.") % {"errcode": exc.errcode}
+            ip = _FROM_IP.search(exc.errmsg or "")
+            if exc.errcode == 60020 and ip:
+                detail = _("WeCom error code %(errcode)s; WeCom saw the request from %(ip)s.") % {
+                    "errcode": exc.errcode,
+                    "ip": ip.group(1),
+                }
+            return Explanation(title, detail, action, errcode=exc.errcode, http_status=status)
+        return Explanation(
+            title=_("WeCom refused the request"),
+            detail=_("WeCom error code %(errcode)s.") % {"errcode": exc.errcode},
+            action=_("Refresh to try again. If it persists, tell the administrator this code."),
+            errcode=exc.errcode,
+        )
+    if isinstance(exc, WeComError):  # pragma: no cover - every subclass is handled above
+        return Explanation(_("WeCom failed"), str(exc))
+    raise exc
+
+
+DENIED = Explanation(
+    title=_("You do not follow this customer"),
+    detail=_("Only staff members who have added this customer can see their profile here."),
+    action=_("Ask a colleague who follows the customer, or add the customer yourself."),
+    http_status=403,
+)
+
+INVALID_REQUEST = Explanation(
+    title=_("This request could not be understood"),
+    detail=_("The customer id or entry sent by the page is not valid."),
+    action=_("Reopen the page from the chat toolbar."),
+    http_status=400,
+)
+
+SESSION_EXPIRED = Explanation(
+    title=_("Your sign-in has expired"),
+    detail=_("The page needs to sign you in again."),
+    action=_("Reload the page."),
+    http_status=401,
+)

@@ -1,0 +1,45 @@
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.http.request import split_domain_port, validate_host
+from django.utils.translation import gettext_lazy as _
+
+from sidebar.services import CONTACT_ENTRIES
+from sidebar.signing import strip_fragment
+
+# WeCom ids are ASCII letters, digits, '_' and '-' (e.g. wmXXXX, woXXXX: 32 characters today).
+wecom_id = RegexValidator(
+    r"\A[A-Za-z0-9_-]+\Z", _("A WeCom id has only letters, digits, '_' and '-'.")
+)
+
+
+class ContactLookupForm(forms.Form):
+    entry = forms.ChoiceField(choices=[(entry, entry) for entry in CONTACT_ENTRIES])
+    external_userid = forms.CharField(max_length=128, validators=[wecom_id])
+
+
+def _allowed_hosts() -> list[str]:
+    if settings.DEBUG and not settings.ALLOWED_HOSTS:
+        return [".localhost", "127.0.0.1", "[::1]"]  # what Django itself allows then
+    return list(settings.ALLOWED_HOSTS)
+
+
+class SignatureRequestForm(forms.Form):
+    """A URL the SDK wants signed after the page's URL changed: only this site's own."""
+
+    url = forms.CharField(max_length=2048, strip=False)
+
+    def clean_url(self):
+        url = strip_fragment(self.cleaned_data["url"])
+        try:
+            parts = urlsplit(url)
+            domain, _port = split_domain_port(parts.netloc.lower())
+        except ValueError:
+            raise forms.ValidationError(_("Not a valid URL.")) from None
+        if parts.scheme not in ("http", "https") or parts.username or parts.password:
+            raise forms.ValidationError(_("Only http and https URLs of this site are signed."))
+        if not domain or not validate_host(domain, _allowed_hosts()):
+            raise forms.ValidationError(_("Only URLs of this site are signed."))
+        return url

@@ -1,0 +1,145 @@
+"""Turn an externalcontact/get answer into what the profile panel shows one staff member.
+
+Only the viewer's own `follow_user` entry is used (their remark, tags, how they added the
+customer); of the other followers the panel shows only how many there are.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+# add_way values (FACTS.md §5).
+ADD_WAYS = {
+    0: _("unknown source"),
+    1: _("scanned a QR code"),
+    2: _("searched a mobile number"),
+    3: _("shared business card"),
+    4: _("from a group chat"),
+    5: _("from phone contacts"),
+    6: _("from WeChat contacts"),
+    8: _("service staff added when a third-party app was installed"),
+    9: _("searched an email address"),
+    10: _("from a WeChat Channels homepage"),
+    201: _("shared by a colleague"),
+    202: _("assigned by an admin or owner"),
+}
+GENDERS = {1: _("male"), 2: _("female")}
+WECHAT_USER, WECOM_USER = 1, 2
+
+
+def safe_url(value) -> str:
+    """`value` if it is an http(s) URL, else "": WeCom data never picks a link's scheme."""
+    if not isinstance(value, str):
+        return ""
+    parts = urlsplit(value.strip())
+    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    kind: str  # "text" | "web" | "miniprogram"
+    value: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class TagGroup:
+    name: str
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class ContactProfile:
+    external_userid: str
+    name: str
+    avatar_url: str
+    is_wechat_user: bool
+    corp_name: str
+    corp_full_name: str
+    gender: str
+    position: str
+    attributes: list[Attribute]
+    remark: str
+    description: str
+    remark_corp_name: str
+    remark_mobiles: list[str]
+    tag_groups: list[TagGroup]
+    added_at: datetime | None
+    add_way: str
+    state: str
+    other_followers: int
+
+
+def find_follower(payload: dict, userid: str) -> dict | None:
+    for follower in payload.get("follow_user") or []:
+        if isinstance(follower, dict) and follower.get("userid") == userid:
+            return follower
+    return None
+
+
+def build_profile(payload: dict, *, follower: dict) -> ContactProfile:
+    contact = payload.get("external_contact") or {}
+    followers = payload.get("follow_user") or []
+    return ContactProfile(
+        external_userid=_text(contact.get("external_userid")),
+        name=_text(contact.get("name")),
+        avatar_url=safe_url(contact.get("avatar")),
+        is_wechat_user=contact.get("type") == WECHAT_USER,
+        corp_name=_text(contact.get("corp_name")),
+        corp_full_name=_text(contact.get("corp_full_name")),
+        gender=GENDERS.get(contact.get("gender"), ""),
+        position=_text(contact.get("position")),
+        attributes=_attributes(contact.get("external_profile") or {}),
+        remark=_text(follower.get("remark")),
+        description=_text(follower.get("description")),
+        remark_corp_name=_text(follower.get("remark_corp_name")),
+        remark_mobiles=[_text(m) for m in follower.get("remark_mobiles") or [] if m],
+        tag_groups=_tag_groups(follower.get("tags") or []),
+        added_at=_timestamp(follower.get("createtime")),
+        add_way=ADD_WAYS.get(follower.get("add_way"), ADD_WAYS[0]),
+        state=_text(follower.get("state")),
+        other_followers=sum(1 for f in followers if f is not follower),
+    )
+
+
+def _attributes(external_profile: dict) -> list[Attribute]:
+    attributes = []
+    for item in external_profile.get("external_attr") or []:
+        if not isinstance(item, dict):
+            continue
+        name = _text(item.get("name"))
+        if item.get("type") == 0:
+            value = _text((item.get("text") or {}).get("value"))
+            attributes.append(Attribute(name=name, kind="text", value=value))
+        elif item.get("type") == 1:
+            web = item.get("web") or {}
+            title = _text(web.get("title")) or _text(web.get("url"))
+            attributes.append(
+                Attribute(name=name, kind="web", value=title, url=safe_url(web.get("url")))
+            )
+        elif item.get("type") == 2:
+            title = _text((item.get("miniprogram") or {}).get("title"))
+            attributes.append(Attribute(name=name, kind="miniprogram", value=title))
+    return attributes
+
+
+def _tag_groups(tags: list) -> list[TagGroup]:
+    groups: dict[str, list[str]] = {}
+    for tag in tags:
+        if isinstance(tag, dict) and tag.get("tag_name"):
+            groups.setdefault(_text(tag.get("group_name")), []).append(_text(tag["tag_name"]))
+    return [TagGroup(name=name, tags=names) for name, names in groups.items()]
+
+
+def _timestamp(value) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sidebar import views
+
+sidebar_patterns = (
+    [
+        path("", views.page, name="page"),
+        path("oauth/callback/", views.oauth_callback, name="oauth-callback"),
+        path("signin/", views.sign_in_again, name="signin"),
+        path("lookup/contact/", views.lookup_contact, name="lookup-contact"),
+        path("signatures/", views.signatures, name="signatures"),
+    ],
+    "sidebar",
+)
+
+urlpatterns = [
+    path("sidebar/", include(sidebar_patterns)),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,232 @@
+"""Thin views: parse, call a service, render. Errors are turned into words by
+sidebar.explanations, never into a 500."""
+
+import json
+from functools import wraps
+
+from django.core.cache import caches
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from sidebar import services, signin
+from sidebar.exceptions import ConfigurationError, WeComCodeInvalid, WeComError
+from sidebar.explanations import SESSION_EXPIRED, Explanation, explain
+from sidebar.forms import ContactLookupForm, SignatureRequestForm
+from sidebar.signing import page_signatures
+from sidebar.wecom import get_client
+from sidebar.wecom.config import get_app
+
+# Every API the page registers, for this entry and the ones to come.
+JS_API_LIST = [
+    "getContext",
+    "getCurExternalContact",
+    "getCurExternalChat",
+    "sendChatMessage",
+    "getCurCorpGroupContact",
+    "getCurCorpGroupChat",
+]
+
+STATE_MISMATCH = Explanation(
+    title=_("This sign-in link has expired"),
+    detail=_("It was already used, is too old, or was opened in another browser session."),
+    action=_("Sign in again."),
+    http_status=400,
+)
+CODE_REJECTED = Explanation(
+    title=_("WeCom did not accept the sign-in"),
+    detail=_("The sign-in code was already used or has expired, even after a fresh attempt."),
+    action=_("Close this page and open it again from the chat toolbar."),
+    errcode=40029,
+    http_status=400,
+)
+NO_CODE = Explanation(
+    title=_("WeCom did not send a sign-in code"),
+    detail=_("The page was opened at its sign-in address without a valid code."),
+    action=_("Sign in again."),
+    http_status=400,
+)
+NOT_A_MEMBER = Explanation(
+    title=_("This page is for members of the company"),
+    detail=_("WeCom identified you as a visitor, not as a member of this company."),
+    action=_("Open the page from the WeCom app, signed in with your work account."),
+    http_status=403,
+)
+
+
+def _problem_page(request, explanation: Explanation, *, retry: bool = False):
+    context = {"explanation": explanation, "retry_url": reverse("sidebar:signin") if retry else ""}
+    return render(request, "sidebar/problem.html", context, status=explanation.http_status)
+
+
+def _problem_fragment(request, explanation: Explanation):
+    context = {"explanation": explanation}
+    return render(
+        request, "sidebar/fragments/problem.html", context, status=explanation.http_status
+    )
+
+
+def staff_required(respond):
+    """Pass the signed-in staff userid to the view; otherwise answer with `respond`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                app = get_app()
+            except ConfigurationError as exc:
+                return respond(request, explain(exc))
+            staff = signin.current_staff(request, app=app)
+            if staff is None:
+                return respond(request, SESSION_EXPIRED)
+            return view(request, *args, staff=staff, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _json_problem(request, explanation: Explanation):
+    body = {"error": str(explanation.title), "detail": str(explanation.detail)}
+    return JsonResponse(body, status=explanation.http_status)
+
+
+@require_GET
+def page(request):
+    try:
+        app = get_app()
+    except ConfigurationError as exc:
+        return _problem_page(request, explain(exc))
+    staff = signin.current_staff(request, app=app)
+    if staff is None:
+        next_path = request.get_full_path()
+        return redirect(signin.authorization_url(request, app=app, next_path=next_path))
+    try:
+        signatures = page_signatures(request.build_absolute_uri(), client=get_client())
+    except WeComError as exc:
+        return _problem_page(request, explain(exc))
+    boot = {
+        "corpId": app.corp_id,
+        "agentId": app.agent_id,
+        "jsApiList": JS_API_LIST,
+        "contactEntries": list(services.CONTACT_ENTRIES),
+        "csrfToken": get_token(request),
+        "endpoints": {
+            "lookupContact": reverse("sidebar:lookup-contact"),
+            "signatures": reverse("sidebar:signatures"),
+        },
+        **signatures,
+    }
+    return render(request, "sidebar/page.html", {"boot": boot, "staff": staff})
+
+
+@require_GET
+def oauth_callback(request):
+    try:
+        app = get_app()
+    except ConfigurationError as exc:
+        return _problem_page(request, explain(exc))
+    try:
+        next_path = signin.take_state(request, request.GET.get("state", ""))
+    except signin.StateMismatch:
+        if signin.current_staff(request, app=app):
+            # Back-navigation or a refresh onto a used callback URL: already signed in.
+            return redirect("sidebar:page")
+        return _problem_page(request, STATE_MISMATCH, retry=True)
+    code = request.GET.get("code", "")
+    if not code or len(code) > 512 or not code.isascii() or not code.isprintable():
+        return _problem_page(request, NO_CODE, retry=True)
+    try:
+        user_info = get_client().get_user_info(code)
+    except WeComCodeInvalid:
+        if signin.may_retry(request):
+            return redirect(signin.authorization_url(request, app=app, next_path=next_path))
+        return _problem_page(request, CODE_REJECTED)
+    except WeComError as exc:
+        return _problem_page(request, explain(exc), retry=True)
+    try:
+        signin.sign_in(request, app=app, user_info=user_info)
+    except signin.NotAMember:
+        return _problem_page(request, NOT_A_MEMBER)
+    return redirect(next_path)
+
+
+@require_GET
+def sign_in_again(request):
+    try:
+        app = get_app()
+    except ConfigurationError as exc:
+        return _problem_page(request, explain(exc))
+    request.session.pop(signin.SESSION_RETRIED, None)
+    next_path = request.GET.get("next")
+    return redirect(signin.authorization_url(request, app=app, next_path=next_path))
+
+
+@require_POST
+@staff_required(_problem_fragment)
+def lookup_contact(request, *, staff):
+    form = ContactLookupForm(request.POST)
+    if form.is_valid():
+        result = services.look_up_contact(
+            client=get_client(),
+            staff_userid=staff,
+            entry=form.cleaned_data["entry"],
+            external_userid=form.cleaned_data["external_userid"],
+        )
+    else:
+        result = services.reject_invalid_lookup(
+            staff_userid=staff,
+            entry=request.POST.get("entry", ""),
+            target_id=request.POST.get("external_userid", ""),
+        )
+    if result.profile is None:
+        return _problem_fragment(request, result.explanation)
+    return render(request, "sidebar/fragments/contact.html", {"profile": result.profile})
+
+
+@require_POST
+@staff_required(_json_problem)
+def signatures(request, *, staff):
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    form = SignatureRequestForm(data if isinstance(data, dict) else {})
+    if not form.is_valid():
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        return JsonResponse({"error": " ".join(errors) or "Bad request"}, status=400)
+    try:
+        return JsonResponse(page_signatures(form.cleaned_data["url"], client=get_client()))
+    except WeComError as exc:
+        return _json_problem(request, explain(exc))
+
+
+@require_GET
+def healthz(request):
+    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "unavailable"}
+    body.update({name: "ok" if ok else "unavailable" for name, ok in checks.items()})
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def _cache_answers() -> bool:
+    cache = caches["wecom"]  # the alias that reports outages instead of hiding them
+    try:
+        cache.set("healthz", "1", timeout=10)
+        return cache.get("healthz") == "1"
+    except Exception:
+        return False

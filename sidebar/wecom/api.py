@@ -1,0 +1,154 @@
+"""The one door to the WeCom server API: the only module that imports `requests`.
+
+It knows URLs and the wire format and returns plain data. Every call has a timeout; transport
+failures and non-zero `errcode` become our own exceptions (sidebar.exceptions). The
+access_token travels in the query string, so no URL ever goes into an exception or log line.
+"""
+
+import time
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from sidebar.exceptions import WeComBusy, WeComTimeout, WeComTransportError, api_error
+from sidebar.log_filters import redact
+
+USER_AGENT = "sidebar/0.1 (WeCom chat-toolbar app)"
+# errcode -1 ("system busy"): WeCom advises a retry later, at most three times.
+BUSY_ATTEMPTS = 3
+BUSY_BACKOFF_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A credential WeCom handed out: an access_token or a jsapi ticket."""
+
+    value: str
+    expires_in: int
+
+    def __repr__(self) -> str:  # never print the value
+        return f"Grant(expires_in={self.expires_in})"
+
+
+class WeComAPI:
+    def __init__(self, *, base_url: str, timeout: float, session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = session or self._new_session()
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = USER_AGENT
+        return session
+
+    def request(self, method: str, path: str, *, params=None, body=None) -> dict:
+        """Call WeCom and return the decoded body of a successful (errcode 0) answer."""
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            data = self._send(method, path, params=params, body=body)
+            errcode = data.get("errcode", 0)
+            if errcode == 0:
+                return data
+            error = api_error(
+                errcode=_as_int(errcode), errmsg=str(data.get("errmsg", "")), path=path
+            )
+            if isinstance(error, WeComBusy) and attempt < BUSY_ATTEMPTS:
+                time.sleep(BUSY_BACKOFF_SECONDS * attempt)
+                continue
+            raise error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, method: str, path: str, *, params, body) -> dict:
+        # Exceptions are raised `from None`: requests' own messages contain the full URL, and
+        # so the access_token. A redacted summary of the original is kept instead.
+        try:
+            response = self.session.request(
+                method, self.base_url + path, params=params, json=body, timeout=self.timeout
+            )
+        except requests.Timeout:
+            raise WeComTimeout(f"no answer within {self.timeout:g} s", path=path) from None
+        except requests.RequestException as exc:
+            detail = redact(f"{type(exc).__name__}: {exc}")
+            raise WeComTransportError(detail, path=path) from None
+        if response.status_code != 200:
+            raise WeComTransportError(
+                f"HTTP {response.status_code}", path=path, status_code=response.status_code
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            raise WeComTransportError("the answer is not JSON", path=path) from None
+        if not isinstance(data, dict):
+            raise WeComTransportError("the answer is not a JSON object", path=path)
+        return data
+
+    # Credentials -------------------------------------------------------------------------
+
+    def get_token(self, *, corp_id: str, secret: str) -> Grant:
+        path = "/cgi-bin/gettoken"
+        data = self.request("GET", path, params={"corpid": corp_id, "corpsecret": secret})
+        return _grant(data, "access_token", path)
+
+    def get_corp_ticket(self, access_token: str) -> Grant:
+        """The corp jsapi_ticket: signs wx.config / getConfigSignature."""
+        path = "/cgi-bin/get_jsapi_ticket"
+        data = self.request("GET", path, params={"access_token": access_token})
+        return _grant(data, "ticket", path)
+
+    def get_agent_ticket(self, access_token: str) -> Grant:
+        """The app jsapi_ticket: signs wx.agentConfig / getAgentConfigSignature."""
+        path = "/cgi-bin/ticket/get"
+        params = {"access_token": access_token, "type": "agent_config"}
+        return _grant(self.request("GET", path, params=params), "ticket", path)
+
+    # Staff sign-in -----------------------------------------------------------------------
+
+    def get_user_info(self, access_token: str, *, code: str) -> dict:
+        """Exchange an OAuth code. Returns {"userid"} for a corp member, {"openid", ...} else.
+
+        The legacy endpoint spelled the fields UserId / OpenId; both spellings are accepted.
+        """
+        path = "/cgi-bin/auth/getuserinfo"
+        data = self.request("GET", path, params={"access_token": access_token, "code": code})
+        return {
+            "userid": data.get("userid") or data.get("UserId") or "",
+            "openid": data.get("openid") or data.get("OpenId") or "",
+            "external_userid": data.get("external_userid") or "",
+        }
+
+    # Customer contact --------------------------------------------------------------------
+
+    def get_external_contact(
+        self, access_token: str, *, external_userid: str, cursor: str = ""
+    ) -> dict:
+        """One page of externalcontact/get (WeCom pages follow_user past 500 followers)."""
+        path = "/cgi-bin/externalcontact/get"
+        params = {"access_token": access_token, "external_userid": external_userid}
+        if cursor:
+            params["cursor"] = cursor
+        data = self.request("GET", path, params=params)
+        if not isinstance(data.get("external_contact"), dict):
+            raise WeComTransportError("the answer has no external_contact", path=path)
+        return data
+
+
+def _as_int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -999
+
+
+def _grant(data: dict, field: str, path: str) -> Grant:
+    value = data.get(field)
+    try:
+        expires_in = int(data.get("expires_in", 0))
+    except (TypeError, ValueError):
+        expires_in = 0
+    if not isinstance(value, str) or not value or expires_in <= 0:
+        raise WeComTransportError(f"the answer has no usable {field}", path=path)
+    return Grant(value=value, expires_in=expires_in)

@@ -1,0 +1,90 @@
+"""What the app asks of WeCom, with credentials handled: callers never see a token.
+
+Calls that carry an access_token recover from WeCom rejecting it (40014 invalid, 42001
+expired, 41001 missing): the stale token is dropped, a new one fetched, the call retried once.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import caches
+
+from sidebar.exceptions import WeComTokenInvalid
+from sidebar.wecom.api import WeComAPI
+from sidebar.wecom.config import WeComApp
+from sidebar.wecom.credentials import ACCESS_TOKEN, AGENT_TICKET, CORP_TICKET, CredentialStore
+
+T = TypeVar("T")
+
+# A customer followed by more than 500 staff comes in pages; this bounds a runaway cursor.
+MAX_FOLLOWER_PAGES = 40
+
+
+class WeComClient:
+    def __init__(self, app: WeComApp, *, api: WeComAPI, credentials: CredentialStore):
+        self.app = app
+        self.api = api
+        self.credentials = credentials
+
+    @classmethod
+    def for_app(cls, app: WeComApp, *, safety_margin: int, error_cooldown: int) -> "WeComClient":
+        api = WeComAPI(base_url=app.api_base_url, timeout=app.timeout)
+        credentials = CredentialStore(
+            scope=app.scope,
+            cache=caches["wecom"],
+            safety_margin=safety_margin,
+            error_cooldown=error_cooldown,
+            # A holder may spend up to three busy-retried calls; keep waiters that long.
+            lock_timeout=max(10.0, 4 * app.timeout),
+        )
+        return cls(app, api=api, credentials=credentials)
+
+    # Credentials -------------------------------------------------------------------------
+
+    def access_token(self) -> str:
+        return self.credentials.get(
+            ACCESS_TOKEN,
+            lambda: self.api.get_token(corp_id=self.app.corp_id, secret=self.app.secret),
+        )
+
+    def corp_ticket(self) -> str:
+        return self.credentials.get(CORP_TICKET, lambda: self._with_token(self.api.get_corp_ticket))
+
+    def agent_ticket(self) -> str:
+        return self.credentials.get(
+            AGENT_TICKET, lambda: self._with_token(self.api.get_agent_ticket)
+        )
+
+    def _with_token(self, call: Callable[[str], T]) -> T:
+        token = self.access_token()
+        try:
+            return call(token)
+        except WeComTokenInvalid:
+            self.credentials.drop(ACCESS_TOKEN, token)
+            return call(self.access_token())
+
+    # Endpoints ---------------------------------------------------------------------------
+
+    def get_user_info(self, code: str) -> dict:
+        return self._with_token(lambda token: self.api.get_user_info(token, code=code))
+
+    def get_external_contact(self, external_userid: str) -> dict:
+        """The customer with the complete follower list (every `next_cursor` page followed)."""
+
+        def page(cursor: str) -> dict:
+            return self._with_token(
+                lambda token: self.api.get_external_contact(
+                    token, external_userid=external_userid, cursor=cursor
+                )
+            )
+
+        first = page("")
+        followers = list(first.get("follow_user") or [])
+        cursor = first.get("next_cursor") or ""
+        for _ in range(MAX_FOLLOWER_PAGES - 1):
+            if not cursor:
+                break
+            more = page(cursor)
+            followers.extend(more.get("follow_user") or [])
+            cursor = more.get("next_cursor") or ""
+        return {"external_contact": first["external_contact"], "follow_user": followers}

@@ -1,0 +1,88 @@
+"""The self-built WeCom app this deployment serves, read from settings in one place.
+
+Both the system checks and the runtime use `setting_problems()`, so `manage.py check` and the
+page name the same missing variable.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from sidebar.exceptions import ConfigurationError
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+# (setting, check id, is it acceptable?, what to set)
+_RULES = [
+    ("WECOM_CORP_ID", "sidebar.W001", bool, "the corp ID (企业ID) from 我的企业 → 企业信息"),
+    (
+        "WECOM_AGENT_ID",
+        "sidebar.W002",
+        lambda v: v.isdigit(),
+        "the AgentId of the self-built app (a number, from 应用管理 → the app)",
+    ),
+    ("WECOM_AGENT_SECRET", "sidebar.W003", bool, "the Secret of the same self-built app"),
+    (
+        "WECOM_API_BASE_URL",
+        "sidebar.W004",
+        _is_http_url,
+        "scheme and host of the WeCom API, e.g. https://qyapi.weixin.qq.com",
+    ),
+    (
+        "WECOM_OAUTH_AUTHORIZE_URL",
+        "sidebar.W005",
+        _is_http_url,
+        "the OAuth authorize URL, e.g. https://open.weixin.qq.com/connect/oauth2/authorize",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    setting: str
+    check_id: str
+    hint: str
+
+
+def setting_problems() -> list[SettingProblem]:
+    """The WeCom settings that are missing or malformed, in a stable order."""
+    problems = []
+    for name, check_id, acceptable, hint in _RULES:
+        value = str(getattr(settings, name, "") or "").strip()
+        if not acceptable(value):
+            problems.append(SettingProblem(setting=name, check_id=check_id, hint=hint))
+    return problems
+
+
+@dataclass(frozen=True)
+class WeComApp:
+    corp_id: str
+    agent_id: str
+    secret: str = field(repr=False)
+    api_base_url: str
+    oauth_authorize_url: str
+    timeout: float
+
+    @property
+    def scope(self) -> str:
+        """What cache keys are namespaced by: two apps in one corp never share a ticket."""
+        return f"{self.corp_id}:{self.agent_id}"
+
+
+def get_app() -> WeComApp:
+    problems = setting_problems()
+    if problems:
+        raise ConfigurationError([p.setting for p in problems])
+    return WeComApp(
+        corp_id=settings.WECOM_CORP_ID.strip(),
+        agent_id=settings.WECOM_AGENT_ID.strip(),
+        secret=settings.WECOM_AGENT_SECRET.strip(),
+        api_base_url=settings.WECOM_API_BASE_URL.strip().rstrip("/"),
+        oauth_authorize_url=settings.WECOM_OAUTH_AUTHORIZE_URL.strip(),
+        timeout=float(settings.WECOM_TIMEOUT),
+    )

@@ -1,0 +1,217 @@
+"""Cached access_token and jsapi tickets, refreshed single-flight.
+
+One cache key per (corp, agent, kind); the cache's TTL (expires_in minus a safety margin) does
+the expiry. When many workers find a key empty at once, exactly one of them asks WeCom: it holds
+a lock in the shared cache (set-if-absent with a timeout), re-checks the key after acquiring,
+fetches and stores; the others poll the key and use its result. Threads of one process queue on
+an in-process lock first, so a process sends at most one of them to the shared lock.
+
+The shared cache is the source of truth. If it becomes unreachable, each process serves from
+its in-process copy (and refreshes that copy itself, once) rather than asking WeCom for a token
+on every request, which WeCom answers with 45009.
+
+When WeCom refuses to issue a credential (bad secret, untrusted IP, rate limit), the refusal is
+remembered for WECOM_ERROR_COOLDOWN seconds and re-raised without asking again.
+"""
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sidebar.exceptions import WeComAPIError, WeComBusy, WeComTransportError, api_error
+from sidebar.wecom.api import Grant
+
+logger = logging.getLogger(__name__)
+
+ACCESS_TOKEN = "access_token"  # noqa: S105 (a cache-key kind, not a secret)
+CORP_TICKET = "corp_ticket"
+AGENT_TICKET = "agent_ticket"
+KINDS = (ACCESS_TOKEN, CORP_TICKET, AGENT_TICKET)
+
+# After the shared cache fails, it is not tried again for this long: a dead Redis would
+# otherwise cost a connect timeout on every request.
+SHARED_RETRY_SECONDS = 5.0
+
+
+@dataclass
+class _LocalCopy:
+    value: str
+    expires_at: float
+
+
+class CredentialStore:
+    def __init__(
+        self,
+        *,
+        scope: str,
+        cache,
+        safety_margin: int,
+        error_cooldown: int,
+        lock_timeout: float,
+        poll_interval: float = 0.05,
+    ):
+        self.scope = scope
+        self.cache = cache
+        self.safety_margin = safety_margin
+        self.error_cooldown = error_cooldown
+        self.lock_timeout = lock_timeout
+        self.poll_interval = poll_interval
+        self._local: dict[str, _LocalCopy] = {}
+        self._local_failures: dict[str, tuple[dict, float]] = {}
+        self._thread_locks = {kind: threading.Lock() for kind in KINDS}
+        self._shared_down_until = 0.0
+
+    # Public API --------------------------------------------------------------------------
+
+    def get(self, kind: str, fetch: Callable[[], Grant]) -> str:
+        """The current credential of `kind`; `fetch` asks WeCom for a new one when needed."""
+        value = self._read(kind)
+        if value:
+            return value
+        with self._thread_locks[kind]:
+            value = self._read(kind)
+            if value:
+                return value
+            if self._shared_up():
+                return self._refresh_shared(kind, fetch)
+            return self._fetch_and_store(kind, fetch)
+
+    def drop(self, kind: str, stale: str) -> None:
+        """Forget `stale` (WeCom rejected it), unless another worker already replaced it."""
+        local = self._local.get(kind)
+        if local and local.value == stale:
+            del self._local[kind]
+        if self._shared_up():
+            key = self._key(kind)
+            try:
+                if self.cache.get(key) == stale:
+                    self.cache.delete(key)
+            except Exception:
+                self._mark_shared_down()
+
+    # Reading -----------------------------------------------------------------------------
+
+    def _read(self, kind: str) -> str | None:
+        """The cached value, or None. Raises the remembered refusal during its cooldown."""
+        if self._shared_up():
+            try:
+                found = self.cache.get_many([self._key(kind), self._failure_key(kind)])
+            except Exception:
+                self._mark_shared_down()
+            else:
+                value = found.get(self._key(kind))
+                if value:
+                    return value
+                self._raise_remembered(found.get(self._failure_key(kind)))
+                return None
+        local = self._local.get(kind)
+        if local and local.expires_at > time.monotonic():
+            return local.value
+        failure, until = self._local_failures.get(kind, (None, 0.0))
+        self._raise_remembered(failure if until > time.monotonic() else None)
+        return None
+
+    @staticmethod
+    def _raise_remembered(failure: dict | None) -> None:
+        if failure:
+            raise api_error(
+                errcode=failure["errcode"], errmsg=failure["errmsg"], path=failure["path"]
+            )
+
+    # Refreshing --------------------------------------------------------------------------
+
+    def _refresh_shared(self, kind: str, fetch: Callable[[], Grant]) -> str:
+        lock_key = self._key(kind) + ":lock"
+        owner = secrets.token_hex(8)
+        give_up_at = time.monotonic() + 2 * self.lock_timeout
+        while time.monotonic() < give_up_at:
+            try:
+                acquired = self.cache.add(lock_key, owner, timeout=self.lock_timeout)
+            except Exception:
+                self._mark_shared_down()
+                return self._fetch_and_store(kind, fetch)
+            if acquired:
+                try:
+                    value = self._read(kind)  # another worker may have finished meanwhile
+                    return value or self._fetch_and_store(kind, fetch)
+                finally:
+                    self._release(lock_key, owner)
+            time.sleep(self.poll_interval)
+            value = self._read(kind)
+            if value:
+                return value
+        # The holder vanished without a result and its lock outlived our patience.
+        logger.warning(
+            "WeCom %s refresh lock for %s not released; fetching anyway", kind, self.scope
+        )
+        return self._fetch_and_store(kind, fetch)
+
+    def _release(self, lock_key: str, owner: str) -> None:
+        try:
+            if self.cache.get(lock_key) == owner:
+                self.cache.delete(lock_key)
+        except Exception:
+            self._mark_shared_down()
+
+    def _fetch_and_store(self, kind: str, fetch: Callable[[], Grant]) -> str:
+        try:
+            grant = fetch()
+        except WeComAPIError as exc:
+            if not isinstance(exc, WeComBusy):
+                self._remember_failure(kind, exc)
+            raise
+        except WeComTransportError:
+            raise
+        ttl = self._ttl(grant.expires_in)
+        self._local[kind] = _LocalCopy(grant.value, time.monotonic() + ttl)
+        self._local_failures.pop(kind, None)
+        if self._shared_up():
+            try:
+                self.cache.set(self._key(kind), grant.value, timeout=ttl)
+                self.cache.delete(self._failure_key(kind))
+            except Exception:
+                self._mark_shared_down()
+        logger.info("WeCom %s refreshed for %s (cached %d s)", kind, self.scope, ttl)
+        return grant.value
+
+    def _remember_failure(self, kind: str, exc: WeComAPIError) -> None:
+        failure = {"errcode": exc.errcode, "errmsg": exc.errmsg, "path": exc.path}
+        self._local_failures[kind] = (failure, time.monotonic() + self.error_cooldown)
+        if self._shared_up():
+            try:
+                self.cache.set(self._failure_key(kind), failure, timeout=self.error_cooldown)
+            except Exception:
+                self._mark_shared_down()
+        logger.error(
+            "WeCom refused to issue %s for %s: errcode %s; not asking again for %d s",
+            kind,
+            self.scope,
+            exc.errcode,
+            self.error_cooldown,
+        )
+
+    def _ttl(self, expires_in: int) -> int:
+        if expires_in > 2 * self.safety_margin:
+            return expires_in - self.safety_margin
+        return max(1, expires_in // 2)
+
+    # Shared cache health -----------------------------------------------------------------
+
+    def _shared_up(self) -> bool:
+        return time.monotonic() >= self._shared_down_until
+
+    def _mark_shared_down(self) -> None:
+        if self._shared_up():
+            logger.warning(
+                "Shared cache unreachable; serving WeCom credentials from this process's copy"
+            )
+        self._shared_down_until = time.monotonic() + SHARED_RETRY_SECONDS
+
+    def _key(self, kind: str) -> str:
+        return f"wecom:{self.scope}:{kind}"
+
+    def _failure_key(self, kind: str) -> str:
+        return self._key(kind) + ":refused"

@@ -1,0 +1,24 @@
+"""Test settings: the project's own, with the WeCom URLs pointed at the stand-in by fixtures."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+os.environ.setdefault("DJANGO_DEBUG", "off")
+# Real variables win over a developer's .env: keep the tests on SQLite and in-process caches
+# (tests that need Redis start their own redis-server and point the caches at it).
+os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(os.path.dirname(__file__), "test.sqlite3")
+os.environ["REDIS_URL"] = ""
+
+from sidebar.settings import *  # noqa: F403
+
+# Each test gets its WeCom settings from the `standin` fixture; none leak in from a .env.
+WECOM_CORP_ID = WECOM_AGENT_ID = WECOM_AGENT_SECRET = ""
+WECOM_TIMEOUT = 2.0
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    # Tests render templates without running collectstatic first.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
