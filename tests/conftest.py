@@ -4,8 +4,10 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 from django.core.cache import caches
 
 from sidebar.standin.seed import seeded_corp
@@ -123,3 +125,30 @@ def redis_settings(redis_server, settings):
     yield redis_server
     for alias in ("default", "wecom"):
         caches[alias].close()
+
+
+def walk_sign_in(client, corp, *, as_user="zhangsan", path="/sidebar/"):
+    """Follow the OAuth redirects the way a browser would: page → stand-in → callback.
+
+    Returns the callback's response (a redirect back to the page when sign-in worked).
+    """
+    corp.signin_as = as_user
+    response = client.get(path)
+    assert response.status_code == 302, response
+    return follow_authorize(client, response["Location"])
+
+
+def follow_authorize(client, authorize_url: str):
+    """Ask the stand-in's authorize endpoint for a code and deliver it to our callback."""
+    answer = requests.get(authorize_url.split("#", 1)[0], allow_redirects=False, timeout=5)
+    assert answer.status_code == 302, answer.text
+    callback = urlsplit(answer.headers["Location"])
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+@pytest.fixture
+def staff_client(client, standin, corp):
+    """A Django test client signed in as zhangsan through the real OAuth flow."""
+    response = walk_sign_in(client, corp)
+    assert response.status_code == 302 and response["Location"] == "/sidebar/"
+    return client

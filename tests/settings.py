@@ -1,6 +1,7 @@
 """Test settings: the project's own, with the WeCom URLs pointed at the stand-in by fixtures."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("DJANGO_DEBUG", "off")
@@ -17,6 +18,9 @@ WECOM_TIMEOUT = 2.0
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Static files straight from the finders (no collectstatic needed to run the tests).
+STATIC_ROOT = tempfile.mkdtemp(prefix="sidebar-static-")
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     **STORAGES,  # noqa: F405
     # Tests render templates without running collectstatic first.
