@@ -172,8 +172,9 @@ def test_markup_in_every_wecom_field_is_rendered_as_text(staff_client, corp):
         (12345, "something new", 502, "企业微信错误码 12345", Lookup.Outcome.UPSTREAM_ERROR),
     ],
 )
-def test_wecom_errors_become_clear_messages(staff_client, corp, errcode, errmsg, status, words,
-                                            outcome):
+def test_wecom_errors_become_clear_messages(
+    staff_client, corp, errcode, errmsg, status, words, outcome
+):
     corp.inject(GET_CONTACT, errcode=errcode, errmsg=errmsg)
     response = look_up(staff_client, "wmChenXiaoMing0001")
     assert response.status_code == status
