@@ -17,6 +17,7 @@ from sidebar import services, signin
 from sidebar.exceptions import ConfigurationError, WeComCodeInvalid, WeComError
 from sidebar.explanations import SESSION_EXPIRED, Explanation, explain
 from sidebar.forms import ContactLookupForm, SignatureRequestForm
+from sidebar.models import Lookup
 from sidebar.signing import page_signatures
 from sidebar.wecom import get_client
 from sidebar.wecom.config import get_app
@@ -184,8 +185,19 @@ def lookup_contact(request, *, staff):
             target_id=request.POST.get("external_userid", ""),
         )
     if result.profile is None:
-        return _problem_fragment(request, result.explanation)
-    return render(request, "sidebar/fragments/contact.html", {"profile": result.profile})
+        # A refusal or a WeCom failure is an answer the panel shows, not a failed request
+        # (browsers log every 4xx/5xx fetch as an error); only bad input keeps its 400.
+        status = 400 if result.outcome == Lookup.Outcome.INVALID else 200
+        response = render(
+            request,
+            "sidebar/fragments/problem.html",
+            {"explanation": result.explanation},
+            status=status,
+        )
+    else:
+        response = render(request, "sidebar/fragments/contact.html", {"profile": result.profile})
+    response["X-Sidebar-Outcome"] = str(result.outcome)
+    return response
 
 
 @require_POST

@@ -55,6 +55,8 @@ class StandinCorp:
     contacts: dict = field(default_factory=dict)
     # Who the authorize endpoint signs in: a staff userid, or ("openid", "...") for a visitor.
     signin_as: object = None
+    # Set by the server: avatars given as "/avatar/..." are served by the stand-in itself.
+    base_url: str = ""
 
     def __post_init__(self):
         self._lock = threading.RLock()
@@ -186,8 +188,11 @@ class StandinCorp:
             raise WireError(40096, "invalid external userid")
         start = int(query.get("cursor") or 0)
         followers = contact["follow_user"][start : start + self.page_size]
+        external_contact = copy.deepcopy(contact["external_contact"])
+        if str(external_contact.get("avatar", "")).startswith("/avatar/"):
+            external_contact["avatar"] = self.base_url + external_contact["avatar"]
         answer = {
-            "external_contact": copy.deepcopy(contact["external_contact"]),
+            "external_contact": external_contact,
             "follow_user": copy.deepcopy(followers),
         }
         if start + self.page_size < len(contact["follow_user"]):

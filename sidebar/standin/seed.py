@@ -36,7 +36,7 @@ def seeded_corp(**overrides) -> StandinCorp:
             "external_contact": {
                 "external_userid": "wmChenXiaoMing0001",
                 "name": "陈小明",
-                "avatar": "https://wework.qpic.cn/wwhead/standin-avatar-1/0",
+                "avatar": "/avatar/wmChenXiaoMing0001.svg",
                 "type": 1,
                 "gender": 1,
             },
@@ -60,7 +60,7 @@ def seeded_corp(**overrides) -> StandinCorp:
                 "external_userid": "woLiSiCorpUser0002",
                 "name": "李四",
                 "position": "Manager",
-                "avatar": "http://p.qlogo.cn/bizmail/IcsdgagqefergqerhewSdage/0",
+                "avatar": "/avatar/woLiSiCorpUser0002.svg",
                 "corp_name": "腾讯",
                 "corp_full_name": "腾讯科技有限公司",
                 "type": 2,

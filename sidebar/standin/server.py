@@ -31,6 +31,7 @@ class StandinServer:
         handler = type("Handler", (_Handler,), {"corp": corp})
         self.httpd = _QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
+        corp.base_url = self.url
         self._thread: threading.Thread | None = None
 
     @property
@@ -79,6 +80,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if parts.path == AUTHORIZE_PATH:
             self._authorize(query)
+            return
+        if parts.path.startswith("/avatar/"):
+            self._avatar(parts.path.removeprefix("/avatar/").removesuffix(".svg"))
             return
         route = API_ROUTES.get(parts.path)
         if route is None:
@@ -132,6 +136,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Location", target)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def _avatar(self, name: str) -> None:
+        """A generated picture, so pages show avatars without reaching WeCom's image hosts."""
+        hue = sum(name.encode()) % 360
+        contact = self.corp.contacts.get(name, {}).get("external_contact", {})
+        initial = html.escape((contact.get("name") or name or "?")[:1])
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96">'
+            f'<rect width="96" height="96" fill="hsl({hue},55%,55%)"/>'
+            '<text x="48" y="62" font-size="44" text-anchor="middle" fill="#fff" '
+            f'font-family="sans-serif">{initial}</text></svg>'
+        )
+        self._send(200, svg.encode(), "image/svg+xml")
 
     def _read_body(self) -> dict | None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -103,6 +103,20 @@
     });
   }
 
+  // Clients before 3.0.24 have no getContext; their toolbar page opened from single chats,
+  // so try that and let getCurExternalContact say "without context" if it was not one.
+  function currentEntry() {
+    return ww.getContext().then(
+      function (context) {
+        return context.entry;
+      },
+      function (error) {
+        if (causeOf(messageOf(error)) === "client-too-old") return "single_chat_tools";
+        throw error;
+      }
+    );
+  }
+
   function run() {
     var mine = ++generation;
     panel.setAttribute("aria-busy", "true");
@@ -110,14 +124,14 @@
       explain("outside-wecom");
       return Promise.resolve();
     }
-    return ww.getContext()
-      .then(function (context) {
-        if (boot.contactEntries.indexOf(context.entry) === -1) {
-          if (mine === generation) explain("other-entry", context.entry);
+    return currentEntry()
+      .then(function (entry) {
+        if (boot.contactEntries.indexOf(entry) === -1) {
+          if (mine === generation) explain("other-entry", entry);
           return null;
         }
         return ww.getCurExternalContact().then(function (contact) {
-          return lookUpContact(context.entry, contact.userId, mine);
+          return lookUpContact(entry, contact.userId, mine);
         });
       })
       .catch(function (error) {

@@ -1,0 +1,111 @@
+"""Real headless Chromium (Debian's package; no browser downloads) driven by Playwright, with
+the native-bridge stand-in beneath the unmodified @wecom/jssdk."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = os.environ.get("SIDEBAR_CHROMIUM", "/usr/bin/chromium")
+BRIDGE = (Path(__file__).resolve().parents[2] / "sidebar" / "standin" / "bridge.js").read_text()
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# User agents as the client sends them (FACTS.md TV11 shapes).
+WECOM_MOBILE = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Mobile Safari/537.36 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh "
+    "ColorScheme/Light"
+)
+WECOM_OLD = WECOM_MOBILE.replace("wxwork/4.1.30", "wxwork/3.0.16")
+PLAIN_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
+
+# Collects CSP violations the page reports, so a test can assert there were none.
+CSP_WATCH = """
+window.__CSP_VIOLATIONS__ = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__CSP_VIOLATIONS__.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture
+def browser():
+    """One Chromium per test: Playwright's sync API keeps an asyncio loop registered on the
+    test thread while it runs, which Django's ORM (the database flush after each test)
+    refuses to run under. Per-test scope ends that loop before the flush."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: run .ci/setup --test (installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class WeComWebview:
+    """A page opened the way the WeCom client opens a toolbar page."""
+
+    def __init__(self, browser, corp, *, chat: dict, user_agent: str = WECOM_MOBILE):
+        self.context = browser.new_context(
+            user_agent=user_agent,
+            viewport={"width": 360, "height": 720},
+            locale="zh-CN",
+            device_scale_factor=2,
+        )
+        self.context.expose_function(
+            "__wecomVerify",
+            lambda kind, params, url: corp.verify_signature(kind=kind, params=params, url=url),
+        )
+        config = (
+            "window.__WECOM_BRIDGE__ = {chat: %s, verify: function (k, p, u) {"
+            " return window.__wecomVerify(k, p, u); }};" % json.dumps(chat)
+        )
+        if "wxwork/" in user_agent:
+            self.context.add_init_script(script=config)
+            self.context.add_init_script(script=BRIDGE)
+        self.context.add_init_script(script=CSP_WATCH)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def bridge_log(self) -> list[dict]:
+        return self.page.evaluate("window.__WECOM_BRIDGE_LOG__ || []")
+
+    def csp_violations(self) -> list[str]:
+        return self.page.evaluate("window.__CSP_VIOLATIONS__")
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def webview(live_server, standin, corp, browser):
+    opened = []
+
+    def open_page(*, chat: dict, user_agent: str = WECOM_MOBILE, path: str = "/sidebar/"):
+        view = WeComWebview(browser, corp, chat=chat, user_agent=user_agent)
+        opened.append(view)
+        view.page.goto(live_server.url + path)
+        return view
+
+    yield open_page
+    for view in opened:
+        view.close()

@@ -1,0 +1,80 @@
+"""The page in real Chromium, opened as the WeCom client opens it: a WeCom user agent, the
+native-bridge stand-in checking both signatures against the tickets the stand-in issued."""
+
+import pytest
+from django.core.cache import caches
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PLAIN_BROWSER, WECOM_OLD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SINGLE_CHAT = {"entry": "single_chat_tools", "userId": "wmChenXiaoMing0001"}
+
+
+def results(view, name):
+    return [e["result"]["err_msg"] for e in view.bridge_log() if e["name"] == name]
+
+
+def test_staff_member_signs_in_and_sees_the_customer(webview, corp):
+    view = webview(chat=SINGLE_CHAT)
+    profile = view.page.locator(".profile")
+    expect(profile.locator(".name-text")).to_have_text("陈小明")
+    expect(profile.locator(".remark")).to_have_text("陈先生（老客户）")
+    expect(profile.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会"])
+    expect(view.page.locator(".who")).to_have_text("当前成员：zhangsan")
+    # A current client runs agentConfig only; the bridge checked it against the app ticket.
+    assert results(view, "agentConfig") == ["agentConfig:ok"]
+    assert results(view, "getCurExternalContact") == ["getCurExternalContact:ok"]
+    assert corp.count("/cgi-bin/auth/getuserinfo") == 1
+    assert view.errors == [] and view.csp_violations() == []
+    view.screenshot("single-chat-profile")
+
+
+def test_old_client_checks_config_then_agent_config(webview, corp):
+    view = webview(chat=SINGLE_CHAT, user_agent=WECOM_OLD)
+    expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
+    assert results(view, "preVerifyJSAPI") == ["config:ok"]
+    assert results(view, "agentConfig") == ["agentConfig:ok"]
+    order = [e["name"] for e in view.bridge_log()]
+    assert order.index("preVerifyJSAPI") < order.index("agentConfig")
+    assert view.errors == [] and view.csp_violations() == []
+
+
+def test_customer_not_followed_is_refused(webview):
+    view = webview(chat={"entry": "single_chat_tools", "userId": "wmOnlyLiSiFollows03"})
+    expect(view.page.locator(".problem-title")).to_have_text("您未添加该客户")
+    expect(view.page.locator("body")).not_to_contain_text("赵")
+    assert view.errors == [] and view.csp_violations() == []
+
+
+def test_hostile_markup_stays_text(webview):
+    view = webview(chat={"entry": "single_chat_tools", "userId": "wmHostileMarkup0004"})
+    expect(view.page.locator(".profile .remark")).to_contain_text("<script>")
+    assert view.page.title() != "pwned"
+    assert view.page.locator(".profile script, .profile img[src^='javascript']").count() == 0
+    assert view.errors == [] and view.csp_violations() == []
+
+
+def test_other_entry_gets_a_calm_panel(webview):
+    view = webview(chat={"entry": "group_chat_tools", "chatId": "wrGroup1"})
+    expect(view.page.locator(".problem-title")).to_have_text("此处暂无可显示的内容")
+    assert view.errors == []
+
+
+def test_wrong_agent_signature_is_explained(webview, corp, settings):
+    # The server holds an agent ticket WeCom never issued: agentConfig must be refused.
+    caches["wecom"].set(f"wecom:{corp.corp_id}:{corp.agent_id}:agent_ticket", "not-a-ticket")
+    view = webview(chat=SINGLE_CHAT)
+    expect(view.page.locator(".problem-title")).to_have_text(
+        "企业微信拒绝了页面的应用签名（agentConfig）"
+    )
+    expect(view.page.locator(".problem-raw code")).to_have_text("agentConfig:invalid signature")
+    assert results(view, "agentConfig") == ["agentConfig:invalid signature"]
+    view.screenshot("agent-signature-refused")
+
+
+def test_outside_wecom_says_where_to_open_it(webview):
+    view = webview(chat=SINGLE_CHAT, user_agent=PLAIN_BROWSER)
+    expect(view.page.locator(".problem-title")).to_have_text("请在企业微信中打开本页面")
+    assert view.errors == [] and view.csp_violations() == []
