@@ -70,8 +70,8 @@ class WeComWebview:
             lambda kind, params, url: corp.verify_signature(kind=kind, params=params, url=url),
         )
         config = (
-            "window.__WECOM_BRIDGE__ = {chat: %s, verify: function (k, p, u) {"
-            " return window.__wecomVerify(k, p, u); }};" % json.dumps(chat)
+            f"window.__WECOM_BRIDGE__ = {{chat: {json.dumps(chat)}, "
+            "verify: function (k, p, u) { return window.__wecomVerify(k, p, u); }};"
         )
         if "wxwork/" in user_agent:
             self.context.add_init_script(script=config)
