@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from django.core.cache import caches
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
 
+PROJECT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "wecom"
 
 
@@ -152,3 +154,23 @@ def staff_client(client, standin, corp):
     response = walk_sign_in(client, corp)
     assert response.status_code == 302 and response["Location"] == "/sidebar/"
     return client
+
+
+def deployment_environment(standin, corp, redis_url: str, tmp_path: Path) -> dict:
+    """The environment a deployment would set, pointing at the stand-in and the test Redis."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECOM_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="sidebar.settings",
+        DJANGO_SECRET_KEY="process-test-secret",
+        DJANGO_DEBUG="off",
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL=redis_url,
+        WECOM_CORP_ID=corp.corp_id,
+        WECOM_AGENT_ID=corp.agent_id,
+        WECOM_AGENT_SECRET=corp.secret,
+        WECOM_API_BASE_URL=standin.url,
+        WECOM_OAUTH_AUTHORIZE_URL=standin.authorize_url,
+        PYTHONPATH=str(PROJECT),
+    )
+    return env

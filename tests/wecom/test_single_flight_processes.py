@@ -1,42 +1,21 @@
 """Refresh is single-flight across real processes sharing a real redis-server."""
 
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[2]
+from tests.conftest import PROJECT, deployment_environment
+
 WORKERS = 8
-
-
-def app_environment(standin, corp, redis_url: str, tmp_path: Path) -> dict:
-    """The environment a deployment would set, pointing at the stand-in and the test Redis."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECOM_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="sidebar.settings",
-        DJANGO_SECRET_KEY="process-test-secret",
-        DJANGO_DEBUG="off",
-        DJANGO_LOG_LEVEL="WARNING",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        REDIS_URL=redis_url,
-        WECOM_CORP_ID=corp.corp_id,
-        WECOM_AGENT_ID=corp.agent_id,
-        WECOM_AGENT_SECRET=corp.secret,
-        WECOM_API_BASE_URL=standin.url,
-        WECOM_OAUTH_AUTHORIZE_URL=standin.authorize_url,
-        PYTHONPATH=str(PROJECT),
-    )
-    return env
 
 
 @pytest.mark.processes
 def test_cold_cache_many_processes_one_fetch_each(standin, corp, redis_settings, tmp_path):
     corp.inject("/cgi-bin/gettoken", delay=0.3)  # a slow WeCom widens the race window
-    env = app_environment(standin, corp, redis_settings.url, tmp_path)
+    env = deployment_environment(standin, corp, redis_settings.url, tmp_path)
     processes = [
         subprocess.Popen(
             [sys.executable, str(PROJECT / "tests" / "process_worker.py"), str(tmp_path), str(n)],
