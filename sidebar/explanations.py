@@ -40,8 +40,8 @@ _BY_ERRCODE = {
     48002: (
         _("The app may not read customer data"),
         _(
-            "WeCom admin: in 客户联系 → 客户 → API, add this self-built app to the apps that "
-            "may call the customer-contact API (可调用接口的应用)."
+            "WeCom admin: in 客户与上下游 (older consoles: 客户联系) → 客户 → API, add this "
+            "self-built app to the apps that may call the API (可调用接口的应用)."
         ),
         503,
     ),

@@ -1,0 +1,26 @@
+"""README's variable table and .env.example list every variable the settings read."""
+
+import re
+
+from tests.conftest import PROJECT
+
+
+def variables_read_by_settings() -> set[str]:
+    source = (PROJECT / "sidebar" / "settings.py").read_text()
+    return set(re.findall(r'env\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+
+
+def test_every_variable_is_documented():
+    names = variables_read_by_settings()
+    assert {"DJANGO_SECRET_KEY", "REDIS_URL", "WECOM_OAUTH_AUTHORIZE_URL"} <= names
+    readme = (PROJECT / "README.md").read_text()
+    example = (PROJECT / ".env.example").read_text()
+    for name in sorted(names):
+        assert f"| `{name}` |" in readme, f"{name} missing from README's table"
+        assert re.search(rf"^#? ?{name}=", example, re.M), f"{name} missing from .env.example"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (PROJECT / "README.md").read_text()
+    assert "```sh\n.ci/test\n```" in readme
+    assert "exec bash .ci/test" in (PROJECT / ".ci" / "run").read_text()
