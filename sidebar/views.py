@@ -11,7 +11,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from sidebar import services, signin
 from sidebar.exceptions import ConfigurationError, WeComCodeInvalid, WeComError
@@ -217,7 +217,7 @@ def signatures(request, *, staff):
         return _json_problem(request, explain(exc))
 
 
-@require_GET
+@require_safe
 def healthz(request):
     checks = {"database": _database_answers(), "cache": _cache_answers()}
     healthy = all(checks.values())

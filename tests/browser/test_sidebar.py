@@ -78,3 +78,35 @@ def test_outside_wecom_says_where_to_open_it(webview):
     view = webview(chat=SINGLE_CHAT, user_agent=PLAIN_BROWSER)
     expect(view.page.locator(".problem-title")).to_have_text("请在企业微信中打开本页面")
     assert view.errors == [] and view.csp_violations() == []
+
+
+def test_url_change_is_re_signed_by_the_server(webview, corp):
+    view = webview(chat=SINGLE_CHAT)
+    expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
+    # An in-page route change: the SDK must ask for a signature of the new URL, which the
+    # page gets from the server (the inlined one was for the old URL).
+    view.page.evaluate("history.pushState({}, '', '/sidebar/?route=customer')")
+    with view.page.expect_response("**/sidebar/signatures/") as signed:
+        view.page.locator("#refresh").click()
+    assert signed.value.status == 200
+    assert signed.value.json()["url"].endswith("/sidebar/?route=customer")
+    expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
+    assert results(view, "agentConfig") == ["agentConfig:ok", "agentConfig:ok"]
+    assert view.errors == [] and view.csp_violations() == []
+
+
+def test_entry_without_a_customer_is_explained(webview):
+    view = webview(chat={"entry": "contact_profile"})
+    expect(view.page.locator(".problem-title")).to_have_text("当前聊天中没有客户")
+    expect(view.page.locator(".problem-raw code")).to_contain_text("without context")
+    assert view.errors == []
+
+
+def test_old_client_with_a_wrong_corp_signature_is_explained(webview, corp):
+    caches["wecom"].set(f"wecom:{corp.corp_id}:{corp.agent_id}:corp_ticket", "not-a-ticket")
+    view = webview(chat=SINGLE_CHAT, user_agent=WECOM_OLD)
+    expect(view.page.locator(".problem-title")).to_have_text(
+        "企业微信拒绝了页面的企业签名（config）"
+    )
+    assert results(view, "preVerifyJSAPI") == ["config:invalid signature"]
+    assert results(view, "agentConfig") == []  # an old client never gets that far
