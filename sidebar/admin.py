@@ -29,16 +29,7 @@ def _csv_cell(value) -> str:
 class LookupAdmin(admin.ModelAdmin):
     """The audit log: read-only, filtered, searchable, exportable."""
 
-    list_display = [
-        "created_at",
-        "staff_userid",
-        "entry",
-        "target_id",
-        "outcome",
-        "errcode",
-        "duration_ms",
-        "from_cache",
-    ]
+    list_display = CSV_FIELDS
     list_filter = ["outcome", "entry", "created_at", "from_cache"]
     search_fields = ["staff_userid", "target_id"]
     date_hierarchy = "created_at"

@@ -28,6 +28,13 @@ class Explanation:
     http_status: int = 502
 
 
+_SECRET_REJECTED = (
+    _("The app's secret was rejected by WeCom"),
+    _("Administrator: check WECOM_AGENT_SECRET (the Secret of this app) and WECOM_CORP_ID."),
+    503,
+)
+
+# errcode -> (title, what to do, HTTP status for a full page)
 _BY_ERRCODE = {
     60020: (
         _("This server's IP address is not trusted by the WeCom app"),
@@ -73,16 +80,8 @@ _BY_ERRCODE = {
         _("WeCom admin: check that you are within the app's visible range (可见范围)."),
         403,
     ),
-    40001: (
-        _("The app's secret was rejected by WeCom"),
-        _("Administrator: check WECOM_AGENT_SECRET (the Secret of this app) and WECOM_CORP_ID."),
-        503,
-    ),
-    40091: (
-        _("The app's secret was rejected by WeCom"),
-        _("Administrator: check WECOM_AGENT_SECRET (the Secret of this app) and WECOM_CORP_ID."),
-        503,
-    ),
+    40001: _SECRET_REJECTED,
+    40091: _SECRET_REJECTED,
     40013: (
         _("The corp ID was rejected by WeCom"),
         _("Administrator: check WECOM_CORP_ID (我的企业 → 企业信息 → 企业ID)."),

@@ -71,8 +71,9 @@ def _problem_fragment(request, explanation: Explanation):
     )
 
 
-def staff_required(respond):
-    """Pass the signed-in staff userid to the view; otherwise answer with `respond`."""
+def wecom_app(respond):
+    """Pass the configured WeCom app to the view; if settings are missing, let `respond`
+    say which."""
 
     def decorator(view):
         @wraps(view)
@@ -81,6 +82,20 @@ def staff_required(respond):
                 app = get_app()
             except ConfigurationError as exc:
                 return respond(request, explain(exc))
+            return view(request, *args, app=app, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def staff_required(respond):
+    """Pass the signed-in staff userid to the view; otherwise answer with `respond`."""
+
+    def decorator(view):
+        @wraps(view)
+        @wecom_app(respond)
+        def wrapper(request, *args, app, **kwargs):
             staff = signin.current_staff(request, app=app)
             if staff is None:
                 return respond(request, SESSION_EXPIRED)
@@ -97,11 +112,8 @@ def _json_problem(request, explanation: Explanation):
 
 
 @require_GET
-def page(request):
-    try:
-        app = get_app()
-    except ConfigurationError as exc:
-        return _problem_page(request, explain(exc))
+@wecom_app(_problem_page)
+def page(request, *, app):
     staff = signin.current_staff(request, app=app)
     if staff is None:
         next_path = request.get_full_path()
@@ -126,11 +138,8 @@ def page(request):
 
 
 @require_GET
-def oauth_callback(request):
-    try:
-        app = get_app()
-    except ConfigurationError as exc:
-        return _problem_page(request, explain(exc))
+@wecom_app(_problem_page)
+def oauth_callback(request, *, app):
     try:
         next_path = signin.take_state(request, request.GET.get("state", ""))
     except signin.StateMismatch:
@@ -157,11 +166,8 @@ def oauth_callback(request):
 
 
 @require_GET
-def sign_in_again(request):
-    try:
-        app = get_app()
-    except ConfigurationError as exc:
-        return _problem_page(request, explain(exc))
+@wecom_app(_problem_page)
+def sign_in_again(request, *, app):
     request.session.pop(signin.SESSION_RETRIED, None)
     next_path = request.GET.get("next")
     return redirect(signin.authorization_url(request, app=app, next_path=next_path))
