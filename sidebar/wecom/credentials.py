@@ -92,6 +92,13 @@ class CredentialStore:
             except Exception:
                 self._mark_shared_down()
 
+    def forget_all(self) -> None:
+        """Drop every cached credential and remembered refusal of this app, everywhere."""
+        self._local.clear()
+        self._local_failures.clear()
+        keys = [k for kind in KINDS for k in (self._key(kind), self._failure_key(kind))]
+        self.cache.delete_many(keys)  # raises if the shared cache is down: the caller says so
+
     # Reading -----------------------------------------------------------------------------
 
     def _read(self, kind: str) -> str | None:

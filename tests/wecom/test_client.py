@@ -158,3 +158,20 @@ def test_redis_down_from_the_start_fetches_once_per_process(standin, corp, setti
     tokens = {client.access_token() for _ in range(20)}
     assert len(tokens) == 1
     assert corp.count("/cgi-bin/gettoken") == 1
+
+
+def test_reset_command_makes_the_next_request_fetch_fresh_credentials(standin, corp, capsys):
+    from django.core.management import call_command
+
+    client = get_client()
+    client.corp_ticket()
+    corp.inject("/cgi-bin/ticket/get", errcode=45009, times=1)
+    with pytest.raises(WeComRateLimited):
+        client.agent_ticket()
+    call_command("reset_wecom_credentials")
+    assert "Forgot the cached WeCom credentials" in capsys.readouterr().out
+    client.corp_ticket()
+    client.agent_ticket()  # the remembered refusal is gone too
+    assert corp.count("/cgi-bin/gettoken") == 2
+    assert corp.count("/cgi-bin/get_jsapi_ticket") == 2
+    assert corp.count("/cgi-bin/ticket/get") == 2
