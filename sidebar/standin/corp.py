@@ -2,8 +2,8 @@
 
 It answers in WeCom's documented wire format (FACTS.md): errcode inside HTTP-200 bodies,
 tokens and tickets that expire, OAuth codes that are single use and die after five minutes.
-Every call is counted. Tests (and later the emulator) can queue canned bodies and inject faults
-per endpoint. Nothing here imports the app: it is the other side of the wire.
+Every call is counted. Tests and the emulator can queue canned bodies and inject faults per
+endpoint. Nothing here imports the app: it is the other side of the wire.
 """
 
 import copy
@@ -53,8 +53,16 @@ class StandinCorp:
     page_size: int = 500
     staff: dict = field(default_factory=dict)
     contacts: dict = field(default_factory=dict)
+    # externalcontact/groupchat/get answers, by chat_id
+    groups: dict = field(default_factory=dict)
+    # 微信客服 customers (kf/customer/batchget), by external_userid
+    kf_customers: dict = field(default_factory=dict)
+    # 上下游: downstream corps sharing this app, with their contacts and shared groups
+    chain_corps: list = field(default_factory=list)
     # Who the authorize endpoint signs in: a staff userid, or ("openid", "...") for a visitor.
+    # None: the first staff member, or a page to choose from when `choose_staff` is on.
     signin_as: object = None
+    choose_staff: bool = False
     # Set by the server: avatars given as "/avatar/..." are served by the stand-in itself.
     base_url: str = ""
 
@@ -98,6 +106,12 @@ class StandinCorp:
             for token in self.tokens:
                 self.tokens[token] = 0.0
 
+    def rotate_tickets(self) -> None:
+        """WeCom stops honouring every ticket issued so far (signatures made with them fail)."""
+        with self._lock:
+            for tickets in self.tickets.values():
+                tickets.clear()
+
     def reset_counters(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -125,7 +139,7 @@ class StandinCorp:
 
     # Endpoints ---------------------------------------------------------------------------
 
-    def gettoken(self, query: dict) -> dict:
+    def gettoken(self, query: dict, body: dict | None = None) -> dict:
         if query.get("corpid") != self.corp_id:
             raise WireError(40013, "invalid corpid")
         if query.get("corpsecret") != self.secret:
@@ -152,23 +166,28 @@ class StandinCorp:
             self.tickets[kind][ticket] = time.time() + self.ticket_lifetime
         return {"ticket": ticket, "expires_in": self.ticket_lifetime}
 
-    def get_jsapi_ticket(self, query: dict) -> dict:
+    def get_jsapi_ticket(self, query: dict, body: dict | None = None) -> dict:
         return self._ticket("corp")
 
-    def get_agent_ticket(self, query: dict) -> dict:
+    def get_agent_ticket(self, query: dict, body: dict | None = None) -> dict:
         if query.get("type") != "agent_config":
             raise WireError(40058, "invalid parameter: type")
         return self._ticket("agent")
 
-    def issue_code(self) -> str:
-        """What the authorize endpoint does: a code for whoever `signin_as` names."""
-        identity = self.signin_as if self.signin_as is not None else next(iter(self.staff))
+    def identity_to_sign_in(self):
+        """Who signs in now: `signin_as`, else the first staff member (None: let them choose)."""
+        if self.signin_as is not None:
+            return self.signin_as
+        return None if self.choose_staff else next(iter(self.staff))
+
+    def issue_code(self, identity) -> str:
+        """What the authorize endpoint does once it knows who is signing in."""
         code = secrets.token_urlsafe(32)
         with self._lock:
             self.codes[code] = (identity, time.time())
         return code
 
-    def getuserinfo(self, query: dict) -> dict:
+    def getuserinfo(self, query: dict, body: dict | None = None) -> dict:
         with self._lock:
             identity, issued_at = self.codes.pop(query.get("code", ""), (None, 0.0))
         if identity is None or time.time() - issued_at > CODE_LIFETIME:
@@ -177,7 +196,7 @@ class StandinCorp:
             return {"openid": identity[1]}
         return {"userid": identity, "user_ticket": "stand-in-user-ticket"}
 
-    def externalcontact_get(self, query: dict) -> dict:
+    def externalcontact_get(self, query: dict, body: dict | None = None) -> dict:
         external_userid = query.get("external_userid", "")
         if not external_userid:
             raise WireError(41035, "missing external_userid")
@@ -199,6 +218,69 @@ class StandinCorp:
             answer["next_cursor"] = str(start + self.page_size)
         return answer
 
+    def groupchat_get(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        chat_id = body.get("chat_id")
+        if not chat_id:
+            raise WireError(40058, "invalid parameter: chat_id")
+        group = self.groups.get(chat_id)
+        if group is None:
+            raise WireError(90501, "chat is not external group chat")
+        if group.get("dismissed"):
+            raise WireError(49008, "chat has been dismissed")
+        answer = copy.deepcopy({k: v for k, v in group.items() if k != "dismissed"})
+        if not body.get("need_name"):
+            for member in answer.get("member_list", []):
+                member.pop("name", None)
+        return {"group_chat": answer}
+
+    def kf_customer_batchget(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        ids = body.get("external_userid_list")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise WireError(40058, "invalid parameter: external_userid_list")
+        found, invalid = [], []
+        for external_userid in ids:
+            customer = self.kf_customers.get(external_userid)
+            if customer is None:
+                invalid.append(external_userid)
+                continue
+            customer = copy.deepcopy(customer)
+            if not body.get("need_enter_session_context"):
+                customer.pop("enter_session_context", None)
+            found.append(customer)
+        return {"customer_list": found, "invalid_external_userid": invalid}
+
+    def describe(self) -> dict:
+        """What the emulator's control panel shows: who and what is in this corp."""
+        with self._lock:
+            calls = dict(self.calls)
+            faults = {path: vars(f).copy() for path, f in self.faults.items()}
+        return {
+            "corp": {"corp_id": self.corp_id, "agent_id": self.agent_id, "name": self.corp_name},
+            "staff": [{"userid": u, "name": s.get("name", u)} for u, s in self.staff.items()],
+            "customers": [
+                {
+                    "id": cid,
+                    "name": c["external_contact"].get("name", ""),
+                    "type": c["external_contact"].get("type"),
+                    "followers": [f["userid"] for f in c["follow_user"]],
+                }
+                for cid, c in self.contacts.items()
+            ],
+            "groups": [
+                {"id": gid, "name": g.get("name", ""), "owner": g.get("owner", "")}
+                for gid, g in self.groups.items()
+            ],
+            "kf_customers": [
+                {"id": kid, "name": k.get("nickname", "")} for kid, k in self.kf_customers.items()
+            ],
+            "chain_corps": copy.deepcopy(self.chain_corps),
+            "calls": calls,
+            "faults": faults,
+            "token_lifetime": self.token_lifetime,
+        }
+
     # The client side: what WeCom checks when the page calls config / agentConfig ---------
 
     def verify_signature(self, *, kind: str, params: dict, url: str) -> str:
@@ -206,7 +288,9 @@ class StandinCorp:
         if params.get("corpid") != self.corp_id:
             return "invalid corpId"
         if kind == "agent" and str(params.get("agentid")) != self.agent_id:
-            return "invalid agentid"
+            # The client checks the signature with the ticket of the app it was told about;
+            # another app's id cannot match a ticket this app was issued.
+            return "invalid signature"
         plain_url = url.split("#", 1)[0]
         now = time.time()
         with self._lock:

@@ -135,3 +135,184 @@ def seeded_corp(**overrides) -> StandinCorp:
         },
     }
     return corp
+
+
+# The emulator's larger corp -------------------------------------------------------------
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超"]
+_COMPANIES = ["星河科技", "远航物流", "青禾食品", "蓝海贸易", "晨光教育", "恒信建材"]
+_TAG_GROUPS = {
+    "客户等级": ["重要客户", "普通客户", "潜在客户"],
+    "来源": ["展会", "转介绍", "官网", "广告投放"],
+    "意向产品": ["企业版", "专业版", "基础版"],
+}
+_ADD_WAYS = [0, 1, 2, 3, 4, 5, 6, 9, 10, 201, 202]
+_REMARKS = ["老客户", "需要回访", "价格敏感", "决策人", "对接人", "试用中"]
+_DESCRIPTIONS = ["关注续费优惠", "询问集成方案", "下季度有采购计划", "希望安排演示", ""]
+
+
+def _generated_customers(rng, staff_ids: list[str], count: int) -> dict:
+    customers = {}
+    for n in range(count):
+        is_wechat = rng.random() < 0.7
+        external_userid = ("wm" if is_wechat else "wo") + f"Demo{n:04d}" + "x" * 10
+        name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
+        contact = {
+            "external_userid": external_userid,
+            "name": name,
+            "avatar": f"/avatar/{external_userid}.svg",
+            "type": 1 if is_wechat else 2,
+            "gender": rng.choice([0, 1, 2]),
+        }
+        if not is_wechat:
+            company = rng.choice(_COMPANIES)
+            contact.update(
+                corp_name=company,
+                corp_full_name=f"{company}有限公司",
+                position=rng.choice(["经理", "采购主管", "总监", "工程师"]),
+                external_profile={
+                    "external_attr": [{"type": 0, "name": "部门", "text": {"value": "采购部"}}]
+                },
+            )
+        followers = rng.sample(staff_ids, rng.randint(1, min(4, len(staff_ids))))
+        follow_user = []
+        for userid in followers:
+            tags = [
+                (g, rng.choice(names)) for g, names in _TAG_GROUPS.items() if rng.random() < 0.7
+            ]
+            extra = {}
+            if rng.random() < 0.5:
+                extra["remark_mobiles"] = [
+                    f"1{rng.randint(3, 9)}{rng.randint(100000000, 999999999)}"
+                ]
+            if rng.random() < 0.3:
+                extra["state"] = rng.choice(["展会二维码", "官网活码", "门店海报"])
+            if rng.random() < 0.4:
+                extra["remark_corp_name"] = rng.choice(_COMPANIES)
+            follow_user.append(
+                _follower(
+                    userid,
+                    remark=f"{name}（{rng.choice(_REMARKS)}）",
+                    description=rng.choice(_DESCRIPTIONS),
+                    tags=tags,
+                    add_way=rng.choice(_ADD_WAYS),
+                    createtime=1672531200 + rng.randint(0, 3 * 365 * 86400),
+                    **extra,
+                )
+            )
+        customers[external_userid] = {"external_contact": contact, "follow_user": follow_user}
+    return customers
+
+
+def _group(chat_id, name, owner, *, staff, customers, admins=(), notice=""):
+    members = []
+    for i, userid in enumerate([owner, *staff]):
+        members.append(
+            {
+                "userid": userid,
+                "type": 1,
+                "join_time": 1700000000 + i * 60,
+                "join_scene": 1,
+                "group_nickname": "",
+                "name": userid,
+            }
+        )
+    for i, (external_userid, nickname) in enumerate(customers):
+        members.append(
+            {
+                "userid": external_userid,
+                "type": 2,
+                "join_time": 1700003600 + i * 60,
+                "join_scene": [1, 2, 3][i % 3],
+                "invitor": {"userid": owner},
+                "group_nickname": nickname,
+                "name": nickname,
+            }
+        )
+    return {
+        "chat_id": chat_id,
+        "name": name,
+        "owner": owner,
+        "create_time": 1700000000,
+        "notice": notice,
+        "member_list": members,
+        "admin_list": [{"userid": a} for a in admins],
+        "member_version": "71217227bbd112ecfe3a49c482195cb4",
+    }
+
+
+def demo_corp(*, customers: int = 30, **overrides) -> StandinCorp:
+    """The seeded corp plus generated customers, groups, 客服 customers and a downstream corp."""
+    import random
+
+    rng = random.Random(20261121)  # the same corp on every run
+    corp = seeded_corp(**overrides)
+    corp.staff.update(
+        {
+            "chenjing": {"name": "陈静"},
+            "liuyang": {"name": "刘洋"},
+            "sunli": {"name": "孙丽"},
+        }
+    )
+    corp.contacts.update(_generated_customers(rng, list(corp.staff), customers))
+    corp.groups = {
+        "wrSalesGroup00001": _group(
+            "wrSalesGroup00001",
+            "销售客服群",
+            "zhangsan",
+            staff=["lisi"],
+            customers=[("wmChenXiaoMing0001", "陈小明"), ("woLiSiCorpUser0002", "李四")],
+            admins=["lisi"],
+            notice="文明沟通，拒绝脏话",
+        ),
+        "wrVipGroup0000002": _group(
+            "wrVipGroup0000002",
+            "VIP 客户交流群",
+            "lisi",
+            staff=["wangwu", "chenjing"],
+            customers=[("wmOnlyLiSiFollows03", "赵女士")],
+            notice="每周五发布新品资讯",
+        ),
+        "wrTrainingGroup03": _group(
+            "wrTrainingGroup03",
+            "产品培训群",
+            "wangwu",
+            staff=["sunli"],
+            customers=[("wmChenXiaoMing0001", "小明")],
+        ),
+    }
+    corp.kf_customers = {
+        "wmKfCustomer00001": {
+            "external_userid": "wmKfCustomer00001",
+            "nickname": "咨询的小王",
+            "avatar": "",
+            "gender": 1,
+            "unionid": "oxDemoUnionid0001",
+            "enter_session_context": {"scene": "website", "scene_param": "from%3Dpricing"},
+        },
+        "wmKfCustomer00002": {
+            "external_userid": "wmKfCustomer00002",
+            "nickname": "售后用户",
+            "avatar": "",
+            "gender": 2,
+            "enter_session_context": {
+                "scene": "channels",
+                "scene_param": "",
+                "wechat_channels": {"nickname": "示例视频号", "scene": 1},
+            },
+        },
+    }
+    corp.chain_corps = [
+        {
+            "corpid": "wwDownstream00001",
+            "corp_name": "华东经销商",
+            "agentid": 1000101,
+            "contacts": [
+                {"userid": "wangjingli", "name": "王经理"},
+                {"userid": "zhoukuaiji", "name": "周会计"},
+            ],
+            "groups": [{"chat_id": "wrChainGroup00001", "name": "华东渠道协同群"}],
+        }
+    ]
+    return corp

@@ -2,6 +2,15 @@
 
 The app reaches it only through WECOM_API_BASE_URL and WECOM_OAUTH_AUTHORIZE_URL (set them to
 `server.url` and `server.url + AUTHORIZE_PATH`), exactly as it reaches WeCom.
+
+Besides WeCom's paths it has a control API under /_standin/ for tests and the emulator:
+  GET  /_standin/state            the corp (staff, customers, groups, ...), call counts, faults
+  POST /_standin/faults           {path, errcode?, errmsg?, delay?, http_status?, times?}
+  POST /_standin/faults/clear     remove every fault and canned answer
+  POST /_standin/expire-tokens    every access_token issued so far answers 42001
+  POST /_standin/rotate-tickets   every ticket issued so far stops matching signatures
+  POST /_standin/verify           {kind, params, url}: what the client answers config/agentConfig
+  POST /_standin/reset-counters
 """
 
 import html
@@ -14,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sidebar.standin.corp import Call, StandinCorp, WireError
 
 AUTHORIZE_PATH = "/connect/oauth2/authorize"
+CONTROL_PREFIX = "/_standin/"
 
 # path -> (method, StandinCorp method, needs a valid access_token)
 API_ROUTES = {
@@ -22,7 +32,11 @@ API_ROUTES = {
     "/cgi-bin/ticket/get": ("GET", "get_agent_ticket", True),
     "/cgi-bin/auth/getuserinfo": ("GET", "getuserinfo", True),
     "/cgi-bin/externalcontact/get": ("GET", "externalcontact_get", True),
+    "/cgi-bin/externalcontact/groupchat/get": ("POST", "groupchat_get", True),
+    "/cgi-bin/kf/customer/batchget": ("POST", "kf_customer_batchget", True),
 }
+
+FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times"}
 
 
 class StandinServer:
@@ -80,16 +94,20 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if parts.path == AUTHORIZE_PATH:
             self._authorize(query)
-            return
-        if parts.path.startswith("/avatar/"):
+        elif parts.path.startswith("/avatar/"):
             self._avatar(parts.path.removeprefix("/avatar/").removesuffix(".svg"))
-            return
-        route = API_ROUTES.get(parts.path)
-        if route is None:
+        elif parts.path.startswith(CONTROL_PREFIX):
+            self._control(method, parts.path.removeprefix(CONTROL_PREFIX), body)
+        elif parts.path in API_ROUTES:
+            self._api(method, parts.path, query, body)
+        else:
             self._send_json({"errcode": 404, "errmsg": "stand-in: unknown path"}, status=404)
-            return
-        canned = self.corp.record(Call(method, parts.path, query, body))
-        fault = self.corp.take_fault(parts.path)
+
+    # WeCom's API -----------------------------------------------------------------------
+
+    def _api(self, method: str, path: str, query: dict, body: dict | None) -> None:
+        canned = self.corp.record(Call(method, path, query, body))
+        fault = self.corp.take_fault(path)
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault and fault.http_status:
@@ -102,17 +120,19 @@ class _Handler(BaseHTTPRequestHandler):
         if canned is not None:
             self._send_json(canned)
             return
-        expected_method, handler_name, needs_token = route
+        expected_method, handler_name, needs_token = API_ROUTES[path]
         try:
             if method != expected_method:
                 raise WireError(43001, f"require {expected_method} method")
             if needs_token:
                 self.corp.check_token(query)
-            answer = getattr(self.corp, handler_name)(query)
+            answer = getattr(self.corp, handler_name)(query, body)
         except WireError as exc:
             self._send_json({"errcode": exc.errcode, "errmsg": exc.errmsg})
             return
         self._send_json({"errcode": 0, "errmsg": "ok", **answer})
+
+    # OAuth -----------------------------------------------------------------------------
 
     def _authorize(self, query: dict) -> None:
         required = ("appid", "redirect_uri", "response_type", "scope")
@@ -124,18 +144,81 @@ class _Handler(BaseHTTPRequestHandler):
         elif query["response_type"] != "code":
             problem = "response_type must be code"
         if problem:
-            page = f"<!doctype html><title>OAuth error</title><p>{html.escape(problem)}</p>"
-            self._send(400, page.encode(), "text/html; charset=utf-8")
+            self._send_page(400, "OAuth error", f"<p>{html.escape(problem)}</p>")
             return
-        code = self.corp.issue_code()
+        identity = query.get("standin_userid") or self.corp.identity_to_sign_in()
+        if identity is None:
+            self._choose_staff(query)
+            return
+        if isinstance(identity, str) and identity not in self.corp.staff:
+            self._send_page(400, "OAuth error", "<p>unknown staff member</p>")
+            return
         target = query["redirect_uri"]
         target += ("&" if "?" in target else "?") + urlencode(
-            {"code": code, "state": query.get("state", "")}
+            {"code": self.corp.issue_code(identity), "state": query.get("state", "")}
         )
         self.send_response(302)
         self.send_header("Location", target)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def _choose_staff(self, query: dict) -> None:
+        """What the emulator shows instead of WeCom's silent sign-in: pick who you are."""
+        items = []
+        for userid, member in self.corp.staff.items():
+            link = AUTHORIZE_PATH + "?" + urlencode({**query, "standin_userid": userid})
+            name = html.escape(member.get("name", userid))
+            items.append(
+                f'<li><a href="{html.escape(link)}"><b>{name}</b> {html.escape(userid)}</a></li>'
+            )
+        body = (
+            f"<h1>{html.escape(self.corp.corp_name)} · 选择成员</h1>"
+            "<p>企业微信模拟器：以哪位成员的身份打开侧边栏？</p>"
+            f'<ul class="staff">{"".join(items)}</ul>'
+        )
+        self._send_page(200, "选择成员", body)
+
+    # Control API -----------------------------------------------------------------------
+
+    def _control(self, method: str, action: str, body: dict | None) -> None:
+        body = body or {}
+        corp = self.corp
+        if method == "GET" and action == "state":
+            self._send_json(corp.describe())
+            return
+        if method != "POST":
+            self._send_json({"error": "POST only"}, status=405)
+            return
+        if action == "faults":
+            path = body.get("path")
+            if path not in API_ROUTES:
+                self._send_json({"error": f"unknown path: {path}"}, status=400)
+                return
+            corp.inject(path, **{k: v for k, v in body.items() if k in FAULT_FIELDS})
+        elif action == "faults/clear":
+            corp.clear_faults()
+        elif action == "expire-tokens":
+            corp.expire_tokens()
+        elif action == "rotate-tickets":
+            corp.rotate_tickets()
+        elif action == "reset-counters":
+            corp.reset_counters()
+        elif action == "verify":
+            kind = body.get("kind")
+            if kind not in ("corp", "agent") or not isinstance(body.get("params"), dict):
+                self._send_json({"error": "kind and params required"}, status=400)
+                return
+            result = corp.verify_signature(
+                kind=kind, params=body["params"], url=str(body.get("url", ""))
+            )
+            self._send_json({"result": result})
+            return
+        else:
+            self._send_json({"error": f"unknown action: {action}"}, status=404)
+            return
+        self._send_json({"ok": True})
+
+    # Pages and pictures ----------------------------------------------------------------
 
     def _avatar(self, name: str) -> None:
         """A generated picture, so pages show avatars without reaching WeCom's image hosts."""
@@ -149,6 +232,20 @@ class _Handler(BaseHTTPRequestHandler):
             f'font-family="sans-serif">{initial}</text></svg>'
         )
         self._send(200, svg.encode(), "image/svg+xml")
+
+    def _send_page(self, status: int, title: str, body: str) -> None:
+        page = (
+            '<!doctype html><html lang="zh-hans"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="icon" href="data:,">'
+            f"<title>{html.escape(title)}</title>"
+            "<style>body{font:15px/1.6 sans-serif;margin:16px;color:#1f2329}"
+            "ul{padding:0;list-style:none}li a{display:block;padding:10px 12px;margin:6px 0;"
+            "border:1px solid #e5e6eb;border-radius:8px;text-decoration:none;color:inherit}"
+            "h1{font-size:17px}</style>"
+            f"{body}</html>"
+        )
+        self._send(status, page.encode(), "text/html; charset=utf-8")
 
     def _read_body(self) -> dict | None:
         length = int(self.headers.get("Content-Length") or 0)
