@@ -1,12 +1,13 @@
 """System checks, shown by `manage.py check`.
 
-Stable ids: sidebar.W001 … W005 (the WeCom app settings), sidebar.W010 (no shared cache).
+Stable ids: sidebar.W001 … W005 (the WeCom app settings), sidebar.W010 (no shared cache),
+sidebar.E001 (emulator mode requested in production).
 
 Missing WeCom settings are warnings, not errors: the app must still start, migrate and serve
 its page, which names the missing variable to whoever opens it."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 from sidebar.wecom.config import setting_problems
 
@@ -35,3 +36,17 @@ def check_shared_cache(app_configs, **kwargs):
             id="sidebar.W010",
         )
     ]
+
+
+@register(Tags.security)
+def check_emulator_is_development_only(app_configs, **kwargs):
+    if settings.WECOM_EMULATOR and not settings.DEBUG:
+        return [
+            Error(
+                "WECOM_EMULATOR is on but DJANGO_DEBUG is off.",
+                hint="The WeCom emulator is for development only and stays off in production: "
+                "unset WECOM_EMULATOR, or turn DJANGO_DEBUG on for a local run.",
+                id="sidebar.E001",
+            )
+        ]
+    return []

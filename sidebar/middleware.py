@@ -30,6 +30,6 @@ class ResponseHeadersMiddleware:
         if response.get("Content-Type", "").startswith("text/html"):
             response["Cache-Control"] = "no-store"
             match = getattr(request, "resolver_match", None)
-            if match is not None and match.app_name == "sidebar":
+            if match is not None and match.app_name in ("sidebar", "emulator"):
                 response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response

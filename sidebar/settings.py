@@ -160,6 +160,8 @@ WECOM_TOKEN_SAFETY_MARGIN = env.int("WECOM_TOKEN_SAFETY_MARGIN", default=300)
 # again for this long: repeated bad-secret calls get the server's IP blocked for an hour.
 WECOM_ERROR_COOLDOWN = env.int("WECOM_ERROR_COOLDOWN", default=60)
 WECOM_CONTACT_CACHE_SECONDS = env.int("WECOM_CONTACT_CACHE_SECONDS", default=60)
+# Development only (requires DEBUG): the WeCom emulator at /emulator/ (see `manage.py emulate`).
+WECOM_EMULATOR = env.bool("WECOM_EMULATOR", default=False)
 
 # Audit log rows older than this are deleted by `manage.py prune_lookups`.
 DJANGO_AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=180)

@@ -17,5 +17,7 @@ sidebar_patterns = (
 urlpatterns = [
     path("sidebar/", include(sidebar_patterns)),
     path("healthz", views.healthz, name="healthz"),
+    # Development only: every route answers 404 unless DEBUG and WECOM_EMULATOR are on.
+    path("emulator/", include("sidebar.emulator.urls")),
     path("admin/", admin.site.urls),
 ]

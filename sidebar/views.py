@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from sidebar import services, signin
+from sidebar import emulator, services, signin
 from sidebar.exceptions import ConfigurationError, WeComCodeInvalid, WeComError
 from sidebar.explanations import SESSION_EXPIRED, Explanation, explain
 from sidebar.forms import ContactLookupForm, SignatureRequestForm
@@ -134,7 +134,8 @@ def page(request, *, app):
         },
         **signatures,
     }
-    return render(request, "sidebar/page.html", {"boot": boot, "staff": staff})
+    context = {"boot": boot, "staff": staff, "emulator": emulator.enabled()}
+    return render(request, "sidebar/page.html", context)
 
 
 @require_GET

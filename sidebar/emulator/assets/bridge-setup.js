@@ -1,0 +1,44 @@
+/*
+ * Emulator only: make this page look, to the unmodified SDK, like a page inside the WeCom
+ * client. It takes the client version and the current chat from the emulator panel that frames
+ * the page (same origin), and has the stand-in check signatures through this app's emulator
+ * routes (the page's CSP allows only its own origin). bridge.js, loaded next, does the rest.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var host = null;
+  try {
+    host = window.parent !== window ? window.parent.__EMULATOR__ || null : null;
+  } catch (error) {
+    host = null; // framed by another origin: behave as a page opened on its own
+  }
+  var version = host ? host.clientVersion() : "4.1.30";
+  var ua = navigator.userAgent.replace(/\s*wxwork\/[\d.]+/i, "") + " wxwork/" + version;
+  Object.defineProperty(navigator, "userAgent", { get: function () { return ua; } });
+
+  function csrfToken() {
+    var found = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return found ? decodeURIComponent(found[1]) : "";
+  }
+
+  window.__WECOM_BRIDGE__ = {
+    chat: function () {
+      return host ? host.chat() : { entry: "normal" };
+    },
+    verify: function (kind, params, url) {
+      return fetch(script.dataset.verify, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ kind: kind, params: params, url: url }),
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { return data.result || "fail"; });
+    },
+    onMessage: function (message) {
+      if (host) host.recordMessage(message);
+    },
+  };
+})();

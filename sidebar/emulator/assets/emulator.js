@@ -1,0 +1,210 @@
+/*
+ * The emulator panel: holds the chat the emulated client is in (read by bridge-setup.js in the
+ * framed sidebar), steers the stand-in through the app's emulator routes, and shows its call
+ * counters. Choices survive a reload (localStorage).
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("emulator-config").textContent);
+  var frame = document.getElementById("sidebar");
+  var entrySelect = document.getElementById("entry");
+  var chatSelect = document.getElementById("chat");
+  var versionSelect = document.getElementById("version");
+  var status = document.getElementById("status");
+  var STORAGE_KEY = "sidebar-emulator";
+  var CUSTOMER_APIS = [
+    "/cgi-bin/externalcontact/get",
+    "/cgi-bin/externalcontact/groupchat/get",
+    "/cgi-bin/kf/customer/batchget",
+  ];
+  var corp = null;
+  var saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || "{}");
+  } catch (error) {
+    saved = {};
+  }
+
+  // Which chats each entry can have open: [value, label] pairs from the stand-in's corp.
+  function chatsFor(entry) {
+    if (!corp) return [];
+    if (entry === "single_chat_tools" || entry === "contact_profile") {
+      return corp.customers.map(function (c) {
+        return [c.id, c.name + " · " + c.id + " · " + c.followers.join(", ")];
+      });
+    }
+    if (entry === "group_chat_tools") {
+      return corp.groups.map(function (g) { return [g.id, g.name + " · " + g.id]; });
+    }
+    if (entry === "single_kf_tools") {
+      return corp.kf_customers.map(function (k) { return [k.id, k.name + " · " + k.id]; });
+    }
+    var chain = [];
+    corp.chain_corps.forEach(function (downstream) {
+      if (entry === "chain_single_chat_tools") {
+        downstream.contacts.forEach(function (c) {
+          chain.push([downstream.corpid + "/" + c.userid, c.name + " · " + downstream.corp_name]);
+        });
+      } else if (entry === "chain_group_chat_tools") {
+        downstream.groups.forEach(function (g) {
+          chain.push([g.chat_id, g.name + " · " + downstream.corp_name]);
+        });
+      }
+    });
+    return chain;
+  }
+
+  function fillChats() {
+    var options = chatsFor(entrySelect.value);
+    chatSelect.replaceChildren();
+    options.forEach(function (pair) {
+      var option = document.createElement("option");
+      option.value = pair[0];
+      option.textContent = pair[1];
+      chatSelect.appendChild(option);
+    });
+    chatSelect.disabled = options.length === 0;
+    if (saved.chat && options.some(function (p) { return p[0] === saved.chat; })) {
+      chatSelect.value = saved.chat;
+    }
+  }
+
+  function save() {
+    saved = { entry: entrySelect.value, chat: chatSelect.value, version: versionSelect.value };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
+  }
+
+  // What the emulated client is showing now; bridge-setup.js asks at every toolbar call.
+  window.__EMULATOR__ = {
+    clientVersion: function () {
+      return versionSelect.value;
+    },
+    chat: function () {
+      var entry = entrySelect.value;
+      var value = chatSelect.disabled ? "" : chatSelect.value;
+      var chat = { entry: entry };
+      if (!value) return chat;
+      if (entry === "group_chat_tools" || entry === "chain_group_chat_tools") {
+        chat.chatId = value;
+      } else if (entry === "chain_single_chat_tools") {
+        chat.corpId = value.split("/")[0];
+        chat.userId = value.split("/").slice(1).join("/");
+      } else {
+        chat.userId = value;
+      }
+      return chat;
+    },
+    recordMessage: function (message) {
+      var item = document.createElement("li");
+      item.textContent = JSON.stringify(message.message);
+      document.getElementById("sent").appendChild(item);
+    },
+  };
+
+  // Switching the chat in the client reloads the toolbar page.
+  function reopen() {
+    frame.src = config.sidebar;
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrfToken },
+      body: JSON.stringify(body || {}),
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) throw new Error(data.error || "HTTP " + response.status);
+        return data;
+      });
+    });
+  }
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  function refreshState() {
+    return fetch(config.state, { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (state) {
+        corp = state;
+        var rows = Object.keys(state.calls).sort().map(function (path) {
+          var row = document.createElement("tr");
+          var name = document.createElement("td");
+          var count = document.createElement("td");
+          name.textContent = path.replace("/cgi-bin/", "");
+          count.textContent = state.calls[path];
+          row.append(name, count);
+          return row;
+        });
+        var body = document.querySelector("#calls tbody");
+        body.replaceChildren.apply(body, rows);
+        return state;
+      })
+      .catch(function (error) { say(String(error)); });
+  }
+
+  function faultBodies(kind) {
+    var fault;
+    if (kind === "slow") fault = { delay: 3, times: null };
+    else if (kind === "http500") fault = { http_status: 500, times: null };
+    else if (kind === "hang") fault = { delay: config.timeout + 2, times: null };
+    else if (kind === "60020") {
+      fault = {
+        errcode: 60020, times: null,
+        errmsg: "not allow to access from your ip, hint: [emulator], from ip: 203.0.113.7",
+      };
+    } else fault = { errcode: parseInt(kind, 10), times: null };
+    return CUSTOMER_APIS.map(function (path) {
+      return Object.assign({ path: path }, fault);
+    });
+  }
+
+  document.getElementById("controls").addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button) return;
+    var done;
+    if (button.dataset.standin) {
+      done = post(config.standin.replace("ACTION", button.dataset.standin));
+    } else if (button.dataset.app) {
+      done = post(config.app[button.dataset.app]);
+    } else if (button.dataset.fault) {
+      var kind = button.dataset.fault === "slow" ? "slow" : document.getElementById("fault-kind").value;
+      done = Promise.all(faultBodies(kind).map(function (body) {
+        return post(config.standin.replace("ACTION", "faults"), body);
+      }));
+    }
+    if (!done) return;
+    done
+      .then(function () {
+        say(button.textContent + " ✓");
+        reopen();
+      })
+      .catch(function (error) { say(button.textContent + ": " + error.message); })
+      .then(refreshState);
+  });
+
+  entrySelect.addEventListener("change", function () {
+    fillChats();
+    save();
+    reopen();
+  });
+  [chatSelect, versionSelect].forEach(function (select) {
+    select.addEventListener("change", function () {
+      save();
+      reopen();
+    });
+  });
+  frame.addEventListener("load", refreshState);
+
+  if (saved.entry) entrySelect.value = saved.entry;
+  if (saved.version) versionSelect.value = saved.version;
+  refreshState().then(function () {
+    fillChats();
+    save();
+    reopen();
+  });
+  setInterval(refreshState, 3000);
+})();

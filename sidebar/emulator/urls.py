@@ -1,0 +1,13 @@
+from django.urls import path
+
+from sidebar.emulator import views
+
+app_name = "emulator"
+urlpatterns = [
+    path("", views.page, name="page"),
+    path("assets/<str:name>", views.asset, name="asset"),
+    path("api/state", views.state, name="state"),
+    path("api/sign-out", views.sign_out, name="sign-out"),
+    path("api/reset-credentials", views.reset_credentials, name="reset-credentials"),
+    path("api/<path:action>", views.standin_action, name="standin"),
+]

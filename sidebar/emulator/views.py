@@ -1,0 +1,142 @@
+"""The emulator page, its scripts, and a same-origin door to the stand-in's control API
+(the sidebar page may only talk to its own origin, and so may the bridge beneath it)."""
+
+import json
+import urllib.error
+import urllib.request
+from functools import wraps
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import FileResponse, Http404, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from sidebar import emulator, signin
+from sidebar.exceptions import ConfigurationError
+from sidebar.middleware import CONTENT_SECURITY_POLICY
+from sidebar.wecom import get_client
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+BRIDGE = Path(__file__).resolve().parents[1] / "standin" / "bridge.js"
+SCRIPTS = {
+    "bridge.js": BRIDGE,
+    "bridge-setup.js": ASSETS / "bridge-setup.js",
+    "emulator.js": ASSETS / "emulator.js",
+    "emulator.css": ASSETS / "emulator.css",
+}
+# What the panel may ask the stand-in to do, and what the bridge asks it to check.
+STANDIN_ACTIONS = {"faults", "faults/clear", "expire-tokens", "rotate-tickets", "verify"}
+
+
+def emulator_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not emulator.enabled():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+ENTRIES = [
+    ("single_chat_tools", _("Single chat toolbar")),
+    ("contact_profile", _("Customer profile")),
+    ("group_chat_tools", _("Customer group toolbar")),
+    ("single_kf_tools", _("WeChat customer service toolbar")),
+    ("chain_single_chat_tools", _("Upstream/downstream single chat")),
+    ("chain_group_chat_tools", _("Upstream/downstream group chat")),
+    ("chat_attachment", _("Chat attachment bar")),
+    ("internal_group_chat_board", _("Internal group board")),
+    ("normal", _("Opened elsewhere in the app")),
+]
+
+
+@require_GET
+@emulator_only
+def page(request):
+    config = {
+        "sidebar": reverse("sidebar:page"),
+        "state": reverse("emulator:state"),
+        "standin": reverse("emulator:standin", args=["ACTION"]),
+        "app": {
+            "sign-out": reverse("emulator:sign-out"),
+            "reset-credentials": reverse("emulator:reset-credentials"),
+        },
+        "csrfToken": get_token(request),
+        "timeout": settings.WECOM_TIMEOUT,
+    }
+    response = render(request, "sidebar/emulator/page.html", {"entries": ENTRIES, "config": config})
+    # The framed sidebar signs in through the stand-in's authorize page, on its own origin.
+    standin = urlsplit(settings.WECOM_OAUTH_AUTHORIZE_URL)
+    response["Content-Security-Policy"] = (
+        f"{CONTENT_SECURITY_POLICY}; frame-src 'self' {standin.scheme}://{standin.netloc}"
+    )
+    return response
+
+
+@require_GET
+@emulator_only
+def asset(request, name):
+    path = SCRIPTS.get(name)
+    if path is None:
+        raise Http404
+    content_type = "text/css" if name.endswith(".css") else "text/javascript"
+    response = FileResponse(path.open("rb"), content_type=f"{content_type}; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@emulator_only
+def state(request):
+    return _standin("GET", "state")
+
+
+@require_POST
+@emulator_only
+def standin_action(request, action):
+    if action not in STANDIN_ACTIONS:
+        raise Http404
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": "not JSON"}, status=400)
+    return _standin("POST", action, body)
+
+
+@require_POST
+@emulator_only
+def sign_out(request):
+    """Forget who is signed in, so the next page load asks the stand-in (and you) again."""
+    request.session.pop(signin.SESSION_STAFF, None)
+    return JsonResponse({"ok": True})
+
+
+@require_POST
+@emulator_only
+def reset_credentials(request):
+    try:
+        get_client().credentials.forget_all()
+    except ConfigurationError as exc:
+        return JsonResponse({"error": str(exc)}, status=503)
+    return JsonResponse({"ok": True})
+
+
+def _standin(method: str, action: str, body: dict | None = None) -> JsonResponse:
+    url = settings.WECOM_API_BASE_URL.rstrip("/") + "/_standin/" + action
+    data = json.dumps(body or {}).encode() if method == "POST" else None
+    request = urllib.request.Request(  # noqa: S310 (a loopback URL from settings)
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+            return JsonResponse(json.load(answer), status=answer.status)
+    except urllib.error.HTTPError as exc:
+        return JsonResponse({"error": exc.read().decode("utf-8", "replace")}, status=exc.code)
+    except (urllib.error.URLError, TimeoutError, ValueError) as exc:
+        return JsonResponse({"error": f"the stand-in did not answer: {exc}"}, status=502)
