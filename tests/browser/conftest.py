@@ -109,3 +109,65 @@ def webview(live_server, standin, corp, browser):
     yield open_page
     for view in opened:
         view.close()
+
+
+class EmulatorPage:
+    """/emulator/ in an ordinary browser: the panel, and the sidebar framed inside it."""
+
+    def __init__(self, browser, live_server):
+        self.context = browser.new_context(
+            viewport={"width": 1100, "height": 900}, locale="zh-CN", device_scale_factor=1
+        )
+        self.context.add_init_script(script=CSP_WATCH)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(live_server.url + "/emulator/")
+        self.sidebar = self.page.frame_locator("#sidebar")
+
+    def sign_in_as(self, name: str) -> None:
+        self.sidebar.get_by_role("link", name=name).click()
+
+    def open_chat(self, entry: str, chat: str | None = None) -> None:
+        with self.page.expect_response("**/sidebar/"):
+            self.page.select_option("#entry", entry)
+        if chat is not None:
+            with self.page.expect_response("**/sidebar/"):
+                self.page.select_option("#chat", chat)
+
+    def press(self, label: str) -> None:
+        with self.page.expect_response("**/sidebar/"):
+            self.page.get_by_role("button", name=label, exact=True).click()
+
+    def csp_violations(self) -> list[str]:
+        return [
+            v
+            for frame in self.page.frames
+            for v in frame.evaluate("window.__CSP_VIOLATIONS__ || []")
+        ]
+
+    def screenshot(self, name: str) -> None:
+        """The framed sidebar alone, at toolbar size (360×720)."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.locator("#sidebar").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def emulator(live_server, standin, corp, browser, settings):
+    settings.DEBUG = True
+    settings.WECOM_EMULATOR = True
+    corp.choose_staff = True
+    opened = []
+
+    def open_emulator():
+        view = EmulatorPage(browser, live_server)
+        opened.append(view)
+        return view
+
+    yield open_emulator
+    for view in opened:
+        view.close()

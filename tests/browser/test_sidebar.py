@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import caches
 from playwright.sync_api import expect
 
+from sidebar.signing import sign
 from tests.browser.conftest import PLAIN_BROWSER, WECOM_OLD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,6 +73,7 @@ def test_wrong_agent_signature_is_explained(webview, corp, settings):
     expect(view.page.locator(".problem-raw code")).to_have_text("agentConfig:invalid signature")
     assert results(view, "agentConfig") == ["agentConfig:invalid signature"]
     view.screenshot("agent-signature-refused")
+    assert view.errors == [] and view.csp_violations() == []
 
 
 def test_outside_wecom_says_where_to_open_it(webview):
@@ -110,3 +112,43 @@ def test_old_client_with_a_wrong_corp_signature_is_explained(webview, corp):
     )
     assert results(view, "preVerifyJSAPI") == ["config:invalid signature"]
     assert results(view, "agentConfig") == []  # an old client never gets that far
+    assert view.errors == [] and view.csp_violations() == []
+
+
+@pytest.mark.parametrize(
+    "other_url",
+    [
+        "{base}/sidebar/?another=query",  # another query
+        "{base_https}/sidebar/",  # another scheme
+        "{base}/sidebar",  # another path
+    ],
+)
+def test_the_client_rejects_a_signature_made_for_another_url(webview, corp, live_server, other_url):
+    view = webview(chat=SINGLE_CHAT)
+    expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
+    # A signature made with the real agent ticket, for a URL other than the page's.
+    ticket = caches["wecom"].get(f"wecom:{corp.corp_id}:{corp.agent_id}:agent_ticket")
+    url = other_url.format(
+        base=live_server.url, base_https=live_server.url.replace("http://", "https://")
+    )
+    signed = sign(url, ticket=ticket)
+    params = {
+        "corpid": corp.corp_id,
+        "agentid": corp.agent_id,
+        "timestamp": str(signed.timestamp),
+        "nonceStr": signed.nonceStr,
+        "signature": signed.signature,
+    }
+    answer = view.page.evaluate(
+        "params => new Promise(done => WeixinJSBridge.invoke('agentConfig', params, done))",
+        params,
+    )
+    assert answer == {"err_msg": "agentConfig:invalid signature"}
+    # The same signature for the page's own URL is accepted.
+    own = sign(view.page.url.split("#")[0], ticket=ticket)
+    params.update(timestamp=str(own.timestamp), nonceStr=own.nonceStr, signature=own.signature)
+    answer = view.page.evaluate(
+        "params => new Promise(done => WeixinJSBridge.invoke('agentConfig', params, done))",
+        params,
+    )
+    assert answer == {"err_msg": "agentConfig:ok"}

@@ -80,6 +80,13 @@
     };
   }
 
+  // ww.register() starts config/agentConfig and drops the promise it gets back, so a refused
+  // signature also surfaces as an unhandled rejection. The same failure reaches run() below,
+  // which explains it in the panel; mark only such SDK results (they carry errMsg) handled.
+  window.addEventListener("unhandledrejection", function (event) {
+    if (event.reason && typeof event.reason.errMsg === "string") event.preventDefault();
+  });
+
   ww.register({
     corpId: boot.corpId,
     agentId: boot.agentId,

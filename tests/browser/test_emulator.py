@@ -1,0 +1,190 @@
+"""The emulator in headless Chromium: what a person sees, for every entry and every fault.
+
+The sidebar inside runs its production code; the app reaches the stand-in only through the
+WECOM_* URLs, and the bridge beneath the unmodified SDK checks signatures the way the client
+does."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sidebar.standin.seed import demo_corp
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PROFILE_NAME = ".profile .name-text"
+TITLE = ".problem-title"
+
+
+@pytest.fixture
+def corp():
+    return demo_corp()
+
+
+@pytest.fixture
+def signed_in(emulator):
+    view = emulator()
+    expect(view.sidebar.get_by_text("选择成员")).to_be_visible()
+    view.sign_in_as("张三 zhangsan")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    return view
+
+
+def assert_clean(view):
+    assert view.errors == []
+    assert view.csp_violations() == []
+
+
+def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
+    view = signed_in
+    expect(view.sidebar.locator(".remark")).to_have_text("陈先生（老客户）")
+    expect(view.sidebar.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会"])
+    view.screenshot("emulator-single-chat")
+    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    expect(view.sidebar.locator(".origin")).to_have_text("@腾讯")
+    expect(view.page.locator("#calls")).to_contain_text("externalcontact/get")
+    assert_clean(view)
+
+
+# What the page shows from each of the nine entries (FACTS.md §3, getContext).
+ENTRIES = {
+    "single_chat_tools": ("wmChenXiaoMing0001", PROFILE_NAME, "陈小明"),
+    "contact_profile": ("woLiSiCorpUser0002", PROFILE_NAME, "李四"),
+    "group_chat_tools": ("wrSalesGroup00001", TITLE, "此处暂无可显示的内容"),
+    "single_kf_tools": ("wmKfCustomer00001", TITLE, "此处暂无可显示的内容"),
+    "chain_single_chat_tools": (None, TITLE, "此处暂无可显示的内容"),
+    "chain_group_chat_tools": (None, TITLE, "此处暂无可显示的内容"),
+    "chat_attachment": (None, TITLE, "此处暂无可显示的内容"),
+    "internal_group_chat_board": (None, TITLE, "此处暂无可显示的内容"),
+    "normal": (None, TITLE, "此处暂无可显示的内容"),
+}
+
+
+def test_every_entry(signed_in):
+    view = signed_in
+    for entry, (chat, selector, text) in ENTRIES.items():
+        view.open_chat(entry, chat)
+        expect(view.sidebar.locator(selector)).to_have_text(text)
+        if selector == TITLE:
+            expect(view.sidebar.locator(".problem-raw code")).to_have_text(entry)
+    assert_clean(view)
+
+
+def test_customer_not_followed_is_refused(signed_in):
+    view = signed_in
+    view.open_chat("single_chat_tools", "wmOnlyLiSiFollows03")
+    expect(view.sidebar.locator(TITLE)).to_have_text("您未添加该客户")
+    expect(view.sidebar.locator("body")).not_to_contain_text("赵女士")
+    view.screenshot("emulator-not-followed")
+    assert_clean(view)
+
+
+def test_hostile_markup_is_shown_as_text(signed_in):
+    view = signed_in
+    view.open_chat("single_chat_tools", "wmHostileMarkup0004")
+    expect(view.sidebar.locator(".remark")).to_contain_text('<script>document.title="pwned"')
+    assert view.page.title() != "pwned"
+    frame = next(f for f in view.page.frames if "/sidebar/" in f.url)
+    assert frame.title() != "pwned"
+    assert frame.locator(".profile script, .profile img[src^=javascript]").count() == 0
+    assert_clean(view)
+
+
+def test_broken_signature_is_explained_and_recovers(signed_in, corp):
+    view = signed_in
+    view.press("破坏签名（企业微信作废已发放的 ticket）")
+    expect(view.sidebar.locator(TITLE)).to_have_text("企业微信拒绝了页面的应用签名（agentConfig）")
+    expect(view.sidebar.locator(".problem-raw code")).to_have_text("agentConfig:invalid signature")
+    view.screenshot("emulator-invalid-signature")
+    view.press("清除缓存的令牌和 ticket")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    assert_clean(view)
+
+
+def test_token_expiry_mid_session(signed_in, corp):
+    view = signed_in
+    assert corp.count("/cgi-bin/gettoken") == 1
+    view.press("让 access_token 过期")
+    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    assert corp.count("/cgi-bin/gettoken") == 2  # one new token, after one 42001
+    assert_clean(view)
+
+
+@pytest.mark.parametrize(
+    ("fault", "title"),
+    [
+        ("48002", "应用没有读取客户数据的权限"),
+        ("60020", "服务器 IP 不在应用的企业可信IP中"),
+        ("http500", "无法连接企业微信"),
+        ("hang", "企业微信响应超时"),
+    ],
+)
+def test_api_fault_is_explained(signed_in, settings, fault, title):
+    settings.WECOM_TIMEOUT = 1.0
+    view = signed_in
+    view.page.select_option("#fault-kind", fault)
+    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")  # not yet cached
+    view.press("制造错误")
+    expect(view.sidebar.locator(TITLE)).to_have_text(title, timeout=10_000)
+    if fault == "60020":
+        expect(view.sidebar.locator(".problem-detail")).to_contain_text("203.0.113.7")
+        view.screenshot("emulator-api-fault")
+    view.press("恢复正常")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    assert_clean(view)
+
+
+def test_older_client_runs_config_then_agent_config(signed_in):
+    view = signed_in
+    with view.page.expect_response("**/sidebar/"):
+        view.page.select_option("#version", "3.0.16")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    frame = next(f for f in view.page.frames if "/sidebar/" in f.url)
+    calls = frame.evaluate("window.__WECOM_BRIDGE_LOG__.map(e => e.name)")
+    assert calls.index("preVerifyJSAPI") < calls.index("agentConfig")
+    assert_clean(view)
+
+
+def test_wrong_agent_id_fails_like_the_client(emulator, settings):
+    settings.WECOM_AGENT_ID = "1000099"  # another app's id, with this app's secret and tickets
+    view = emulator()
+    view.sign_in_as("张三 zhangsan")
+    expect(view.sidebar.locator(TITLE)).to_have_text("企业微信拒绝了页面的应用签名（agentConfig）")
+    expect(view.sidebar.locator(".problem-action")).to_contain_text("WECOM_AGENT_ID")
+    assert view.errors == []
+
+
+@pytest.mark.parametrize("rewrite", ["query", "scheme"])
+def test_a_proxy_that_rewrites_the_url_cannot_break_the_signature(signed_in, settings, rewrite):
+    """The classic "invalid signature": the server signs a URL other than the one the client
+    sees. Here a proxy rewrites what reaches the server; the SDK asks for a signature of the
+    URL the client shows, and the page has the server sign exactly that."""
+    view = signed_in
+    if rewrite == "scheme":
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    def proxy(route):
+        if rewrite == "query":
+            route.continue_(url=route.request.url + "?rewritten=by-proxy")
+        else:
+            route.continue_(headers={**route.request.headers, "x-forwarded-proto": "https"})
+
+    view.context.route(re.compile(r".*/sidebar/$"), proxy)
+    with view.page.expect_response("**/sidebar/signatures/") as resigned:
+        view.page.reload()
+    assert resigned.value.status == 200
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/sidebar/", resigned.value.json()["url"])
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    assert_clean(view)
+
+
+def test_switching_staff(signed_in):
+    view = signed_in
+    view.press("切换成员")
+    view.sign_in_as("李四 lisi")
+    expect(view.sidebar.locator(".who")).to_have_text("当前成员：lisi")
+    expect(view.sidebar.locator(".remark")).to_have_text("小明")  # lisi's own remark
+    assert_clean(view)
