@@ -116,7 +116,7 @@ class EmulatorPage:
 
     def __init__(self, browser, live_server):
         self.context = browser.new_context(
-            viewport={"width": 1100, "height": 900}, locale="zh-CN", device_scale_factor=1
+            viewport={"width": 1100, "height": 1000}, locale="zh-CN", device_scale_factor=1
         )
         self.context.add_init_script(script=CSP_WATCH)
         self.page = self.context.new_page()
@@ -147,10 +147,15 @@ class EmulatorPage:
             for v in frame.evaluate("window.__CSP_VIOLATIONS__ || []")
         ]
 
-    def screenshot(self, name: str) -> None:
-        """The framed sidebar alone, at toolbar size (360×720)."""
+    def screenshot(self, name: str, *, whole: bool = False) -> None:
+        """The framed sidebar alone, at toolbar size (360×720), or the whole emulator."""
         ARTIFACTS.mkdir(exist_ok=True)
-        self.page.locator("#sidebar").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        if whole:
+            self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            return
+        box = self.page.locator("#sidebar").bounding_box()
+        clip = {"x": round(box["x"]), "y": round(box["y"]), "width": 360, "height": 720}
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), clip=clip)
 
     def close(self):
         self.context.close()

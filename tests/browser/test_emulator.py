@@ -45,6 +45,7 @@ def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
     expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
     expect(view.sidebar.locator(".origin")).to_have_text("@腾讯")
     expect(view.page.locator("#calls")).to_contain_text("externalcontact/get")
+    view.screenshot("emulator-panel", whole=True)
     assert_clean(view)
 
 
