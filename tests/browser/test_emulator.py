@@ -4,6 +4,7 @@ The sidebar inside runs its production code; the app reaches the stand-in only t
 WECOM_* URLs, and the bridge beneath the unmodified SDK checks signatures the way the client
 does."""
 
+import json
 import re
 
 import pytest
@@ -180,6 +181,35 @@ def test_a_proxy_that_rewrites_the_url_cannot_break_the_signature(signed_in, set
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/sidebar/", resigned.value.json()["url"])
     expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
     assert_clean(view)
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "action"),
+    [("query", "DJANGO_USE_X_FORWARDED_HOST"), ("scheme", "DJANGO_SECURE_PROXY_SSL_HEADER")],
+)
+def test_signature_for_another_url_fails_like_the_client_and_is_explained(
+    signed_in, rewrite, action
+):
+    """A proxy that also rewrites the URL the page asks to have signed: the server signs
+    another query (or scheme) than the client shows, the client refuses, the panel says why."""
+    view = signed_in
+
+    def other(url: str) -> str:
+        return url + "?rewritten=by-proxy" if rewrite == "query" else url.replace("http:", "https:")
+
+    def proxy(route):
+        if route.request.method == "POST":
+            body = json.loads(route.request.post_data)
+            route.continue_(post_data=json.dumps({"url": other(body["url"])}))
+        else:
+            route.continue_(url=route.request.url + "?rewritten=by-proxy")
+
+    view.context.route(re.compile(r".*/sidebar/(signatures/)?$"), proxy)
+    view.page.reload()
+    expect(view.sidebar.locator(TITLE)).to_have_text("企业微信拒绝了页面的应用签名（agentConfig）")
+    expect(view.sidebar.locator(".problem-detail")).to_contain_text("签名的地址与页面地址不同")
+    expect(view.sidebar.locator(".problem-action")).to_contain_text(action)
+    expect(view.sidebar.locator(".problem-raw code")).to_have_text("agentConfig:invalid signature")
 
 
 def test_switching_staff(signed_in):
