@@ -30,6 +30,14 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
+def collect_errors(page) -> list[str]:
+    """Console errors and uncaught exceptions of `page` and its frames, as they happen."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
 @pytest.fixture
 def browser():
     """One Chromium per test: Playwright's sync API keeps an asyncio loop registered on the
@@ -78,9 +86,7 @@ class WeComWebview:
             self.context.add_init_script(script=BRIDGE)
         self.context.add_init_script(script=CSP_WATCH)
         self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.errors = collect_errors(self.page)
 
     def bridge_log(self) -> list[dict]:
         return self.page.evaluate("window.__WECOM_BRIDGE_LOG__ || []")
@@ -120,9 +126,7 @@ class EmulatorPage:
         )
         self.context.add_init_script(script=CSP_WATCH)
         self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.errors = collect_errors(self.page)
         self.page.goto(live_server.url + "/emulator/")
         self.sidebar = self.page.frame_locator("#sidebar")
 
