@@ -219,3 +219,56 @@ def test_switching_staff(signed_in):
     expect(view.sidebar.locator(".who")).to_have_text("当前成员：lisi")
     expect(view.sidebar.locator(".remark")).to_have_text("小明")  # lisi's own remark
     assert_clean(view)
+
+
+def call(view, script: str):
+    """Run `script` (an expression giving a promise) in the framed sidebar; settle as data."""
+    frame = next(f for f in view.page.frames if "/sidebar/" in f.url)
+    return frame.evaluate(
+        f"Promise.resolve().then(() => {script})"
+        ".then(r => ({ok: r}), e => ({fail: e.errMsg || String(e)}))"
+    )
+
+
+def test_emulated_client_answers_each_toolbar_api_for_its_entry(signed_in):
+    view = signed_in
+    view.open_chat("group_chat_tools", "wrSalesGroup00001")
+    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    assert call(view, "ww.getCurExternalChat()")["ok"]["chatId"] == "wrSalesGroup00001"
+    assert call(view, "ww.getCurExternalContact()") == {
+        "fail": "getCurExternalContact:fail without context of external contact"
+    }
+    view.open_chat("chain_single_chat_tools", "wwDownstream00001/wangjingli")
+    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    answer = call(view, "ww.getCurCorpGroupContact()")["ok"]
+    assert (answer["corpId"], answer["userId"]) == ("wwDownstream00001", "wangjingli")
+    assert call(view, "ww.getCurCorpGroupChat()") == {
+        "fail": "getCurCorpGroupChat:without context of corpgroup contact"
+    }
+    view.open_chat("chain_group_chat_tools", "wrChainGroup00001")
+    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    assert call(view, "ww.getCurCorpGroupChat()")["ok"]["chatId"] == "wrChainGroup00001"
+    view.open_chat("normal")
+    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    message = "ww.sendChatMessage({msgtype: 'text', text: {content: '你好'}})"
+    assert call(view, message) == {
+        "fail": "sendChatMessage:fail without context of external contact"
+    }
+    assert_clean(view)
+
+
+def test_send_chat_message_is_recorded(signed_in):
+    view = signed_in
+    message = "ww.sendChatMessage({msgtype: 'text', text: {content: '您好，这是报价单'}})"
+    assert call(view, message)["ok"]["errMsg"] == "sendChatMessage:ok"
+    expect(view.page.locator("#sent li")).to_have_count(1)
+    expect(view.page.locator("#sent li")).to_contain_text("您好，这是报价单")
+    assert_clean(view)
+
+
+def test_toolbar_apis_need_agent_config(signed_in):
+    view = signed_in
+    view.press("破坏签名（企业微信作废已发放的 ticket）")
+    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    raw = "new Promise(done => WeixinJSBridge.invoke('getCurExternalContact', {}, done))"
+    assert call(view, raw)["ok"] == {"err_msg": "getCurExternalContact:fail no permission"}
