@@ -70,3 +70,11 @@ def test_collected_static_files_hold_no_emulator_code(settings, tmp_path):
     names = {p.name for p in Path(tmp_path).rglob("*") if p.is_file()}
     assert "sidebar.js" in names
     assert not {n for n in names if "bridge" in n or "emulator" in n}
+
+
+def test_emulate_command_never_points_the_stand_in_at_a_real_host(settings):
+    settings.DEBUG = True
+    settings.WECOM_EMULATOR = True
+    settings.WECOM_API_BASE_URL = "https://qyapi.weixin.qq.com"
+    with pytest.raises(CommandError, match="loopback"):
+        call_command("emulate", skip_checks=True)
