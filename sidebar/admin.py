@@ -5,7 +5,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.models import Lookup
+from sidebar.diagnosis import diagnose
+from sidebar.models import ClientFailureReport, Lookup
 
 CSV_FIELDS = [
     "created_at",
@@ -58,3 +59,29 @@ class LookupAdmin(admin.ModelAdmin):
             row[0] = timezone.localtime(row[0]).isoformat()
             writer.writerow([_csv_cell(value) for value in row])
         return response
+
+
+@admin.register(ClientFailureReport)
+class ClientFailureReportAdmin(admin.ModelAdmin):
+    """What failed on staff members' clients, with the likely cause in one line."""
+
+    list_display = ["created_at", "staff_userid", "entry", "error", "diagnosis", "wecom_version"]
+    list_filter = ["entry", "created_at", "wecom_version"]
+    search_fields = ["staff_userid", "error", "page_url"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["diagnosis"]
+
+    @admin.display(description=_("likely cause"))
+    def diagnosis(self, report):
+        return diagnose(
+            error=report.error,
+            signed_url=report.signed_url,
+            page_url=report.page_url,
+            wecom_version=report.wecom_version,
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -75,6 +75,29 @@ _BY_ERRCODE = {
         _("Reopen the page from the chat. If it persists, tell the administrator."),
         404,
     ),
+    90501: (
+        _("This is not a customer group"),
+        _("Open the page from the toolbar of a customer group to see it here."),
+        404,
+    ),
+    90509: (
+        _("This group is not one of this company's customer groups"),
+        _("Only customer groups of this company can be shown here."),
+        404,
+    ),
+    49008: (
+        _("This group has been dissolved"),
+        _("There is nothing left to show for it."),
+        404,
+    ),
+    670001: (
+        _("The app is not shared with this partner company"),
+        _(
+            "WeCom admin: share this app with the upstream/downstream company "
+            "(上下游 → 共享应用) and make sure it accepted."
+        ),
+        503,
+    ),
     60011: (
         _("The app cannot see this member or customer"),
         _("WeCom admin: check that you are within the app's visible range (可见范围)."),
@@ -147,6 +170,23 @@ DENIED = Explanation(
     detail=_("Only staff members who have added this customer can see their profile here."),
     action=_("Ask a colleague who follows the customer, or add the customer yourself."),
     http_status=403,
+)
+
+GROUP_DENIED = Explanation(
+    title=_("You are not in this customer group"),
+    detail=_("Only the group's owner, its admins and its staff members can see it here."),
+    action=_("Ask the group owner to add you to the group."),
+    http_status=403,
+)
+
+KF_UNRESOLVED = Explanation(
+    title=_("WeCom has no details of this customer right now"),
+    detail=_(
+        "WeChat customer service only shares a customer who wrote or entered the chat in "
+        "the last 48 hours."
+    ),
+    action=_("The details appear once the customer writes again."),
+    http_status=404,
 )
 
 INVALID_REQUEST = Explanation(

@@ -15,9 +15,48 @@ wecom_id = RegexValidator(
 )
 
 
+def _entry(*entries: str) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=[(entry, entry) for entry in entries])
+
+
+def _wecom_id(max_length: int = 128) -> forms.CharField:
+    return forms.CharField(max_length=max_length, validators=[wecom_id])
+
+
 class ContactLookupForm(forms.Form):
-    entry = forms.ChoiceField(choices=[(entry, entry) for entry in CONTACT_ENTRIES])
-    external_userid = forms.CharField(max_length=128, validators=[wecom_id])
+    entry = _entry(*CONTACT_ENTRIES)
+    external_userid = _wecom_id()
+
+    target_fields = ("external_userid",)
+
+
+class GroupLookupForm(forms.Form):
+    entry = _entry("group_chat_tools")
+    chat_id = _wecom_id()
+
+    target_fields = ("chat_id",)
+
+
+class KfLookupForm(forms.Form):
+    entry = _entry("single_kf_tools")
+    external_userid = _wecom_id()
+
+    target_fields = ("external_userid",)
+
+
+class ChainContactLookupForm(forms.Form):
+    entry = _entry("chain_single_chat_tools")
+    corp_id = _wecom_id(64)
+    user_id = _wecom_id(64)
+
+    target_fields = ("corp_id", "user_id")
+
+
+class ChainChatLookupForm(forms.Form):
+    entry = _entry("chain_group_chat_tools")
+    chat_id = _wecom_id()
+
+    target_fields = ("chat_id",)
 
 
 def _allowed_hosts() -> list[str]:
@@ -43,3 +82,12 @@ class SignatureRequestForm(forms.Form):
         if not domain or not validate_host(domain, _allowed_hosts()):
             raise forms.ValidationError(_("Only URLs of this site are signed."))
         return url
+
+
+class FailureReportForm(forms.Form):
+    error = forms.CharField(max_length=500)
+    signed_url = forms.CharField(max_length=2048, required=False)
+    page_url = forms.CharField(max_length=2048, required=False)
+    entry = forms.CharField(max_length=64, required=False)
+    # What the page sees as its user agent (the client's, with wxwork/<version>).
+    user_agent = forms.CharField(max_length=512, required=False)

@@ -29,3 +29,25 @@ class Lookup(models.Model):
 
     def __str__(self):
         return f"{self.staff_userid} → {self.target_id} ({self.outcome})"
+
+
+class ClientFailureReport(models.Model):
+    """What the page reported when the WeCom client refused config/agentConfig or a toolbar
+    API failed: the evidence an admin needs to fix a page that fails on someone's phone."""
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    staff_userid = models.CharField(_("staff userid"), max_length=64, db_index=True)
+    entry = models.CharField(_("entry"), max_length=64, blank=True)
+    error = models.CharField(_("error"), max_length=500)
+    signed_url = models.CharField(_("URL signed"), max_length=2048, blank=True)
+    page_url = models.CharField(_("page URL"), max_length=2048, blank=True)
+    wecom_version = models.CharField(_("WeCom version"), max_length=32, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+
+    class Meta:
+        verbose_name = _("client failure report")
+        verbose_name_plural = _("client failure reports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.staff_userid}: {self.error}"

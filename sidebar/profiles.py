@@ -1,12 +1,12 @@
-"""Turn an externalcontact/get answer into what the profile panel shows one staff member.
+"""Turn WeCom's answers into what the panels show one staff member.
 
-Only the viewer's own `follow_user` entry is used (their remark, tags, how they added the
-customer); of the other followers the panel shows only how many there are.
+For a customer, only the viewer's own `follow_user` entry is used (their remark, tags, how
+they added the customer); of the other followers the panel shows only how many there are.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
@@ -143,3 +143,137 @@ def _timestamp(value) -> datetime | None:
         return datetime.fromtimestamp(int(value), tz=UTC) if value else None
     except (TypeError, ValueError, OverflowError, OSError):
         return None
+
+
+# Customer groups (externalcontact/groupchat/get) ---------------------------------------------
+
+JOIN_SCENES = {
+    1: _("invited directly"),
+    2: _("joined through an invite link"),
+    3: _("scanned the group QR code"),
+}
+STAFF_MEMBER, CUSTOMER_MEMBER = 1, 2
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    userid: str
+    is_customer: bool
+    display_name: str
+    joined_at: datetime | None
+    join_scene: str
+    invitor: str
+
+
+@dataclass(frozen=True)
+class GroupView:
+    chat_id: str
+    name: str
+    owner: str
+    notice: str
+    created_at: datetime | None
+    staff_count: int
+    customer_count: int
+    members: list[GroupMember]
+    admins: list[str]
+
+
+def may_see_group(group: dict, userid: str) -> bool:
+    """The owner, an admin, or a staff member of the group."""
+    if group.get("owner") == userid:
+        return True
+    if any(a.get("userid") == userid for a in group.get("admin_list") or [] if isinstance(a, dict)):
+        return True
+    return any(
+        isinstance(m, dict) and m.get("type") == STAFF_MEMBER and m.get("userid") == userid
+        for m in group.get("member_list") or []
+    )
+
+
+def build_group(group: dict) -> GroupView:
+    members = [
+        GroupMember(
+            userid=_text(m.get("userid")),
+            is_customer=m.get("type") == CUSTOMER_MEMBER,
+            display_name=_text(m.get("group_nickname") or m.get("name") or m.get("userid")),
+            joined_at=_timestamp(m.get("join_time")),
+            join_scene=JOIN_SCENES.get(m.get("join_scene"), ""),
+            invitor=_text((m.get("invitor") or {}).get("userid")),
+        )
+        for m in group.get("member_list") or []
+        if isinstance(m, dict)
+    ]
+    members.sort(key=lambda m: not m.is_customer)  # customers first, otherwise WeCom's order
+    return GroupView(
+        chat_id=_text(group.get("chat_id")),
+        name=_text(group.get("name")),
+        owner=_text(group.get("owner")),
+        notice=_text(group.get("notice")),
+        created_at=_timestamp(group.get("create_time")),
+        staff_count=sum(1 for m in members if not m.is_customer),
+        customer_count=sum(1 for m in members if m.is_customer),
+        members=members,
+        admins=[
+            _text(a.get("userid")) for a in group.get("admin_list") or [] if isinstance(a, dict)
+        ],
+    )
+
+
+# 微信客服 customers (kf/customer/batchget) ------------------------------------------------
+
+CHANNELS_SCENES = {
+    1: _("WeChat Channels homepage"),
+    2: _("live-stream product list"),
+    3: _("product showcase"),
+    4: _("shop product page"),
+    5: _("shop order page"),
+}
+
+
+@dataclass(frozen=True)
+class KfCustomerView:
+    external_userid: str
+    nickname: str
+    avatar_url: str
+    gender: str
+    scene: str
+    scene_param: str
+    channels_nickname: str
+    channels_scene: str
+
+
+def build_kf_customer(customer: dict) -> KfCustomerView:
+    context = customer.get("enter_session_context") or {}
+    channels = context.get("wechat_channels") or {}
+    return KfCustomerView(
+        external_userid=_text(customer.get("external_userid")),
+        nickname=_text(customer.get("nickname")),
+        avatar_url=safe_url(customer.get("avatar")),
+        gender=GENDERS.get(customer.get("gender"), ""),
+        scene=_text(context.get("scene")),
+        scene_param=unquote(_text(context.get("scene_param"))),
+        channels_nickname=_text(channels.get("nickname")),
+        channels_scene=CHANNELS_SCENES.get(channels.get("scene"), ""),
+    )
+
+
+# 上下游 (upstream/downstream) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainView:
+    corp_id: str = ""
+    corp_name: str = ""
+    user_id: str = ""
+    chat_id: str = ""
+
+
+def build_chain(
+    *, corp_id: str = "", corp: dict | None = None, user_id="", chat_id=""
+) -> ChainView:
+    return ChainView(
+        corp_id=corp_id,
+        corp_name=_text((corp or {}).get("corp_name")),
+        user_id=user_id,
+        chat_id=chat_id,
+    )

@@ -1,96 +1,244 @@
-"""Customer lookups: fetch (cached), authorize against the viewer, record in the audit log.
+"""Lookups from the toolbar: fetch (cached), authorize against the viewer, record in the
+audit log. One pipeline for every entry; each kind says how to fetch, who may see it, and
+what the panel shows.
 
 Views call these with keyword arguments and render what comes back; nothing here knows HTTP.
 """
 
 import logging
+import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError
 
+from sidebar import profiles
 from sidebar.exceptions import WeComAPIError, WeComError
-from sidebar.explanations import DENIED, INVALID_REQUEST, Explanation, explain
-from sidebar.models import Lookup
-from sidebar.profiles import ContactProfile, build_profile, find_follower
+from sidebar.explanations import (
+    DENIED,
+    GROUP_DENIED,
+    INVALID_REQUEST,
+    KF_UNRESOLVED,
+    Explanation,
+    explain,
+)
+from sidebar.models import ClientFailureReport, Lookup
 
 logger = logging.getLogger(__name__)
 
 # Entries whose getCurExternalContact returns a customer this service can show.
 CONTACT_ENTRIES = ("single_chat_tools", "contact_profile")
-NOT_FOUND_ERRCODES = {84061, 40096}
+# errcodes that mean "there is no such thing to show", not "WeCom failed".
+NOT_FOUND_ERRCODES = {84061, 40096, 90501, 90509, 49008}
+# How long what WeCom says about a partner corp is kept: it hardly ever changes.
+SHARED_CORP_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
 class LookupResult:
     outcome: str
-    profile: ContactProfile | None = None
+    template: str = ""  # the fragment that shows it, when shown
+    context: dict = field(default_factory=dict)
     explanation: Explanation | None = None
 
 
-def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: str) -> LookupResult:
-    """The customer's profile as `staff_userid` may see it, or why not. Always audited."""
-    started = time.perf_counter()
-    from_cache = False
-    errcode = None
-    try:
-        payload, from_cache = _external_contact(client, external_userid)
-    except WeComError as exc:
-        errcode = exc.errcode
-        is_missing = isinstance(exc, WeComAPIError) and exc.errcode in NOT_FOUND_ERRCODES
-        outcome = Lookup.Outcome.NOT_FOUND if is_missing else Lookup.Outcome.UPSTREAM_ERROR
-        result = LookupResult(outcome=outcome, explanation=explain(exc))
-    else:
-        follower = find_follower(payload, staff_userid)
+def shown(template: str, **context) -> LookupResult:
+    return LookupResult(outcome=Lookup.Outcome.OK, template=template, context=context)
+
+
+def refused(explanation: Explanation, outcome=Lookup.Outcome.DENIED) -> LookupResult:
+    return LookupResult(outcome=outcome, explanation=explanation)
+
+
+# The kinds of lookup -------------------------------------------------------------------------
+
+
+def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: str):
+    """A customer of a single chat or profile: only for staff who follow them."""
+
+    def decide(payload):
+        follower = profiles.find_follower(payload, staff_userid)
         if follower is None:
-            result = LookupResult(outcome=Lookup.Outcome.DENIED, explanation=DENIED)
-        else:
-            profile = build_profile(payload, follower=follower)
-            result = LookupResult(outcome=Lookup.Outcome.OK, profile=profile)
-    _audit(
+            return refused(DENIED)
+        profile = profiles.build_profile(payload, follower=follower)
+        return shown("sidebar/fragments/contact.html", profile=profile)
+
+    return _look_up(
         staff_userid=staff_userid,
         entry=entry,
         target_id=external_userid,
-        outcome=result.outcome,
-        errcode=errcode,
-        started=started,
-        from_cache=from_cache,
+        fetch=_cached(
+            f"contact:{client.app.scope}:{external_userid}",
+            lambda: client.get_external_contact(external_userid),
+        ),
+        decide=decide,
     )
-    return result
+
+
+def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str):
+    """A customer group: only for its owner, its admins and its staff members."""
+
+    def decide(group):
+        if not profiles.may_see_group(group, staff_userid):
+            return refused(GROUP_DENIED)
+        return shown("sidebar/fragments/group.html", group=profiles.build_group(group))
+
+    return _look_up(
+        staff_userid=staff_userid,
+        entry=entry,
+        target_id=chat_id,
+        fetch=_cached(
+            f"group:{client.app.scope}:{chat_id}", lambda: client.get_group_chat(chat_id)
+        ),
+        decide=decide,
+    )
+
+
+def look_up_kf_customer(*, client, staff_userid: str, entry: str, external_userid: str):
+    """A WeChat customer-service customer: for any signed-in member of the corp (WeCom shows
+    the toolbar to the staff member serving the chat; the API has no per-servicer check)."""
+
+    def decide(customer):
+        if customer is None:
+            return refused(KF_UNRESOLVED, outcome=Lookup.Outcome.NOT_FOUND)
+        return shown("sidebar/fragments/kf.html", customer=profiles.build_kf_customer(customer))
+
+    return _look_up(
+        staff_userid=staff_userid,
+        entry=entry,
+        target_id=external_userid,
+        fetch=_cached(
+            f"kf:{client.app.scope}:{external_userid}",
+            lambda: client.get_kf_customer(external_userid),
+        ),
+        decide=decide,
+    )
+
+
+def look_up_chain_contact(*, client, staff_userid: str, entry: str, corp_id: str, user_id: str):
+    """An upstream/downstream contact: their ids, and their corp's name where WeCom gives it."""
+    return _look_up(
+        staff_userid=staff_userid,
+        entry=entry,
+        target_id=f"{corp_id}/{user_id}",
+        fetch=_shared_corp(client, corp_id),
+        decide=lambda corp: shown(
+            "sidebar/fragments/chain.html",
+            chain=profiles.build_chain(corp_id=corp_id, corp=corp, user_id=user_id),
+        ),
+    )
+
+
+def look_up_chain_chat(*, client, staff_userid: str, entry: str, chat_id: str):
+    """An upstream/downstream group: WeCom has no server API that reads it (FACTS.md §11.7),
+    so the panel shows its id."""
+    return _look_up(
+        staff_userid=staff_userid,
+        entry=entry,
+        target_id=chat_id,
+        fetch=lambda: (None, False),
+        decide=lambda _: shown(
+            "sidebar/fragments/chain.html", chain=profiles.build_chain(chat_id=chat_id)
+        ),
+    )
 
 
 def reject_invalid_lookup(*, staff_userid: str, entry: str, target_id: str) -> LookupResult:
     """A lookup that failed validation: audited, and no WeCom call made."""
-    _audit(
-        staff_userid=staff_userid,
-        entry=entry,
-        target_id=target_id,
-        outcome=Lookup.Outcome.INVALID,
-        errcode=None,
-        started=time.perf_counter(),
-        from_cache=False,
-    )
-    return LookupResult(outcome=Lookup.Outcome.INVALID, explanation=INVALID_REQUEST)
+    result = refused(INVALID_REQUEST, outcome=Lookup.Outcome.INVALID)
+    _audit(staff_userid, entry, target_id, result.outcome, None, time.perf_counter(), False)
+    return result
 
 
-def _external_contact(client, external_userid: str) -> tuple[dict, bool]:
-    """externalcontact/get, cached per contact for WECOM_CONTACT_CACHE_SECONDS."""
+def recent_lookups(*, staff_userid: str, limit: int = 8):
+    return Lookup.objects.filter(staff_userid=staff_userid)[:limit]
+
+
+# Client failure reports ------------------------------------------------------------------------
+
+REPORTS_PER_HOUR = 20
+_WECOM_VERSION = re.compile(r"wxwork/([\d.]+)", re.IGNORECASE)
+
+
+def allow_report(*, staff_userid: str) -> bool:
+    """At most REPORTS_PER_HOUR reports per staff member per clock hour."""
     cache = caches["default"]
-    key = f"contact:{client.app.scope}:{external_userid}"
-    lifetime = settings.WECOM_CONTACT_CACHE_SECONDS
-    if lifetime > 0:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached, True
-    payload = client.get_external_contact(external_userid)
-    if lifetime > 0:
-        cache.set(key, payload, timeout=lifetime)
-    return payload, False
+    key = f"reports:{staff_userid}:{int(time.time() // 3600)}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the cache lost the key (an outage): count this one as the first
+        count = 1
+    return count <= REPORTS_PER_HOUR
 
 
-def _audit(*, staff_userid, entry, target_id, outcome, errcode, started, from_cache) -> None:
+def record_failure(*, staff_userid, user_agent, error, signed_url, page_url, entry):
+    found = _WECOM_VERSION.search(user_agent)
+    return ClientFailureReport.objects.create(
+        staff_userid=staff_userid[:64],
+        error=error,
+        signed_url=signed_url,
+        page_url=page_url,
+        entry=entry,
+        wecom_version=found.group(1)[:32] if found else "",
+        user_agent=user_agent[:512],
+    )
+
+
+# The pipeline --------------------------------------------------------------------------------
+
+
+def _look_up(*, staff_userid, entry, target_id, fetch, decide) -> LookupResult:
+    started = time.perf_counter()
+    from_cache = False
+    errcode = None
+    try:
+        payload, from_cache = fetch()
+    except WeComError as exc:
+        errcode = exc.errcode
+        is_missing = isinstance(exc, WeComAPIError) and exc.errcode in NOT_FOUND_ERRCODES
+        outcome = Lookup.Outcome.NOT_FOUND if is_missing else Lookup.Outcome.UPSTREAM_ERROR
+        result = refused(explain(exc), outcome=outcome)
+    else:
+        result = decide(payload)
+    _audit(staff_userid, entry, target_id, result.outcome, errcode, started, from_cache)
+    return result
+
+
+_MISSING = object()
+
+
+def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
+    """fetch() for `_look_up`: (answer, from_cache), the answer kept for `lifetime` seconds
+    (default WECOM_CONTACT_CACHE_SECONDS; 0 turns caching off)."""
+
+    def fetch():
+        seconds = settings.WECOM_CONTACT_CACHE_SECONDS if lifetime is None else lifetime
+        cache = caches["default"]
+        if seconds > 0:
+            found = cache.get(key, _MISSING)
+            if found is not _MISSING:
+                return found, True
+        answer = call()
+        if seconds > 0:
+            cache.set(key, answer, timeout=seconds)
+        return answer, False
+
+    return fetch
+
+
+def _shared_corp(client, corp_id: str) -> Callable:
+    return _cached(
+        f"shared-corp:{client.app.scope}:{corp_id}",
+        lambda: client.get_shared_corp(corp_id),
+        lifetime=SHARED_CORP_CACHE_SECONDS,
+    )
+
+
+def _audit(staff_userid, entry, target_id, outcome, errcode, started, from_cache) -> None:
     row = Lookup(
         staff_userid=staff_userid[:64],
         entry=entry[:64],

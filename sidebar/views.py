@@ -6,17 +6,16 @@ from functools import wraps
 
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from sidebar import emulator, services, signin
+from sidebar import emulator, forms, services, signin
 from sidebar.exceptions import ConfigurationError, WeComCodeInvalid, WeComError
 from sidebar.explanations import SESSION_EXPIRED, Explanation, explain
-from sidebar.forms import ContactLookupForm, SignatureRequestForm
 from sidebar.models import Lookup
 from sidebar.signing import page_signatures
 from sidebar.wecom import get_client
@@ -31,6 +30,8 @@ JS_API_LIST = [
     "getCurCorpGroupContact",
     "getCurCorpGroupChat",
 ]
+
+MAX_REPORT_BYTES = 8 * 1024
 
 STATE_MISMATCH = Explanation(
     title=_("This sign-in link has expired"),
@@ -126,11 +127,12 @@ def page(request, *, app):
         "corpId": app.corp_id,
         "agentId": app.agent_id,
         "jsApiList": JS_API_LIST,
-        "contactEntries": list(services.CONTACT_ENTRIES),
         "csrfToken": get_token(request),
         "endpoints": {
-            "lookupContact": reverse("sidebar:lookup-contact"),
+            "lookup": reverse("sidebar:lookup", args=["KIND"]),
+            "home": reverse("sidebar:home"),
             "signatures": reverse("sidebar:signatures"),
+            "reports": reverse("sidebar:reports"),
         },
         **signatures,
     }
@@ -166,6 +168,27 @@ def oauth_callback(request, *, app):
     return redirect(next_path)
 
 
+@require_POST
+@staff_required(_json_problem)
+def report_failure(request, *, staff):
+    """The page reports a client failure once; bounded in size and in rate per staff member."""
+    if len(request.body) > MAX_REPORT_BYTES:
+        return JsonResponse({"error": "Report too large."}, status=413)
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    form = forms.FailureReportForm(data if isinstance(data, dict) else {})
+    if not form.is_valid():
+        return JsonResponse({"error": "Invalid report."}, status=400)
+    if not services.allow_report(staff_userid=staff):
+        return JsonResponse({"error": "Too many reports; try later."}, status=429)
+    fields = form.cleaned_data
+    fields["user_agent"] = fields["user_agent"] or request.headers.get("User-Agent", "")
+    services.record_failure(staff_userid=staff, **fields)
+    return JsonResponse({"ok": True}, status=201)
+
+
 @require_GET
 @wecom_app(_problem_page)
 def sign_in_again(request, *, app):
@@ -174,37 +197,56 @@ def sign_in_again(request, *, app):
     return redirect(signin.authorization_url(request, app=app, next_path=next_path))
 
 
+# kind (in the URL) -> the form that validates it, the service that looks it up
+LOOKUPS = {
+    "contact": (forms.ContactLookupForm, services.look_up_contact),
+    "group": (forms.GroupLookupForm, services.look_up_group),
+    "kf": (forms.KfLookupForm, services.look_up_kf_customer),
+    "chain-contact": (forms.ChainContactLookupForm, services.look_up_chain_contact),
+    "chain-chat": (forms.ChainChatLookupForm, services.look_up_chain_chat),
+}
+
+
 @require_POST
 @staff_required(_problem_fragment)
-def lookup_contact(request, *, staff):
-    form = ContactLookupForm(request.POST)
+def lookup(request, kind, *, staff):
+    if kind not in LOOKUPS:
+        raise Http404
+    form_class, look_up = LOOKUPS[kind]
+    form = form_class(request.POST)
     if form.is_valid():
-        result = services.look_up_contact(
-            client=get_client(),
-            staff_userid=staff,
-            entry=form.cleaned_data["entry"],
-            external_userid=form.cleaned_data["external_userid"],
+        ids = {name: form.cleaned_data[name] for name in form_class.target_fields}
+        result = look_up(
+            client=get_client(), staff_userid=staff, entry=form.cleaned_data["entry"], **ids
         )
     else:
+        target = "/".join(request.POST.get(name, "") for name in form_class.target_fields)
         result = services.reject_invalid_lookup(
-            staff_userid=staff,
-            entry=request.POST.get("entry", ""),
-            target_id=request.POST.get("external_userid", ""),
+            staff_userid=staff, entry=request.POST.get("entry", ""), target_id=target
         )
-    if result.profile is None:
+    if result.outcome == Lookup.Outcome.OK:
+        response = render(request, result.template, result.context)
+    else:
         # A refusal or a WeCom failure is an answer the panel shows, not a failed request
         # (browsers log every 4xx/5xx fetch as an error); only bad input keeps its 400.
         status = 400 if result.outcome == Lookup.Outcome.INVALID else 200
-        response = render(
-            request,
-            "sidebar/fragments/problem.html",
-            {"explanation": result.explanation},
-            status=status,
-        )
-    else:
-        response = render(request, "sidebar/fragments/contact.html", {"profile": result.profile})
+        context = {"explanation": result.explanation}
+        response = render(request, "sidebar/fragments/problem.html", context, status=status)
     response["X-Sidebar-Outcome"] = str(result.outcome)
     return response
+
+
+@require_GET
+@staff_required(_problem_fragment)
+def home(request, *, staff):
+    """What the page shows from an entry without a customer: who you are, your recent
+    lookups, and how to see a customer."""
+    context = {
+        "staff": staff,
+        "entry": request.GET.get("entry", "")[:64],
+        "recent": services.recent_lookups(staff_userid=staff),
+    }
+    return render(request, "sidebar/fragments/home.html", context)
 
 
 @require_POST
@@ -214,7 +256,7 @@ def signatures(request, *, staff):
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         data = None
-    form = SignatureRequestForm(data if isinstance(data, dict) else {})
+    form = forms.SignatureRequestForm(data if isinstance(data, dict) else {})
     if not form.is_valid():
         errors = [str(e) for errs in form.errors.values() for e in errs]
         return JsonResponse({"error": " ".join(errors) or "Bad request"}, status=400)

@@ -251,6 +251,27 @@ class StandinCorp:
             found.append(customer)
         return {"customer_list": found, "invalid_external_userid": invalid}
 
+    def list_app_share_info(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        if str(body.get("agentid")) != self.agent_id:
+            raise WireError(670001, "app not in share scope")
+        if body.get("business_type") != 1:
+            return {"ending": 1, "corp_list": [], "next_cursor": ""}  # not 上下游
+        corps = [
+            {"corpid": c["corpid"], "corp_name": c["corp_name"], "agentid": c["agentid"]}
+            for c in self.chain_corps
+            if not body.get("corpid") or c["corpid"] == body["corpid"]
+        ]
+        limit = int(body.get("limit") or 0) or len(corps) or 1
+        start = int(body.get("cursor") or 0)
+        page = corps[start : start + limit]
+        more = start + limit < len(corps)
+        return {
+            "ending": 0 if more else 1,
+            "corp_list": page,
+            "next_cursor": str(start + limit) if more else "",
+        }
+
     def describe(self) -> dict:
         """What the emulator's control panel shows: who and what is in this corp."""
         with self._lock:

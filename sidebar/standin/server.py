@@ -34,6 +34,7 @@ API_ROUTES = {
     "/cgi-bin/externalcontact/get": ("GET", "externalcontact_get", True),
     "/cgi-bin/externalcontact/groupchat/get": ("POST", "groupchat_get", True),
     "/cgi-bin/kf/customer/batchget": ("POST", "kf_customer_batchget", True),
+    "/cgi-bin/corpgroup/corp/list_app_share_info": ("POST", "list_app_share_info", True),
 }
 
 FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times"}

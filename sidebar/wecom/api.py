@@ -135,6 +135,46 @@ class WeComAPI:
             raise WeComTransportError("the answer has no external_contact", path=path)
         return data
 
+    def get_group_chat(self, access_token: str, *, chat_id: str) -> dict:
+        """externalcontact/groupchat/get with member names (need_name=1)."""
+        path = "/cgi-bin/externalcontact/groupchat/get"
+        body = {"chat_id": chat_id, "need_name": 1}
+        data = self.request("POST", path, params={"access_token": access_token}, body=body)
+        if not isinstance(data.get("group_chat"), dict):
+            raise WeComTransportError("the answer has no group_chat", path=path)
+        return data["group_chat"]
+
+    # 微信客服 ---------------------------------------------------------------------------
+
+    def get_kf_customers(self, access_token: str, *, external_userids: list[str]) -> dict:
+        """kf/customer/batchget for at most 100 ids, with the session context."""
+        path = "/cgi-bin/kf/customer/batchget"
+        body = {"external_userid_list": external_userids, "need_enter_session_context": 1}
+        data = self.request("POST", path, params={"access_token": access_token}, body=body)
+        return {
+            "customer_list": list(data.get("customer_list") or []),
+            "invalid_external_userid": list(data.get("invalid_external_userid") or []),
+        }
+
+    # 上下游 ------------------------------------------------------------------------------
+
+    def list_app_share_info(
+        self, access_token: str, *, agent_id: str, corp_id: str = "", cursor: str = ""
+    ) -> dict:
+        """One page of corpgroup/corp/list_app_share_info for 上下游 (business_type 1)."""
+        path = "/cgi-bin/corpgroup/corp/list_app_share_info"
+        body = {"agentid": int(agent_id), "business_type": 1, "limit": 100}
+        if corp_id:
+            body["corpid"] = corp_id
+        if cursor:
+            body["cursor"] = cursor
+        data = self.request("POST", path, params={"access_token": access_token}, body=body)
+        return {
+            "corp_list": list(data.get("corp_list") or []),
+            "ending": data.get("ending", 1),
+            "next_cursor": data.get("next_cursor") or "",
+        }
+
 
 def _as_int(value) -> int:
     try:

@@ -16,7 +16,7 @@ from sidebar.wecom.credentials import ACCESS_TOKEN, AGENT_TICKET, CORP_TICKET, C
 
 T = TypeVar("T")
 
-# A customer followed by more than 500 staff comes in pages; this bounds a runaway cursor.
+# Bounds a runaway cursor (a customer's followers come 500 a page; shared corps 100 a page).
 MAX_FOLLOWER_PAGES = 40
 
 
@@ -88,3 +88,34 @@ class WeComClient:
             followers.extend(more.get("follow_user") or [])
             cursor = more.get("next_cursor") or ""
         return {"external_contact": first["external_contact"], "follow_user": followers}
+
+    def get_group_chat(self, chat_id: str) -> dict:
+        return self._with_token(lambda token: self.api.get_group_chat(token, chat_id=chat_id))
+
+    def get_kf_customer(self, external_userid: str) -> dict | None:
+        """The 微信客服 customer, or None when WeCom cannot resolve the id (for instance the
+        48-hour rule: only customers active in the last 48 hours resolve)."""
+        answer = self._with_token(
+            lambda token: self.api.get_kf_customers(token, external_userids=[external_userid])
+        )
+        for customer in answer["customer_list"]:
+            if customer.get("external_userid") == external_userid:
+                return customer
+        return None
+
+    def get_shared_corp(self, corp_id: str) -> dict | None:
+        """The downstream corp this app is shared with, as list_app_share_info names it."""
+        cursor = ""
+        for _ in range(MAX_FOLLOWER_PAGES):
+            page = self._with_token(
+                lambda token, cursor=cursor: self.api.list_app_share_info(
+                    token, agent_id=self.app.agent_id, corp_id=corp_id, cursor=cursor
+                )
+            )
+            for corp in page["corp_list"]:
+                if corp.get("corpid") == corp_id:
+                    return corp
+            cursor = page["next_cursor"]
+            if page["ending"] or not cursor:
+                return None
+        return None

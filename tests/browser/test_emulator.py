@@ -6,8 +6,10 @@ does."""
 
 import json
 import re
+import time
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from sidebar.standin.seed import demo_corp
@@ -51,16 +53,17 @@ def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
 
 
 # What the page shows from each of the nine entries (FACTS.md §3, getContext).
+HOME = (None, ".home-title", "当前成员：zhangsan")
 ENTRIES = {
     "single_chat_tools": ("wmChenXiaoMing0001", PROFILE_NAME, "陈小明"),
     "contact_profile": ("woLiSiCorpUser0002", PROFILE_NAME, "李四"),
-    "group_chat_tools": ("wrSalesGroup00001", TITLE, "此处暂无可显示的内容"),
-    "single_kf_tools": ("wmKfCustomer00001", TITLE, "此处暂无可显示的内容"),
-    "chain_single_chat_tools": (None, TITLE, "此处暂无可显示的内容"),
-    "chain_group_chat_tools": (None, TITLE, "此处暂无可显示的内容"),
-    "chat_attachment": (None, TITLE, "此处暂无可显示的内容"),
-    "internal_group_chat_board": (None, TITLE, "此处暂无可显示的内容"),
-    "normal": (None, TITLE, "此处暂无可显示的内容"),
+    "group_chat_tools": ("wrSalesGroup00001", ".group .name-text", "销售客服群"),
+    "single_kf_tools": ("wmKfCustomer00001", ".kf .name-text", "咨询的小王"),
+    "chain_single_chat_tools": ("wwDownstream00001/wangjingli", ".chain .corp-name", "华东经销商"),
+    "chain_group_chat_tools": ("wrChainGroup00001", ".chain .chat-id", "wrChainGroup00001"),
+    "chat_attachment": HOME,
+    "internal_group_chat_board": HOME,
+    "normal": HOME,
 }
 
 
@@ -69,8 +72,35 @@ def test_every_entry(signed_in):
     for entry, (chat, selector, text) in ENTRIES.items():
         view.open_chat(entry, chat)
         expect(view.sidebar.locator(selector)).to_have_text(text)
-        if selector == TITLE:
-            expect(view.sidebar.locator(".problem-raw code")).to_have_text(entry)
+    # The home panel lists what this staff member looked up, newest first.
+    expect(view.sidebar.locator(".recent li").first).to_contain_text("wrChainGroup00001")
+    view.open_chat("group_chat_tools", "wrSalesGroup00001")
+    expect(view.sidebar.locator(".member-customer").first).to_contain_text("陈小明")
+    view.screenshot("emulator-group")
+    assert_clean(view)
+
+
+def test_group_the_staff_member_is_not_in_is_refused(signed_in):
+    view = signed_in
+    view.open_chat("group_chat_tools", "wrVipGroup0000002")
+    expect(view.sidebar.locator(TITLE)).to_have_text("您不在这个客户群中")
+    expect(view.sidebar.locator("body")).not_to_contain_text("VIP")
+    assert_clean(view)
+
+
+def test_chat_switch_on_a_phone_shows_the_new_customer(signed_in):
+    view = signed_in
+    view.page.check("#phone")
+    loads = []
+    view.page.on("response", lambda r: loads.append(r.url) if r.url.endswith("/sidebar/") else None)
+    view.page.select_option("#chat", "woLiSiCorpUser0002")
+    # The page was not reloaded: it noticed the new chat when it came back into view.
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    assert loads == []
+    view.page.select_option("#entry", "group_chat_tools")
+    expect(view.sidebar.locator(".group .name-text")).to_have_text("销售客服群")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_count(0)
+    assert loads == []
     assert_clean(view)
 
 
@@ -230,26 +260,30 @@ def call(view, script: str):
     )
 
 
+def settled(view):
+    expect(view.sidebar.locator("#panel[aria-busy=false]")).to_be_visible()
+
+
 def test_emulated_client_answers_each_toolbar_api_for_its_entry(signed_in):
     view = signed_in
     view.open_chat("group_chat_tools", "wrSalesGroup00001")
-    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    settled(view)
     assert call(view, "ww.getCurExternalChat()")["ok"]["chatId"] == "wrSalesGroup00001"
     assert call(view, "ww.getCurExternalContact()") == {
         "fail": "getCurExternalContact:fail without context of external contact"
     }
     view.open_chat("chain_single_chat_tools", "wwDownstream00001/wangjingli")
-    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    settled(view)
     answer = call(view, "ww.getCurCorpGroupContact()")["ok"]
     assert (answer["corpId"], answer["userId"]) == ("wwDownstream00001", "wangjingli")
     assert call(view, "ww.getCurCorpGroupChat()") == {
         "fail": "getCurCorpGroupChat:without context of corpgroup contact"
     }
     view.open_chat("chain_group_chat_tools", "wrChainGroup00001")
-    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    settled(view)
     assert call(view, "ww.getCurCorpGroupChat()")["ok"]["chatId"] == "wrChainGroup00001"
     view.open_chat("normal")
-    expect(view.sidebar.locator(TITLE)).to_be_visible()
+    settled(view)
     message = "ww.sendChatMessage({msgtype: 'text', text: {content: '你好'}})"
     assert call(view, message) == {
         "fail": "sendChatMessage:fail without context of external contact"
@@ -272,3 +306,41 @@ def test_toolbar_apis_need_agent_config(signed_in):
     expect(view.sidebar.locator(TITLE)).to_be_visible()
     raw = "new Promise(done => WeixinJSBridge.invoke('getCurExternalContact', {}, done))"
     assert call(view, raw)["ok"] == {"err_msg": "getCurExternalContact:fail no permission"}
+
+
+@pytest.fixture
+def admin_http(live_server, admin_user):
+    """An admin signed in to Django admin over HTTP (set up before the browser starts)."""
+    session = requests.Session()
+    login = live_server.url + "/admin/login/"
+    session.get(login, timeout=5)
+    session.post(
+        login,
+        data={
+            "username": "admin",
+            "password": "password",
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "next": "/admin/",
+        },
+        headers={"Referer": login},
+        timeout=5,
+    )
+    return session
+
+
+def test_refused_agent_config_is_reported_once_with_a_diagnosis(admin_http, signed_in, live_server):
+    view = signed_in
+    view.press("破坏签名（企业微信作废已发放的 ticket）")
+    expect(view.sidebar.locator(TITLE)).to_have_text("企业微信拒绝了页面的应用签名（agentConfig）")
+    view.sidebar.locator("#refresh").click()  # the same failure again: not reported twice
+    expect(view.sidebar.locator(TITLE)).to_have_text("企业微信拒绝了页面的应用签名（agentConfig）")
+    url = live_server.url + "/admin/sidebar/clientfailurereport/"
+    deadline = time.monotonic() + 5
+    while True:
+        page = admin_http.get(url, headers={"Accept-Language": "zh-hans"}, timeout=5).text
+        if "agentConfig:invalid signature" in page or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert page.count('name="_selected_action"') == 1  # one row
+    assert "签名的地址与页面一致，问题出在 ticket" in page
+    assert "zhangsan" in page and "4.1.30" in page

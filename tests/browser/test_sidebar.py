@@ -57,10 +57,10 @@ def test_hostile_markup_stays_text(webview):
     assert view.errors == [] and view.csp_violations() == []
 
 
-def test_other_entry_gets_a_calm_panel(webview):
-    view = webview(chat={"entry": "group_chat_tools", "chatId": "wrGroup1"})
-    expect(view.page.locator(".problem-title")).to_have_text("此处暂无可显示的内容")
-    assert view.errors == []
+def test_other_entry_gets_the_home_panel(webview):
+    view = webview(chat={"entry": "chat_attachment"})
+    expect(view.page.locator(".home-title")).to_have_text("当前成员：zhangsan")
+    assert view.errors == [] and view.csp_violations() == []
 
 
 def test_wrong_agent_signature_is_explained(webview, corp, settings):

@@ -18,6 +18,18 @@
   var ua = navigator.userAgent.replace(/\s*wxwork\/[\d.]+/i, "") + " wxwork/" + version;
   Object.defineProperty(navigator, "userAgent", { get: function () { return ua; } });
 
+  // Phones keep the webview when the staff member switches chats; the emulator plays that by
+  // hiding the page and bringing it back, as the client does.
+  var visibility = "visible";
+  Object.defineProperty(document, "visibilityState", { get: function () { return visibility; } });
+  Object.defineProperty(document, "hidden", { get: function () { return visibility === "hidden"; } });
+  window.__EMULATOR_LEAVE_AND_RETURN__ = function () {
+    ["hidden", "visible"].forEach(function (state) {
+      visibility = state;
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+  };
+
   function csrfToken() {
     var found = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return found ? decodeURIComponent(found[1]) : "";

@@ -102,9 +102,22 @@
     },
   };
 
-  // Switching the chat in the client reloads the toolbar page.
+  // Switching the chat: the desktop client reloads the toolbar page; a phone keeps the page
+  // and brings it back into view (the page must notice the new chat itself).
   function reopen() {
     frame.src = config.sidebar;
+  }
+
+  function switchChat() {
+    var keep = document.getElementById("phone").checked;
+    var page = null;
+    try {
+      page = frame.contentWindow.__EMULATOR_LEAVE_AND_RETURN__;
+    } catch (error) {
+      page = null; // the frame is on the stand-in's sign-in page
+    }
+    if (keep && page) page();
+    else reopen();
   }
 
   function post(url, body) {
@@ -189,13 +202,15 @@
   entrySelect.addEventListener("change", function () {
     fillChats();
     save();
-    reopen();
+    switchChat();
   });
-  [chatSelect, versionSelect].forEach(function (select) {
-    select.addEventListener("change", function () {
-      save();
-      reopen();
-    });
+  chatSelect.addEventListener("change", function () {
+    save();
+    switchChat();
+  });
+  versionSelect.addEventListener("change", function () {
+    save();
+    reopen();
   });
   frame.addEventListener("load", refreshState);
 

@@ -1,6 +1,6 @@
 /*
  * The toolbar page: register the official JS-SDK with the server's signatures, ask the client
- * where the page was opened and who the customer is, and show the server's answer.
+ * where the page was opened and what is in the chat, and show the server's answer.
  *
  * All text the page shows comes from the server (rendered fragments and <template id="why-…">
  * elements), so it is translated with the rest of the app. Nothing here ever calls alert().
@@ -12,7 +12,44 @@
   var panel = document.getElementById("panel");
   // The signatures inlined in the page are for boot.url; other URLs are signed on request.
   var signed = { url: boot.url, config: boot.config, agentConfig: boot.agentConfig };
+  var lastSignedUrl = boot.url;
   var generation = 0;
+  var shown = null; // {entry, id} of what the panel shows now
+  var reported = {};
+
+  // What each entry asks the client for, and which lookup shows it.
+  var TOOLBAR = {
+    single_chat_tools: contact("contact"),
+    contact_profile: contact("contact"),
+    single_kf_tools: contact("kf"),
+    group_chat_tools: function () {
+      return ww.getCurExternalChat().then(function (r) {
+        return { kind: "group", id: r.chatId, fields: { chat_id: r.chatId } };
+      });
+    },
+    chain_single_chat_tools: function () {
+      return ww.getCurCorpGroupContact().then(function (r) {
+        return {
+          kind: "chain-contact",
+          id: r.corpId + "/" + r.userId,
+          fields: { corp_id: r.corpId, user_id: r.userId },
+        };
+      });
+    },
+    chain_group_chat_tools: function () {
+      return ww.getCurCorpGroupChat().then(function (r) {
+        return { kind: "chain-chat", id: r.chatId, fields: { chat_id: r.chatId } };
+      });
+    },
+  };
+
+  function contact(kind) {
+    return function () {
+      return ww.getCurExternalContact().then(function (r) {
+        return { kind: kind, id: r.userId, fields: { external_userid: r.userId } };
+      });
+    };
+  }
 
   function show(node) {
     panel.replaceChildren(node);
@@ -68,6 +105,7 @@
 
   function signatureFor(kind) {
     return function (url) {
+      lastSignedUrl = url;
       if (url === signed.url) return Promise.resolve(signed[kind]);
       return post(boot.endpoints.signatures, JSON.stringify({ url: url }), "application/json")
         .then(function (response) {
@@ -80,8 +118,23 @@
     };
   }
 
+  // Tell the server, once per failure, what the client refused: admins see it with a
+  // diagnosis. Best effort: a report that cannot be sent changes nothing on the page.
+  function report(message, entry) {
+    if (reported[message]) return;
+    reported[message] = true;
+    var body = {
+      error: message.slice(0, 500),
+      signed_url: lastSignedUrl.slice(0, 2048),
+      page_url: location.href.slice(0, 2048),
+      entry: (entry || "").slice(0, 64),
+      user_agent: navigator.userAgent.slice(0, 512),
+    };
+    post(boot.endpoints.reports, JSON.stringify(body), "application/json").catch(function () {});
+  }
+
   // ww.register() starts config/agentConfig and drops the promise it gets back, so a refused
-  // signature also surfaces as an unhandled rejection. The same failure reaches run() below,
+  // signature also surfaces as an unhandled rejection. The same failure reaches check() below,
   // which explains it in the panel; mark only such SDK results (they carry errMsg) handled.
   window.addEventListener("unhandledrejection", function (event) {
     if (event.reason && typeof event.reason.errMsg === "string") event.preventDefault();
@@ -94,21 +147,6 @@
     getConfigSignature: signatureFor("config"),
     getAgentConfigSignature: signatureFor("agentConfig"),
   });
-
-  function lookUpContact(entry, userId, mine) {
-    var form = new FormData();
-    form.append("entry", entry);
-    form.append("external_userid", userId);
-    return post(boot.endpoints.lookupContact, form).then(function (response) {
-      var type = response.headers.get("Content-Type") || "";
-      if (type.indexOf("text/html") !== 0) throw new Error("HTTP " + response.status);
-      return response.text().then(function (html) {
-        if (mine === generation) showHtml(html);
-      });
-    }).catch(function () {
-      if (mine === generation) explain("network");
-    });
-  }
 
   // Clients before 3.0.24 have no getContext; their toolbar page opened from single chats,
   // so try that and let getCurExternalContact say "without context" if it was not one.
@@ -124,33 +162,85 @@
     );
   }
 
-  function run() {
+  // What is in the chat now: {entry, kind?, id?, fields?}.
+  function currentChat() {
+    return currentEntry().then(function (entry) {
+      var ask = TOOLBAR[entry];
+      if (!ask) return { entry: entry, id: "" };
+      return ask().then(
+        function (chat) {
+          chat.entry = entry;
+          return chat;
+        },
+        function (error) {
+          error.entry = entry;
+          throw error;
+        }
+      );
+    });
+  }
+
+  function render(chat, mine) {
+    if (!chat.kind) {
+      return fetch(boot.endpoints.home + "?entry=" + encodeURIComponent(chat.entry), {
+        credentials: "same-origin",
+      }).then(function (response) {
+        return finish(response, mine);
+      });
+    }
+    var form = new FormData();
+    form.append("entry", chat.entry);
+    Object.keys(chat.fields).forEach(function (name) {
+      form.append(name, chat.fields[name]);
+    });
+    return post(boot.endpoints.lookup.replace("KIND", chat.kind), form).then(function (response) {
+      return finish(response, mine);
+    });
+  }
+
+  function finish(response, mine) {
+    var type = response.headers.get("Content-Type") || "";
+    if (type.indexOf("text/html") !== 0) throw new Error("HTTP " + response.status);
+    return response.text().then(function (html) {
+      if (mine === generation) showHtml(html);
+    });
+  }
+
+  // Ask the client what is in the chat; show it unless the panel shows it already. The panel
+  // never keeps the previous chat's content while a new one is fetched.
+  function check(force) {
     var mine = ++generation;
-    panel.setAttribute("aria-busy", "true");
     if (!ww.env.isWeCom) {
       explain("outside-wecom");
       return Promise.resolve();
     }
-    return currentEntry()
-      .then(function (entry) {
-        if (boot.contactEntries.indexOf(entry) === -1) {
-          if (mine === generation) explain("other-entry", entry);
-          return null;
-        }
-        return ww.getCurExternalContact().then(function (contact) {
-          return lookUpContact(entry, contact.userId, mine);
+    if (force) explain("loading");
+    return currentChat()
+      .then(function (chat) {
+        if (mine !== generation) return null;
+        var same = shown && shown.entry === chat.entry && shown.id === chat.id;
+        if (same && !force) return null;
+        if (!same) explain("loading");
+        shown = { entry: chat.entry, id: chat.id };
+        return render(chat, mine).catch(function () {
+          if (mine === generation) explain("network");
         });
       })
       .catch(function (error) {
         if (mine !== generation) return;
+        shown = null;
         var message = messageOf(error);
         explain(causeOf(message), message);
+        report(message, error.entry);
       });
   }
 
   document.getElementById("refresh").addEventListener("click", function () {
-    explain("loading");
-    run();
+    check(true);
   });
-  run();
+  // On phones the webview outlives the chat it was opened from: look again when it returns.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") check(false);
+  });
+  check(false);
 })();

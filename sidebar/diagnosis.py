@@ -1,0 +1,76 @@
+"""One line on the likely cause of a client failure report, for admins.
+
+The rules follow what trips toolbar pages in practice: a signed URL other than the page's
+(fragment, query, scheme, host), a ticket of another app, a missing 客户联系 permission or
+visibility, a client too old, an entry without a customer.
+"""
+
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+# The first client version of each toolbar API (FACTS.md §3).
+MINIMUM_VERSIONS = {
+    "getContext": "3.0.24",
+    "getCurExternalChat": "2.8.17",
+    "getCurCorpGroupContact": "4.0.8",
+    "getCurCorpGroupChat": "4.0.12",
+}
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def _url_difference(signed: str, page: str):
+    if not signed or not page:
+        return None
+    if signed == page.split("#", 1)[0]:
+        return None
+    if "#" in signed:
+        return _("The page signed its URL with the fragment (#…); sign it without.")
+    a, b = urlsplit(signed), urlsplit(page.split("#", 1)[0])
+    if a.scheme != b.scheme:
+        return _(
+            "The URL signed differs from the page URL in its scheme (%(signed)s, page %(page)s): "
+            "behind a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER."
+        ) % {"signed": a.scheme, "page": b.scheme}
+    if a.netloc != b.netloc:
+        return _(
+            "The URL signed differs from the page URL in its host: behind a proxy set "
+            "DJANGO_USE_X_FORWARDED_HOST."
+        )
+    if a.path != b.path:
+        return _("The URL signed differs from the page URL in its path (a route changed).")
+    return _("The URL signed differs from the page URL in its query.")
+
+
+def diagnose(*, error: str, signed_url: str, page_url: str, wecom_version: str) -> str:
+    message = (error or "").lower()
+    api = (error or "").split(":", 1)[0]
+    if "invalid signature" in message:
+        return _url_difference(signed_url, page_url) or _(
+            "Same URL signed as shown, so the ticket is the problem: stale, or of another app "
+            "(check WECOM_AGENT_ID and WECOM_AGENT_SECRET; run reset_wecom_credentials)."
+        )
+    if "reliable domain" in message or "80001" in message:
+        return _("The page's host is not the app's trusted domain (可信域名).")
+    if "invalid corpid" in message:
+        return _("WECOM_CORP_ID is not the corp the staff member is signed in to.")
+    if "ticket" in message or "42012" in message:
+        return _("The agentConfig signature used a ticket of another app, or the corp ticket.")
+    if "no permission" in message or "permission denied" in message:
+        return _(
+            "The app lacks customer-contact (客户联系) permission, or the staff member is outside "
+            "the app's visible range or has no customer-contact permission."
+        )
+    needed = MINIMUM_VERSIONS.get(api)
+    too_old = needed and wecom_version and _version_tuple(wecom_version) < _version_tuple(needed)
+    if "function not exist" in message or too_old:
+        return _("The client is too old for %(api)s (WeCom %(version)s).") % {
+            "api": api,
+            "version": wecom_version or "?",
+        }
+    if "without context" in message:
+        return _("Opened from an entry without a customer or group for this API.")
+    return _("Not a known failure: see the error string.")

@@ -1,0 +1,254 @@
+"""The lookups behind every toolbar entry, over the view, against the demo corp."""
+
+import json
+
+import pytest
+
+from sidebar.models import ClientFailureReport, Lookup
+from sidebar.standin.seed import demo_corp
+from tests.conftest import walk_sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corp():
+    return demo_corp()
+
+
+def look_up(client, kind, **fields):
+    return client.post(f"/sidebar/lookup/{kind}/", fields)
+
+
+# Customer groups ---------------------------------------------------------------------------
+
+
+def test_group_panel_for_its_owner(staff_client, corp):
+    response = look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrSalesGroup00001")
+    assert response["X-Sidebar-Outcome"] == "ok"
+    body = response.content.decode()
+    assert "销售客服群" in body and "文明沟通，拒绝脏话" in body
+    assert "2 customers, 2 staff" in body or "2 位客户" in body
+    # Customers first, with how they joined and who invited them.
+    assert body.index("陈小明") < body.index("李四") < body.index("member-staff")
+    assert "直接邀请" in body and "邀请人 zhangsan" in body
+    (call,) = corp.calls_to("/cgi-bin/externalcontact/groupchat/get")
+    assert call.method == "POST" and call.body == {"chat_id": "wrSalesGroup00001", "need_name": 1}
+    row = Lookup.objects.get()
+    assert (row.entry, row.target_id, row.outcome) == (
+        "group_chat_tools",
+        "wrSalesGroup00001",
+        "ok",
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "chat_id"),
+    [
+        ("lisi", "wrSalesGroup00001"),  # admin + staff
+        ("chenjing", "wrVipGroup0000002"),
+    ],
+)  # staff member
+def test_group_panel_for_admins_and_staff_members(client, standin, corp, who, chat_id):
+    walk_sign_in(client, corp, as_user=who)
+    response = look_up(client, "group", entry="group_chat_tools", chat_id=chat_id)
+    assert response["X-Sidebar-Outcome"] == "ok"
+
+
+def test_group_refused_for_staff_outside_it(staff_client, corp):
+    response = look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrVipGroup0000002")
+    assert response["X-Sidebar-Outcome"] == "denied"
+    body = response.content.decode()
+    assert "您不在这个客户群中" in body
+    for secret in ("VIP", "每周五", "赵女士", "chenjing"):
+        assert secret not in body
+    assert Lookup.objects.get().outcome == "denied"
+
+
+@pytest.mark.parametrize(("errcode", "words"), [(90501, "这不是客户群"), (49008, "该群已解散")])
+def test_group_errors(staff_client, corp, errcode, words):
+    corp.inject("/cgi-bin/externalcontact/groupchat/get", errcode=errcode)
+    response = look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrSalesGroup00001")
+    assert response["X-Sidebar-Outcome"] == "not_found"
+    assert words in response.content.decode()
+
+
+# 微信客服 ----------------------------------------------------------------------------------
+
+
+def test_kf_customer_panel(staff_client, corp):
+    response = look_up(
+        staff_client, "kf", entry="single_kf_tools", external_userid="wmKfCustomer00002"
+    )
+    assert response["X-Sidebar-Outcome"] == "ok"
+    body = response.content.decode()
+    assert "售后用户" in body and "女" in body and "示例视频号" in body and "视频号主页" in body
+    (call,) = corp.calls_to("/cgi-bin/kf/customer/batchget")
+    assert call.body == {
+        "external_userid_list": ["wmKfCustomer00002"],
+        "need_enter_session_context": 1,
+    }
+
+
+def test_kf_scene_parameter_is_decoded(staff_client):
+    body = look_up(
+        staff_client, "kf", entry="single_kf_tools", external_userid="wmKfCustomer00001"
+    ).content.decode()
+    assert "from=pricing" in body
+
+
+def test_kf_customer_outside_48_hours(staff_client, corp):
+    response = look_up(staff_client, "kf", entry="single_kf_tools", external_userid="wmUnknown01")
+    assert response["X-Sidebar-Outcome"] == "not_found"
+    assert "48 小时" in response.content.decode()
+
+
+# 上下游 -------------------------------------------------------------------------------------
+
+
+def test_chain_contact_shows_ids_and_partner_corp_name(staff_client, corp):
+    response = look_up(
+        staff_client,
+        "chain-contact",
+        entry="chain_single_chat_tools",
+        corp_id="wwDownstream00001",
+        user_id="wangjingli",
+    )
+    body = response.content.decode()
+    assert response["X-Sidebar-Outcome"] == "ok"
+    assert "华东经销商" in body and "wangjingli" in body and "wwDownstream00001" in body
+    (call,) = corp.calls_to("/cgi-bin/corpgroup/corp/list_app_share_info")
+    assert call.body["business_type"] == 1 and call.body["corpid"] == "wwDownstream00001"
+    look_up(
+        staff_client,
+        "chain-contact",
+        entry="chain_single_chat_tools",
+        corp_id="wwDownstream00001",
+        user_id="zhoukuaiji",
+    )
+    assert corp.count("/cgi-bin/corpgroup/corp/list_app_share_info") == 1  # cached
+    assert Lookup.objects.filter(entry="chain_single_chat_tools").count() == 2
+
+
+def test_chain_contact_of_a_corp_the_app_is_not_shared_with(staff_client, corp):
+    body = look_up(
+        staff_client,
+        "chain-contact",
+        entry="chain_single_chat_tools",
+        corp_id="wwOtherCorp",
+        user_id="x",
+    ).content.decode()
+    assert "未与本应用共享" in body
+
+
+def test_chain_chat_shows_its_id(staff_client, corp):
+    response = look_up(
+        staff_client, "chain-chat", entry="chain_group_chat_tools", chat_id="wrChainGroup00001"
+    )
+    assert response["X-Sidebar-Outcome"] == "ok"
+    assert "wrChainGroup00001" in response.content.decode()
+    assert Lookup.objects.get().entry == "chain_group_chat_tools"
+
+
+def test_unknown_kind_is_404(staff_client):
+    assert look_up(staff_client, "nope", entry="normal").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [
+        ("group", {"entry": "single_chat_tools", "chat_id": "wrSalesGroup00001"}),
+        ("kf", {"entry": "single_kf_tools", "external_userid": "<b>"}),
+        ("chain-contact", {"entry": "chain_single_chat_tools", "corp_id": "ww", "user_id": ""}),
+    ],
+)
+def test_invalid_lookups_are_400(staff_client, corp, kind, fields):
+    assert look_up(staff_client, kind, **fields).status_code == 400
+    assert Lookup.objects.get().outcome == "invalid"
+
+
+# The home panel ----------------------------------------------------------------------------
+
+
+def test_home_panel_shows_who_and_recent_lookups(staff_client, corp):
+    look_up(
+        staff_client, "contact", entry="single_chat_tools", external_userid="wmChenXiaoMing0001"
+    )
+    body = staff_client.get("/sidebar/home/", {"entry": "<i>normal</i>"}).content.decode()
+    assert "当前成员：zhangsan" in body
+    assert "wmChenXiaoMing0001" in body and "已显示" in body
+    assert "&lt;i&gt;normal&lt;/i&gt;" in body
+
+
+def test_home_panel_needs_a_session(client, standin):
+    assert client.get("/sidebar/home/").status_code == 401
+
+
+# Client failure reports ---------------------------------------------------------------------
+
+REPORT = {
+    "error": "agentConfig:invalid signature",
+    "signed_url": "http://testserver/sidebar/",
+    "page_url": "http://testserver/sidebar/",
+    "entry": "",
+}
+UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 wxwork/4.1.30 MicroMessenger/7.0.1"
+
+
+def report(client, payload=REPORT, **extra):
+    return client.post(
+        "/sidebar/reports/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_USER_AGENT=UA,
+        **extra,
+    )
+
+
+def test_report_is_stored_with_the_client_version(staff_client):
+    assert report(staff_client).status_code == 201
+    row = ClientFailureReport.objects.get()
+    assert (row.staff_userid, row.error, row.wecom_version) == (
+        "zhangsan",
+        "agentConfig:invalid signature",
+        "4.1.30",
+    )
+
+
+def test_report_prefers_the_user_agent_the_page_saw(staff_client):
+    report(staff_client, {**REPORT, "user_agent": "Mozilla/5.0 wxwork/3.0.16"})
+    assert ClientFailureReport.objects.get().wecom_version == "3.0.16"
+
+
+def test_report_needs_a_session(client, standin):
+    assert report(client).status_code == 401
+    assert not ClientFailureReport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{**REPORT, "error": "x" * 501}, {**REPORT, "page_url": "u" * 2049}, {"error": ""}, []],
+)
+def test_report_sizes_are_bounded(staff_client, payload):
+    assert report(staff_client, payload).status_code == 400
+    assert not ClientFailureReport.objects.exists()
+
+
+def test_report_body_is_bounded(staff_client):
+    big = {**REPORT, "padding": "p" * 9000}
+    assert report(staff_client, big).status_code == 413
+
+
+def test_reports_are_rate_limited_per_staff_member(staff_client, client, standin, corp):
+    statuses = [report(staff_client).status_code for _ in range(22)]
+    assert statuses.count(201) == 20 and statuses[-1] == 429
+    other = type(staff_client)()
+    walk_sign_in(other, corp, as_user="lisi")
+    assert report(other).status_code == 201
+
+
+def test_report_admin_shows_the_diagnosis(admin_client, staff_client):
+    report(staff_client, {**REPORT, "page_url": "https://testserver/sidebar/"})
+    body = admin_client.get("/admin/sidebar/clientfailurereport/").content.decode()
+    assert "agentConfig:invalid signature" in body
+    assert "DJANGO_SECURE_PROXY_SSL_HEADER" in body
