@@ -157,9 +157,15 @@ class EmulatorPage:
         if whole:
             self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
             return
-        box = self.page.locator("#sidebar").bounding_box()
-        clip = {"x": round(box["x"]), "y": round(box["y"]), "width": 360, "height": 720}
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), clip=clip)
+        box = self.page.locator("#sidebar").bounding_box()  # relative to the viewport
+        scroll = self.page.evaluate("({x: window.scrollX, y: window.scrollY})")
+        clip = {
+            "x": round(box["x"] + scroll["x"]),
+            "y": round(box["y"] + scroll["y"]),
+            "width": 360,
+            "height": 720,
+        }
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), clip=clip, full_page=True)
 
     def close(self):
         self.context.close()
