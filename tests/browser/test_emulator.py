@@ -88,6 +88,24 @@ def test_group_the_staff_member_is_not_in_is_refused(signed_in):
     assert_clean(view)
 
 
+def test_each_chat_switch_looks_up_once(signed_in):
+    view = signed_in
+    lookups = []
+    view.page.on(
+        "request", lambda r: lookups.append(r.url) if "/sidebar/lookup/" in r.url else None
+    )
+    with view.page.expect_response("**/sidebar/lookup/group/"):
+        view.page.select_option("#entry", "group_chat_tools")  # the desktop client reloads
+    expect(view.sidebar.locator(".group .name-text")).to_have_text("销售客服群")
+    view.page.check("#phone")
+    with view.page.expect_response("**/sidebar/lookup/kf/"):
+        view.page.select_option("#entry", "single_kf_tools")  # a phone keeps the page
+    expect(view.sidebar.locator(".kf .name-text")).to_have_text("咨询的小王")
+    view.page.wait_for_timeout(500)  # a second look would have been sent by now
+    assert [url.rsplit("/", 2)[-2] for url in lookups] == ["group", "kf"]
+    assert_clean(view)
+
+
 def test_chat_switch_on_a_phone_shows_the_new_customer(signed_in):
     view = signed_in
     view.page.check("#phone")

@@ -19,15 +19,25 @@
   Object.defineProperty(navigator, "userAgent", { get: function () { return ua; } });
 
   // Phones keep the webview when the staff member switches chats; the emulator plays that by
-  // hiding the page and bringing it back, as the client does.
-  var visibility = "visible";
-  Object.defineProperty(document, "visibilityState", { get: function () { return visibility; } });
-  Object.defineProperty(document, "hidden", { get: function () { return visibility === "hidden"; } });
+  // hiding the page and bringing it back, as the client does. Otherwise the browser's own
+  // visibility stands (a page being replaced really is hidden).
+  var played = null;
+  var native = {
+    visibilityState: Object.getOwnPropertyDescriptor(Document.prototype, "visibilityState").get,
+    hidden: Object.getOwnPropertyDescriptor(Document.prototype, "hidden").get,
+  };
+  Object.defineProperty(document, "visibilityState", {
+    get: function () { return played || native.visibilityState.call(document); },
+  });
+  Object.defineProperty(document, "hidden", {
+    get: function () { return played ? played === "hidden" : native.hidden.call(document); },
+  });
   window.__EMULATOR_LEAVE_AND_RETURN__ = function () {
     ["hidden", "visible"].forEach(function (state) {
-      visibility = state;
+      played = state;
       document.dispatchEvent(new Event("visibilitychange"));
     });
+    played = null;
   };
 
   function csrfToken() {

@@ -235,12 +235,30 @@
       });
   }
 
+  // Looking again while a look is under way waits for it, then looks once more: a page that
+  // becomes visible while it loads must not look the chat up twice.
+  var looking = null;
+  var lookAgain = false;
+  function recheck() {
+    if (looking) {
+      lookAgain = true;
+      return;
+    }
+    looking = check(false).then(function () {
+      looking = null;
+      if (lookAgain) {
+        lookAgain = false;
+        recheck();
+      }
+    });
+  }
+
   document.getElementById("refresh").addEventListener("click", function () {
     check(true);
   });
   // On phones the webview outlives the chat it was opened from: look again when it returns.
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") check(false);
+    if (document.visibilityState === "visible") recheck();
   });
-  check(false);
+  recheck();
 })();
