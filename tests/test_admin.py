@@ -126,3 +126,15 @@ def test_prune_uses_the_configured_retention(rows, settings):
     settings.DJANGO_AUDIT_RETENTION_DAYS = 180
     call_command("prune_lookups")
     assert Lookup.objects.count() == 2
+
+
+def test_prune_also_deletes_old_failure_reports(rows):
+    from sidebar.models import ClientFailureReport
+
+    old = ClientFailureReport.objects.create(staff_userid="zhangsan", error="x")
+    ClientFailureReport.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+    ClientFailureReport.objects.create(staff_userid="lisi", error="y")
+    call_command("prune_lookups", "--days", "365")
+    assert list(ClientFailureReport.objects.values_list("staff_userid", flat=True)) == ["lisi"]
