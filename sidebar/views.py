@@ -65,11 +65,10 @@ def _problem_page(request, explanation: Explanation, *, retry: bool = False):
     return render(request, "sidebar/problem.html", context, status=explanation.http_status)
 
 
-def _problem_fragment(request, explanation: Explanation):
+def _problem_fragment(request, explanation: Explanation, *, status: int | None = None):
+    status = explanation.http_status if status is None else status
     context = {"explanation": explanation}
-    return render(
-        request, "sidebar/fragments/problem.html", context, status=explanation.http_status
-    )
+    return render(request, "sidebar/fragments/problem.html", context, status=status)
 
 
 def wecom_app(respond):
@@ -230,8 +229,7 @@ def lookup(request, kind, *, staff):
         # A refusal or a WeCom failure is an answer the panel shows, not a failed request
         # (browsers log every 4xx/5xx fetch as an error); only bad input keeps its 400.
         status = 400 if result.outcome == Lookup.Outcome.INVALID else 200
-        context = {"explanation": result.explanation}
-        response = render(request, "sidebar/fragments/problem.html", context, status=status)
+        response = _problem_fragment(request, result.explanation, status=status)
     response["X-Sidebar-Outcome"] = str(result.outcome)
     return response
 

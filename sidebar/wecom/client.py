@@ -17,7 +17,7 @@ from sidebar.wecom.credentials import ACCESS_TOKEN, AGENT_TICKET, CORP_TICKET, C
 T = TypeVar("T")
 
 # Bounds a runaway cursor (a customer's followers come 500 a page; shared corps 100 a page).
-MAX_FOLLOWER_PAGES = 40
+MAX_PAGES = 40
 
 
 class WeComClient:
@@ -81,7 +81,7 @@ class WeComClient:
         first = page("")
         followers = list(first.get("follow_user") or [])
         cursor = first.get("next_cursor") or ""
-        for _ in range(MAX_FOLLOWER_PAGES - 1):
+        for _ in range(MAX_PAGES - 1):
             if not cursor:
                 break
             more = page(cursor)
@@ -106,7 +106,7 @@ class WeComClient:
     def get_shared_corp(self, corp_id: str) -> dict | None:
         """The downstream corp this app is shared with, as list_app_share_info names it."""
         cursor = ""
-        for _ in range(MAX_FOLLOWER_PAGES):
+        for _ in range(MAX_PAGES):
             page = self._with_token(
                 lambda token, cursor=cursor: self.api.list_app_share_info(
                     token, agent_id=self.app.agent_id, corp_id=corp_id, cursor=cursor
