@@ -68,6 +68,11 @@ class WeComBusy(WeComAPIError):
     """-1: system busy; worth a short, bounded retry."""
 
 
+class WeComOverloaded(WeComError):
+    """Not sent: this process already has as many WeCom calls in flight as it allows
+    (WECOM_MAX_CONCURRENT_CALLS). Said at once, so a slow WeCom cannot hold every thread."""
+
+
 _ERRCODE_CLASSES: dict[int, type[WeComAPIError]] = {
     -1: WeComBusy,
     40001: WeComCredentialsRejected,
@@ -82,6 +87,13 @@ _ERRCODE_CLASSES: dict[int, type[WeComAPIError]] = {
     42003: WeComCodeInvalid,
     42022: WeComCodeInvalid,
 }
+
+
+# Answers to a credential fetch that say "asking again soon will not help": a wrong secret or
+# corp id, an untrusted server IP, the rate limit. They are remembered for WECOM_ERROR_COOLDOWN
+# (repeated bad-secret calls get the server's IP blocked for an hour). Anything else, such as
+# a token that expired mid-fetch (42001), is an ordinary error the next request may retry.
+COOLDOWN_ERRCODES = frozenset({40001, 40013, 40091, 45009, 60020})
 
 
 def api_error(*, errcode: int, errmsg: str, path: str, status_code: int = 200) -> WeComAPIError:

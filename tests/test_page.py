@@ -92,6 +92,16 @@ def test_page_explains_wecom_failure_while_signing(staff_client, corp):
     assert "企业可信IP" in response.content.decode()
 
 
+def test_expired_token_twice_on_a_ticket_fetch_fails_one_page_load_only(staff_client, corp):
+    caches["wecom"].clear()
+    corp.inject("/cgi-bin/get_jsapi_ticket", errcode=42001, errmsg="expired", times=2)
+    assert staff_client.get("/sidebar/").status_code == 502
+    # WeCom is healthy again: the very next page load asks it and succeeds.
+    response = staff_client.get("/sidebar/")
+    assert response.status_code == 200
+    assert verify(corp, boot_data(response), "http://testserver/sidebar/") == ("ok", "ok")
+
+
 def test_english_is_available(staff_client):
     response = staff_client.get("/sidebar/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Looking at the current chat" in response.content.decode()

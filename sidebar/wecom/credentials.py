@@ -10,8 +10,9 @@ The shared cache is the source of truth. If it becomes unreachable, each process
 its in-process copy (and refreshes that copy itself, once) rather than asking WeCom for a token
 on every request, which WeCom answers with 45009.
 
-When WeCom refuses to issue a credential (bad secret, untrusted IP, rate limit), the refusal is
-remembered for WECOM_ERROR_COOLDOWN seconds and re-raised without asking again.
+When WeCom refuses to issue a credential (bad secret, untrusted IP, rate limit:
+COOLDOWN_ERRCODES), the refusal is remembered for WECOM_ERROR_COOLDOWN seconds and re-raised
+without asking again. Other failures are not remembered: the next request asks again.
 """
 
 import logging
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sidebar.exceptions import WeComAPIError, WeComBusy, WeComTransportError, api_error
+from sidebar.exceptions import COOLDOWN_ERRCODES, WeComAPIError, api_error
 from sidebar.wecom.api import Grant
 
 logger = logging.getLogger(__name__)
@@ -167,10 +168,8 @@ class CredentialStore:
         try:
             grant = fetch()
         except WeComAPIError as exc:
-            if not isinstance(exc, WeComBusy):
+            if exc.errcode in COOLDOWN_ERRCODES:
                 self._remember_failure(kind, exc)
-            raise
-        except WeComTransportError:
             raise
         ttl = self._ttl(grant.expires_in)
         self._local[kind] = _LocalCopy(grant.value, time.monotonic() + ttl)

@@ -5,7 +5,12 @@ import threading
 import pytest
 from django.core.cache import caches
 
-from sidebar.exceptions import WeComCredentialsRejected, WeComRateLimited, WeComTokenInvalid
+from sidebar.exceptions import (
+    WeComAPIError,
+    WeComCredentialsRejected,
+    WeComRateLimited,
+    WeComTokenInvalid,
+)
 from sidebar.wecom import get_client
 from tests.conftest import RedisServer, free_port, load_fixture, redis_caches
 
@@ -80,6 +85,40 @@ def test_rate_limit_on_tickets_is_remembered(standin, corp):
         with pytest.raises(WeComRateLimited):
             client.agent_ticket()
     assert corp.count("/cgi-bin/ticket/get") == 1
+
+
+def test_untrusted_ip_is_remembered(standin, corp):
+    corp.inject("/cgi-bin/gettoken", errcode=60020, errmsg="not allow to access from your ip")
+    client = get_client()
+    for _ in range(3):
+        with pytest.raises(WeComAPIError) as info:
+            client.access_token()
+        assert info.value.errcode == 60020
+    assert corp.count("/cgi-bin/gettoken") == 1
+
+
+def test_expired_token_on_a_ticket_fetch_does_not_stick(standin, corp):
+    """Two 42001 answers: one fresh token and one retry, then an ordinary error. The next
+    request, with WeCom healthy again, asks WeCom and gets its ticket."""
+    client = get_client()
+    corp.inject("/cgi-bin/ticket/get", errcode=42001, errmsg="access_token expired", times=2)
+    with pytest.raises(WeComTokenInvalid):
+        client.agent_ticket()
+    assert corp.count("/cgi-bin/ticket/get") == 2
+    assert corp.count("/cgi-bin/gettoken") == 2
+
+    assert client.agent_ticket() in corp.tickets["agent"]
+    assert corp.count("/cgi-bin/ticket/get") == 3
+
+
+@pytest.mark.parametrize("errcode", [-1, 42001, 40014, 48002])
+def test_only_refusals_cool_down(standin, corp, errcode):
+    corp.inject("/cgi-bin/get_jsapi_ticket", errcode=errcode, times=3)
+    client = get_client()
+    with pytest.raises(WeComAPIError):
+        client.corp_ticket()
+    corp.clear_faults()
+    assert client.corp_ticket() in corp.tickets["corp"]
 
 
 def test_corp_and_agent_tickets_are_distinct(standin, corp):
