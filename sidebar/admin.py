@@ -1,4 +1,5 @@
 import csv
+import re
 
 from django.contrib import admin
 from django.http import HttpResponse
@@ -20,10 +21,20 @@ CSV_FIELDS = [
 ]
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell a spreadsheet would read as a formula is prefixed so it stays text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# What a spreadsheet reads as the start of a formula: = + - @ (or their full-width forms),
+# also after leading whitespace, and a leading tab or line break.
+_FORMULA = re.compile(r"\A(?:[\t\r\n]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])")
+
+
+def _csv_cell(value):
+    """A value as a CSV cell: numbers stay numbers; text a spreadsheet would run as a formula
+    is prefixed with ' so it stays text."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    return "'" + text if _FORMULA.match(text) else text
 
 
 @admin.register(Lookup)

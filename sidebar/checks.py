@@ -1,7 +1,7 @@
 """System checks, shown by `manage.py check`.
 
-Stable ids: sidebar.W001 … W005 (the WeCom app settings), sidebar.W010 (no shared cache),
-sidebar.E001 (emulator mode requested in production).
+Stable ids: sidebar.W001 … W005 (the WeCom app settings), sidebar.W006 (the domain-ownership
+file), sidebar.W010 (no shared cache), sidebar.E001 (emulator mode requested in production).
 
 Missing WeCom settings are warnings, not errors: the app must still start, migrate and serve
 its page, which names the missing variable to whoever opens it."""
@@ -9,7 +9,7 @@ its page, which names the missing variable to whoever opens it."""
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from sidebar.wecom.config import setting_problems
+from sidebar.wecom.config import setting_problems, verification_file
 
 
 @register(Tags.compatibility)
@@ -22,6 +22,25 @@ def check_wecom_settings(app_configs, **kwargs):
         )
         for problem in setting_problems()
     ]
+
+
+@register(Tags.compatibility)
+def check_verification_file(app_configs, **kwargs):
+    value = str(settings.WECOM_VERIFY_FILE or "").strip()
+    if not value:
+        return []
+    path = verification_file()
+    if path is None or not path.is_file():
+        return [
+            Warning(
+                f"WECOM_VERIFY_FILE ({value}) is not a readable WW_verify_*.txt file.",
+                hint="Set it to the path of the file the admin console offers for download "
+                "when you set the app's trusted domain (网页授权及JS-SDK → 可信域名), keeping "
+                "its name; the app serves it at the site root.",
+                id="sidebar.W006",
+            )
+        ]
+    return []
 
 
 @register(Tags.caches, deploy=True)

@@ -45,9 +45,19 @@ def _url_difference(signed: str, page: str):
     return _("The URL signed differs from the page URL in its query.")
 
 
+# How the page reports that the re-sign endpoint refused the URL the SDK asked for.
+RESIGN_REFUSED = "sidebar: the server would not sign "
+
+
 def diagnose(*, error: str, signed_url: str, page_url: str, wecom_version: str) -> str:
     message = (error or "").lower()
     api = (error or "").split(":", 1)[0]
+    if (error or "").startswith(RESIGN_REFUSED):
+        return _(
+            "The server refused to sign the address the client shows: it sees itself served at "
+            "another scheme, host or port. Behind a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER "
+            "(and DJANGO_USE_X_FORWARDED_HOST if the proxy changes the host)."
+        )
     if "invalid signature" in message:
         return _url_difference(signed_url, page_url) or _(
             "Same URL signed as shown, so the ticket is the problem: stale, or of another app "

@@ -14,6 +14,7 @@ from sidebar.exceptions import (
     ConfigurationError,
     WeComAPIError,
     WeComError,
+    WeComOverloaded,
     WeComTimeout,
     WeComTransportError,
 )
@@ -128,6 +129,13 @@ def explain(exc: Exception) -> Explanation:
             action=_("Administrator: set these variables (see README) and restart the app."),
             http_status=503,
         )
+    if isinstance(exc, WeComOverloaded):
+        return Explanation(
+            title=_("WeCom is answering slowly right now"),
+            detail=_("Too many requests from this server are already waiting for WeCom."),
+            action=_("Try again in a moment."),
+            http_status=503,
+        )
     if isinstance(exc, WeComTimeout):
         return Explanation(
             title=_("WeCom did not answer in time"),
@@ -136,9 +144,14 @@ def explain(exc: Exception) -> Explanation:
             http_status=504,
         )
     if isinstance(exc, WeComTransportError):
+        detail = _("The server could not get a readable answer from WeCom.")
+        if exc.status_code:  # an HTTP status, never to be mistaken for a WeCom errcode
+            detail = _("WeCom answered with HTTP status %(status)s instead of data.") % {
+                "status": exc.status_code
+            }
         return Explanation(
             title=_("Could not reach WeCom"),
-            detail=_("The server could not get a readable answer from WeCom."),
+            detail=detail,
             action=_("Refresh to try again. Administrator: check the server's outbound network."),
             http_status=502,
         )

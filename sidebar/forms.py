@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.http.request import split_domain_port, validate_host
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sidebar.services import CONTACT_ENTRIES
@@ -66,21 +67,42 @@ def _allowed_hosts() -> list[str]:
 
 
 class SignatureRequestForm(forms.Form):
-    """A URL the SDK wants signed after the page's URL changed: only this site's own."""
+    """A URL the SDK wants signed after the page's URL changed. Only canonical URLs of this
+    sidebar, as this request reached it, are signed: the same scheme and host:port (a host
+    exactly as allowed: lower case, no trailing dot), a path under the sidebar, and nothing
+    a browser would never put in location.href (spaces, control or non-ASCII characters)."""
 
     url = forms.CharField(max_length=2048, strip=False)
 
+    def __init__(self, data, *, request):
+        super().__init__(data)
+        self.request = request
+
     def clean_url(self):
         url = strip_fragment(self.cleaned_data["url"])
+        if not url.isascii() or any(ch.isspace() or not ch.isprintable() for ch in url):
+            raise forms.ValidationError(
+                _("The address contains spaces, control or non-ASCII characters.")
+            )
         try:
             parts = urlsplit(url)
-            domain, _port = split_domain_port(parts.netloc.lower())
         except ValueError:
             raise forms.ValidationError(_("Not a valid URL.")) from None
-        if parts.scheme not in ("http", "https") or parts.username or parts.password:
-            raise forms.ValidationError(_("Only http and https URLs of this site are signed."))
-        if not domain or not validate_host(domain, _allowed_hosts()):
-            raise forms.ValidationError(_("Only URLs of this site are signed."))
+        # split_domain_port lower-cases and drops a trailing dot: a canonical host survives it.
+        domain, port = split_domain_port(parts.netloc)
+        canonical = bool(domain) and parts.netloc == (f"{domain}:{port}" if port else domain)
+        served_as = f"{self.request.scheme}://{self.request.get_host()}"
+        if (
+            f"{parts.scheme}://{parts.netloc}" != served_as
+            or not canonical
+            or not validate_host(domain, _allowed_hosts())
+        ):
+            raise forms.ValidationError(
+                _("Only addresses of this site, as it is served (%(origin)s), are signed.")
+                % {"origin": served_as}
+            )
+        if not parts.path.startswith(reverse("sidebar:page")):
+            raise forms.ValidationError(_("Only addresses of the sidebar page are signed."))
         return url
 
 

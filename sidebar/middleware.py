@@ -1,10 +1,68 @@
-"""Headers every HTML response gets.
+"""Middleware: requests the app cannot read are refused first; every HTML response gets
+its headers.
+
+RejectUnreadableRequestsMiddleware (first in MIDDLEWARE): a request in a charset other than
+UTF-8, malformed multipart, too many fields or too large a body would otherwise surface deep
+inside Django, at the CSRF check or, worse, again inside the error handlers (which re-run the
+CSRF check on the same body), and end as a 500 with a page of tracebacks. Parsing once up front
+turns each into a plain 400, 413 or 415 that says what was wrong.
+
+ResponseHeadersMiddleware, for HTML:
 
 - `Cache-Control: no-store`: the WeCom desktop client caches HTML hard, which would replay
   stale signatures and another session's page.
 - A Content-Security-Policy for our own pages (the admin keeps Django's defaults): scripts,
   styles and requests from this origin only; images also from WeCom's avatar hosts.
 """
+
+import codecs
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RejectUnreadableRequestsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = _unreadable(request)
+        if problem is not None:
+            status, message = problem
+            return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def _unreadable(request) -> tuple[int, str] | None:
+    """(status, message) when the request's query or form body cannot be read, else None."""
+    charset = request.content_params.get("charset")
+    # Django decodes the query string and form bodies with the declared charset; the app
+    # speaks UTF-8 only (ASCII is a subset of it), and browsers send nothing else.
+    if charset is not None and not _is_utf8(charset):
+        return 415, _("Requests must be sent in UTF-8.")
+    try:
+        request.GET  # noqa: B018 (parsed here, once, so the error is ours to report)
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            request.POST  # noqa: B018
+    except RequestDataTooBig:
+        return 413, _("The request is too large.")
+    except (BadRequest, SuspiciousOperation, MultiPartParserError, UnicodeError, ValueError):
+        return 400, _("The request could not be read.")
+    except OSError:  # the client went away mid-body (UnreadablePostError)
+        return 400, _("The request could not be read.")
+    return None
+
+
+def _is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name in ("utf-8", "ascii")
+    except LookupError:
+        return False
+
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

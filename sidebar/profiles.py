@@ -266,14 +266,17 @@ class ChainView:
     corp_name: str = ""
     user_id: str = ""
     chat_id: str = ""
+    # True when WeCom could not be asked for the partner corp (as opposed to: not shared).
+    corp_unknown: bool = False
 
 
 def build_chain(
-    *, corp_id: str = "", corp: dict | None = None, user_id="", chat_id=""
+    *, corp_id: str = "", corp: dict | None = None, user_id="", chat_id="", corp_unknown=False
 ) -> ChainView:
     return ChainView(
         corp_id=corp_id,
         corp_name=_text((corp or {}).get("corp_name")),
         user_id=user_id,
         chat_id=chat_id,
+        corp_unknown=corp_unknown,
     )

@@ -7,6 +7,7 @@ Views call these with keyword arguments and render what comes back; nothing here
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class LookupResult:
     template: str = ""  # the fragment that shows it, when shown
     context: dict = field(default_factory=dict)
     explanation: Explanation | None = None
+    # A WeCom errcode behind a panel shown without some auxiliary part, for the audit log.
+    errcode: int | None = None
 
 
 def shown(template: str, **context) -> LookupResult:
@@ -71,7 +74,7 @@ def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: s
         entry=entry,
         target_id=external_userid,
         fetch=_cached(
-            f"contact:{client.app.scope}:{external_userid}",
+            _cache_key("contact", client, external_userid),
             lambda: client.get_external_contact(external_userid),
         ),
         decide=decide,
@@ -90,9 +93,7 @@ def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str):
         staff_userid=staff_userid,
         entry=entry,
         target_id=chat_id,
-        fetch=_cached(
-            f"group:{client.app.scope}:{chat_id}", lambda: client.get_group_chat(chat_id)
-        ),
+        fetch=_cached(_cache_key("group", client, chat_id), lambda: client.get_group_chat(chat_id)),
         decide=decide,
     )
 
@@ -111,7 +112,7 @@ def look_up_kf_customer(*, client, staff_userid: str, entry: str, external_useri
         entry=entry,
         target_id=external_userid,
         fetch=_cached(
-            f"kf:{client.app.scope}:{external_userid}",
+            _cache_key("kf", client, external_userid),
             lambda: client.get_kf_customer(external_userid),
         ),
         decide=decide,
@@ -119,16 +120,40 @@ def look_up_kf_customer(*, client, staff_userid: str, entry: str, external_useri
 
 
 def look_up_chain_contact(*, client, staff_userid: str, entry: str, corp_id: str, user_id: str):
-    """An upstream/downstream contact: their ids, and their corp's name where WeCom gives it."""
+    """An upstream/downstream contact: their ids, and their corp's name where WeCom gives it.
+    The ids come from the client, so a failure to read the name degrades the panel, with a
+    note saying why, instead of replacing it."""
+    shared_corp = _shared_corp(client, corp_id)
+
+    def fetch():
+        try:
+            return shared_corp()
+        except WeComError as exc:
+            return exc, False
+
+    def decide(corp_or_error):
+        failed = isinstance(corp_or_error, WeComError)
+        chain = profiles.build_chain(
+            corp_id=corp_id,
+            corp=None if failed else corp_or_error,
+            user_id=user_id,
+            corp_unknown=failed,
+        )
+        if not failed:
+            return shown("sidebar/fragments/chain.html", chain=chain)
+        return LookupResult(
+            outcome=Lookup.Outcome.OK,
+            template="sidebar/fragments/chain.html",
+            context={"chain": chain, "note": explain(corp_or_error)},
+            errcode=corp_or_error.errcode,
+        )
+
     return _look_up(
         staff_userid=staff_userid,
         entry=entry,
         target_id=f"{corp_id}/{user_id}",
-        fetch=_shared_corp(client, corp_id),
-        decide=lambda corp: shown(
-            "sidebar/fragments/chain.html",
-            chain=profiles.build_chain(corp_id=corp_id, corp=corp, user_id=user_id),
-        ),
+        fetch=fetch,
+        decide=decide,
     )
 
 
@@ -163,15 +188,27 @@ REPORTS_PER_HOUR = 20
 _WECOM_VERSION = re.compile(r"wxwork/([\d.]+)", re.IGNORECASE)
 
 
+_local_report_counts: dict[str, int] = {}
+_local_report_lock = threading.Lock()
+
+
 def allow_report(*, staff_userid: str) -> bool:
-    """At most REPORTS_PER_HOUR reports per staff member per clock hour."""
-    cache = caches["default"]
+    """At most REPORTS_PER_HOUR reports per staff member per clock hour. Counted in the shared
+    cache; while it is unreachable, in this process (a report is still worth storing)."""
+    cache = caches["default"]  # ignores outages: add() and incr() then answer None
     key = f"reports:{staff_userid}:{int(time.time() // 3600)}"
-    cache.add(key, 0, timeout=3600)
     try:
+        cache.add(key, 0, timeout=3600)
         count = cache.incr(key)
-    except ValueError:  # the cache lost the key (an outage): count this one as the first
-        count = 1
+    except ValueError:  # the key vanished between add() and incr()
+        count = None
+    if not isinstance(count, int):
+        with _local_report_lock:
+            if key not in _local_report_counts:
+                hour = key.rsplit(":", 1)[1]
+                for stale in [k for k in _local_report_counts if not k.endswith(":" + hour)]:
+                    del _local_report_counts[stale]
+            count = _local_report_counts[key] = _local_report_counts.get(key, 0) + 1
     return count <= REPORTS_PER_HOUR
 
 
@@ -204,11 +241,24 @@ def _look_up(*, staff_userid, entry, target_id, fetch, decide) -> LookupResult:
         result = refused(explain(exc), outcome=outcome)
     else:
         result = decide(payload)
+        errcode = result.errcode
     _audit(staff_userid, entry, target_id, result.outcome, errcode, started, from_cache)
     return result
 
 
 _MISSING = object()
+# What `_cached` keeps, per app: one key per kind and WeCom id.
+CACHED_KINDS = ("contact", "group", "kf", "shared-corp")
+
+
+def _cache_key(kind: str, client, target_id: str) -> str:
+    return f"{kind}:{client.app.scope}:{target_id}"
+
+
+def forget_cached_lookups(*, client, target_ids) -> None:
+    """Drop what WeCom said about these ids, so the next lookup asks WeCom again."""
+    keys = [_cache_key(kind, client, target) for kind in CACHED_KINDS for target in target_ids]
+    caches["default"].delete_many(keys)
 
 
 def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
@@ -232,7 +282,7 @@ def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
 
 def _shared_corp(client, corp_id: str) -> Callable:
     return _cached(
-        f"shared-corp:{client.app.scope}:{corp_id}",
+        _cache_key("shared-corp", client, corp_id),
         lambda: client.get_shared_corp(corp_id),
         lifetime=SHARED_CORP_CACHE_SECONDS,
     )

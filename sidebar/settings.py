@@ -1,15 +1,29 @@
-"""Project settings, read from the environment (a `.env` file is read when present;
-real environment variables win). Every variable is listed in README.md and .env.example."""
+"""Project settings, read from the environment. Every variable is listed in README.md and
+.env.example.
 
+Variables may also come from a file: DJANGO_ENV_FILE names it (a deployment sets
+/etc/sidebar/sidebar.env; empty reads no file), and by default a development `.env` in the
+project directory is read when present. Real environment variables always win over the file.
+"""
+
+import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if "DJANGO_ENV_FILE" in os.environ:
+    ENV_FILE = os.environ["DJANGO_ENV_FILE"]
+    if ENV_FILE and not Path(ENV_FILE).is_file():
+        raise ImproperlyConfigured(f"DJANGO_ENV_FILE names {ENV_FILE}, which is not a file.")
+else:
+    ENV_FILE = str(BASE_DIR / ".env") if (BASE_DIR / ".env").is_file() else ""
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -27,6 +41,16 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
+# HTTPS only: plain-HTTP requests are redirected (nginx does it first; this covers any other
+# way in), except the health probe, which a local monitor makes over plain HTTP.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+# The site is its own host name (the app's trusted domain), so its subdomains are covered too.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# HSTS preloading is a decision for whoever owns the registrable domain, not for one app on
+# one of its hosts: Django's reminder about it (security.W021) does not apply here.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request the app cannot read gets a plain 4xx before anything parses it again.
+    "sidebar.middleware.RejectUnreadableRequestsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sidebar.middleware.ResponseHeadersMiddleware",
@@ -141,7 +167,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Nothing frames our pages. The sidebar's own CSP (frame-ancestors 'self', which browsers
+# honour over this header) lets the development-only emulator frame it.
+X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -160,6 +188,12 @@ WECOM_TOKEN_SAFETY_MARGIN = env.int("WECOM_TOKEN_SAFETY_MARGIN", default=300)
 # again for this long: repeated bad-secret calls get the server's IP blocked for an hour.
 WECOM_ERROR_COOLDOWN = env.int("WECOM_ERROR_COOLDOWN", default=60)
 WECOM_CONTACT_CACHE_SECONDS = env.int("WECOM_CONTACT_CACHE_SECONDS", default=60)
+# How many WeCom calls one process makes at once. A slow WeCom then holds at most this many
+# threads; sign-in and credential calls may use all of them, lookups all but a third, and a
+# lookup that finds no free slot is refused at once (README, "Deploying").
+WECOM_MAX_CONCURRENT_CALLS = env.int("WECOM_MAX_CONCURRENT_CALLS", default=6)
+# The domain-ownership file from the admin console (WW_verify_*.txt), served at the site root.
+WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")
 # Development only (requires DEBUG): the WeCom emulator at /emulator/ (see `manage.py emulate`).
 WECOM_EMULATOR = env.bool("WECOM_EMULATOR", default=False)
 
@@ -169,11 +203,15 @@ DJANGO_AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=180
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "sidebar.log_filters.RedactSecretsFilter"}},
+    "filters": {
+        # One line per kind of message a minute; no secret and no raw control character.
+        "rate_limit": {"()": "sidebar.log_filters.RateLimitFilter"},
+        "redact_secrets": {"()": "sidebar.log_filters.RedactSecretsFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["redact_secrets"],
+            "filters": ["rate_limit", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},

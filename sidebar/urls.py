@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from sidebar import views
 
@@ -19,6 +19,12 @@ sidebar_patterns = (
 urlpatterns = [
     path("sidebar/", include(sidebar_patterns)),
     path("healthz", views.healthz, name="healthz"),
+    # WeCom's trusted-domain check fetches this file from the site root (WECOM_VERIFY_FILE).
+    re_path(
+        r"^(?P<name>WW_verify_[A-Za-z0-9]+\.txt)$",
+        views.domain_verification,
+        name="domain-verification",
+    ),
     # Development only: every route answers 404 unless DEBUG and WECOM_EMULATOR are on.
     path("emulator/", include("sidebar.emulator.urls")),
     path("admin/", admin.site.urls),

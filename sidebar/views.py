@@ -6,7 +6,7 @@ from functools import wraps
 
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from sidebar.explanations import SESSION_EXPIRED, Explanation, explain
 from sidebar.models import Lookup
 from sidebar.signing import page_signatures
 from sidebar.wecom import get_client
-from sidebar.wecom.config import get_app
+from sidebar.wecom.config import get_app, verification_file
 
 # Every API the page registers, for this entry and the ones to come.
 JS_API_LIST = [
@@ -31,7 +31,8 @@ JS_API_LIST = [
     "getCurCorpGroupChat",
 ]
 
-MAX_REPORT_BYTES = 8 * 1024
+# The JSON endpoints take small bodies: a report (bounded fields) or one URL to sign.
+MAX_JSON_BYTES = 8 * 1024
 
 STATE_MISMATCH = Explanation(
     title=_("This sign-in link has expired"),
@@ -111,6 +112,27 @@ def _json_problem(request, explanation: Explanation):
     return JsonResponse(body, status=explanation.http_status)
 
 
+class BadJSON(Exception):
+    def __init__(self, status: int, message):
+        self.response = JsonResponse({"error": str(message)}, status=status)
+
+
+def _json_object(request) -> dict:
+    """The request's body as a JSON object; raises BadJSON with the 4xx to answer. (A charset
+    other than UTF-8 never gets here: RejectUnreadableRequestsMiddleware answers it.)"""
+    if request.content_type != "application/json":
+        raise BadJSON(415, _("Send JSON (Content-Type: application/json)."))
+    if len(request.body) > MAX_JSON_BYTES:
+        raise BadJSON(413, _("The request is too large."))
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise BadJSON(400, _("The request is not valid JSON.")) from None
+    if not isinstance(data, dict):
+        raise BadJSON(400, _("The request is not valid JSON."))
+    return data
+
+
 @require_GET
 @wecom_app(_problem_page)
 def page(request, *, app):
@@ -171,13 +193,10 @@ def oauth_callback(request, *, app):
 @staff_required(_json_problem)
 def report_failure(request, *, staff):
     """The page reports a client failure once; bounded in size and in rate per staff member."""
-    if len(request.body) > MAX_REPORT_BYTES:
-        return JsonResponse({"error": "Report too large."}, status=413)
     try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    form = forms.FailureReportForm(data if isinstance(data, dict) else {})
+        form = forms.FailureReportForm(_json_object(request))
+    except BadJSON as exc:
+        return exc.response
     if not form.is_valid():
         return JsonResponse({"error": "Invalid report."}, status=400)
     if not services.allow_report(staff_userid=staff):
@@ -251,10 +270,9 @@ def home(request, *, staff):
 @staff_required(_json_problem)
 def signatures(request, *, staff):
     try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    form = forms.SignatureRequestForm(data if isinstance(data, dict) else {})
+        form = forms.SignatureRequestForm(_json_object(request), request=request)
+    except BadJSON as exc:
+        return exc.response
     if not form.is_valid():
         errors = [str(e) for errs in form.errors.values() for e in errs]
         return JsonResponse({"error": " ".join(errors) or "Bad request"}, status=400)
@@ -262,6 +280,20 @@ def signatures(request, *, staff):
         return JsonResponse(page_signatures(form.cleaned_data["url"], client=get_client()))
     except WeComError as exc:
         return _json_problem(request, explain(exc))
+
+
+@require_safe
+def domain_verification(request, name):
+    """The WW_verify_*.txt file WeCom fetches from the site root to check that the company
+    owns the trusted domain (可信域名): WECOM_VERIFY_FILE, the file the admin console gave."""
+    path = verification_file()
+    if path is None or path.name != name:
+        raise Http404
+    try:
+        content = path.read_bytes()
+    except OSError:
+        raise Http404 from None
+    return HttpResponse(content, content_type="text/plain")
 
 
 @require_safe

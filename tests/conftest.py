@@ -1,9 +1,6 @@
+import contextlib
 import json
 import os
-import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,8 +10,9 @@ from django.core.cache import caches
 
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
+from tests import servers
+from tests.servers import RedisServer
 
-PROJECT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "wecom"
 
 
@@ -23,10 +21,43 @@ def load_fixture(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def pytest_sessionfinish(session, exitstatus):
+    """No process a test started may outlive the run: kill any that did, and fail."""
+    leaked = [pgid for pgid in servers.started_groups if servers.group_alive(pgid)]
+    leaked_children = _descendants(os.getpid())
+    for pgid in leaked:
+        os.killpg(pgid, 9)
+    for pid, _name in leaked_children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+    if leaked or leaked_children:
+        names = [name for _pid, name in leaked_children] + [f"group {g}" for g in leaked]
+        session.config.get_terminal_writer().line(
+            f"\nProcesses started by tests outlived them (killed now): {names}", red=True
+        )
+        session.exitstatus = 1
+
+
+def _descendants(root: int) -> list[tuple[int, str]]:
+    children: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] == "Z":  # a zombie is already dead; its parent reaps it
+            continue
+        children.setdefault(int(fields[1]), []).append((int(entry.name), name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child[0])
+    return found
 
 
 @pytest.fixture(autouse=True)
@@ -54,53 +85,10 @@ def standin(corp, settings):
     server.stop()
 
 
-class RedisServer:
-    def __init__(self):
-        self.port = free_port()
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is not installed: run .ci/setup --test")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def flush(self):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-            s.sendall(b"FLUSHALL\r\n")
-            s.recv(16)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
-def redis_server():
-    server = RedisServer()
-    yield server
-    server.stop()
+def redis_server(tmp_path_factory):
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 def redis_caches(url: str) -> dict:
@@ -154,23 +142,3 @@ def staff_client(client, standin, corp):
     response = walk_sign_in(client, corp)
     assert response.status_code == 302 and response["Location"] == "/sidebar/"
     return client
-
-
-def deployment_environment(standin, corp, redis_url: str, tmp_path: Path) -> dict:
-    """The environment a deployment would set, pointing at the stand-in and the test Redis."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECOM_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="sidebar.settings",
-        DJANGO_SECRET_KEY="process-test-secret",
-        DJANGO_DEBUG="off",
-        DJANGO_LOG_LEVEL="WARNING",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        REDIS_URL=redis_url,
-        WECOM_CORP_ID=corp.corp_id,
-        WECOM_AGENT_ID=corp.agent_id,
-        WECOM_AGENT_SECRET=corp.secret,
-        WECOM_API_BASE_URL=standin.url,
-        WECOM_OAUTH_AUTHORIZE_URL=standin.authorize_url,
-        PYTHONPATH=str(PROJECT),
-    )
-    return env

@@ -107,6 +107,49 @@ def test_csv_export(admin_client, rows):
     assert table[3][5] == "60020"
 
 
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        (" =1+1", "' =1+1"),
+        ("\n=1+1", "'\n=1+1"),
+        ("\u3000=1", "'\u3000=1"),
+        ("＝1+1", "'＝1+1"),
+        ("＋1", "'＋1"),
+        ("－1", "'－1"),
+        ("＠SUM(A1)", "'＠SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("wm=a", "wm=a"),
+        ("中文=1", "中文=1"),
+        (-1, -1),
+        (60020, 60020),
+        (None, ""),
+        (True, "True"),
+    ],
+)
+def test_csv_cells_that_look_like_formulas_stay_text(value, cell):
+    from sidebar.admin import _csv_cell
+
+    assert _csv_cell(value) == cell
+
+
+def test_csv_exports_negative_errcodes_as_numbers(admin_client):
+    row = Lookup.objects.create(
+        staff_userid="zhangsan",
+        entry="single_chat_tools",
+        target_id="wmA",
+        outcome=Lookup.Outcome.UPSTREAM_ERROR,
+        errcode=-1,
+        duration_ms=5,
+    )
+    response = admin_client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [row.pk]})
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert table[1][5] == "-1"
+
+
 def test_anonymous_cannot_see_the_log(client, rows):
     response = client.get(CHANGELIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -1,71 +1,20 @@
-"""`gunicorn sidebar.wsgi` as a deployment runs it: four worker processes sharing Redis,
+"""gunicorn with the shipped deploy/gunicorn.conf.py: four worker processes sharing Redis,
 forty staff members signing in and loading the page at once from a cold cache."""
 
 import json
 import re
 import statistics
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import PROJECT, deployment_environment, free_port
+from tests.servers import Gunicorn
+from tests.topology import deployment_environment
 
 CLIENTS = 40
 WORKERS = 4
-
-
-class Gunicorn:
-    def __init__(self, env: dict, tmp_path: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-            subprocess.run(
-                [sys.executable, "manage.py", *command, "-v", "0"],
-                env=env,
-                cwd=PROJECT,
-                check=True,
-                capture_output=True,
-            )
-        self.log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sidebar.wsgi",
-                "--workers",
-                str(WORKERS),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--timeout",
-                "60",
-            ],
-            env=env,
-            cwd=PROJECT,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                raise RuntimeError((tmp_path / "gunicorn.log").read_text())
-            time.sleep(0.1)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.log.close()
 
 
 @pytest.fixture
@@ -76,12 +25,11 @@ def deployment(standin, corp, redis_settings, tmp_path):
         DJANGO_SECURE_COOKIES="off",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
     )
-    server = Gunicorn(env, tmp_path)
-    # Whatever the health checks cost is not part of what is measured.
-    redis_settings.flush()
-    corp.reset_counters()
-    yield server
-    server.stop()
+    with Gunicorn(env, tmp_path, workers=WORKERS) as server:
+        # Whatever the health checks cost is not part of what is measured.
+        redis_settings.flush()
+        corp.reset_counters()
+        yield server
 
 
 def sign_in_and_load(base_url: str) -> tuple[str, float]:

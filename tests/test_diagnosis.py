@@ -31,6 +31,14 @@ PAGE = "https://sidebar.example.com/sidebar/?a=1"
             "without a customer",
         ),
         ("something new", "", PAGE, "4.1.30", "Not a known failure"),
+        (
+            f"sidebar: the server would not sign {PAGE}: Only addresses of this site, as it is "
+            "served (http://sidebar.example.com), are signed.",
+            PAGE,
+            PAGE,
+            "4.1.30",
+            "DJANGO_SECURE_PROXY_SSL_HEADER",
+        ),
     ],
 )
 def test_diagnosis(error, signed, page, version, words):

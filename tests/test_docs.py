@@ -2,7 +2,7 @@
 
 import re
 
-from tests.conftest import PROJECT
+from tests.servers import PROJECT
 
 
 def variables_read_by_settings() -> set[str]:

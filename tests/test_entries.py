@@ -4,9 +4,11 @@ import json
 
 import pytest
 
+from sidebar import services
 from sidebar.models import ClientFailureReport, Lookup
 from sidebar.standin.seed import demo_corp
-from tests.conftest import walk_sign_in
+from tests.conftest import redis_caches, walk_sign_in
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -247,8 +249,66 @@ def test_reports_are_rate_limited_per_staff_member(staff_client, client, standin
     assert report(other).status_code == 201
 
 
+def test_reports_are_stored_and_limited_while_the_cache_is_down(staff_client, settings):
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    services._local_report_counts.clear()
+    statuses = [report(staff_client).status_code for _ in range(21)]
+    assert statuses.count(201) == 20 and statuses[-1] == 429
+    assert ClientFailureReport.objects.count() == 20
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [("text/plain", 415), ("application/json; charset=latin-1", 415), ("multipart/form-data", 415)],
+)
+def test_report_wants_json(staff_client, content_type, status):
+    body = json.dumps(REPORT)
+    if content_type.startswith("multipart"):
+        response = staff_client.post("/sidebar/reports/", REPORT)
+    else:
+        response = staff_client.post("/sidebar/reports/", body, content_type=content_type)
+    assert response.status_code == status
+    assert not ClientFailureReport.objects.exists()
+
+
 def test_report_admin_shows_the_diagnosis(admin_client, staff_client):
     report(staff_client, {**REPORT, "page_url": "https://testserver/sidebar/"})
     body = admin_client.get("/admin/sidebar/clientfailurereport/").content.decode()
     assert "agentConfig:invalid signature" in body
     assert "DJANGO_SECURE_PROXY_SSL_HEADER" in body
+
+
+@pytest.mark.parametrize(
+    ("fault", "says", "errcode"),
+    [
+        ({"errcode": 48002, "errmsg": "api forbidden"}, "应用没有读取客户数据的权限", 48002),
+        ({"http_status": 404}, "HTTP 状态码 404", None),
+    ],
+)
+def test_chain_contact_degrades_when_the_partner_corp_cannot_be_read(
+    staff_client, corp, fault, says, errcode
+):
+    corp.inject("/cgi-bin/corpgroup/corp/list_app_share_info", **fault)
+    response = look_up(
+        staff_client,
+        "chain-contact",
+        entry="chain_single_chat_tools",
+        corp_id="wwDownstream00001",
+        user_id="wangjingli",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and response["X-Sidebar-Outcome"] == "ok"
+    assert "wwDownstream00001" in body and "wangjingli" in body  # what is known stays shown
+    assert "未能读取合作企业的名称" in body and says in body
+    assert "未与本应用共享" not in body  # not mistaken for "not shared"
+    assert "错误码 404" not in body  # an HTTP status is never a WeCom errcode
+    assert Lookup.objects.get().errcode == errcode
+    # Not cached: with WeCom healthy again, the name is there.
+    again = look_up(
+        staff_client,
+        "chain-contact",
+        entry="chain_single_chat_tools",
+        corp_id="wwDownstream00001",
+        user_id="wangjingli",
+    )
+    assert "华东经销商" in again.content.decode()

@@ -1,12 +1,15 @@
 """POST /sidebar/lookup/contact/: validation, authorization, rendering, errors and audit."""
 
 import html
+import threading
+import time
 
 import pytest
 from django.test import Client
 
 from sidebar.models import Lookup
 from sidebar.standin.seed import HOSTILE
+from sidebar.wecom import get_client
 from tests.conftest import walk_sign_in
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +208,26 @@ def test_other_staff_sees_their_own_notes(client, standin, corp):
     body = look_up(client, "wmChenXiaoMing0001").content.decode()
     assert "名片分享" in body and "陈先生（老客户）" not in body
     assert look_up(client, "wmOnlyLiSiFollows03").status_code == 200
+
+
+def test_a_lookup_finding_every_slot_taken_says_so_at_once(staff_client, corp, settings):
+    settings.WECOM_MAX_CONCURRENT_CALLS = 1  # one call in flight per process
+    settings.WECOM_TIMEOUT = 60.0
+    corp.inject(GET_CONTACT, hold=True, times=None)
+    client = get_client()
+    client.access_token()
+    hanging = threading.Thread(target=client.get_external_contact, args=["woLiSiCorpUser0002"])
+    hanging.start()
+    try:
+        deadline = time.monotonic() + 60
+        while corp.count(GET_CONTACT) < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        response = look_up(staff_client, "wmChenXiaoMing0001")
+        assert response["X-Sidebar-Outcome"] == "upstream_error"
+        assert "企业微信当前响应缓慢" in response.content.decode()
+        assert corp.count(GET_CONTACT) == 1  # refused without asking WeCom
+        assert Lookup.objects.get().outcome == Lookup.Outcome.UPSTREAM_ERROR
+    finally:
+        corp.clear_faults()
+        hanging.join(timeout=60)

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from sidebar.middleware import CONTENT_SECURITY_POLICY
-from tests.conftest import free_port, redis_caches, walk_sign_in
+from tests.conftest import redis_caches, walk_sign_in
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +134,18 @@ def test_resign_signs_a_changed_url_of_this_site(staff_client, corp):
         {"url": "http://user:pw@testserver/sidebar/"},
         {"url": "ftp://testserver/sidebar/"},
         {"url": "http://testserver.evil.example/"},
+        {"url": "https://testserver/sidebar/"},  # https for an http site
+        {"url": "http://testserver:8443/sidebar/"},  # another port
+        {"url": "http://testserver:80/sidebar/"},  # the default port spelled out
+        {"url": "http://testserver./sidebar/"},  # a trailing dot
+        {"url": "http://TESTSERVER/sidebar/"},  # upper case
+        {"url": "http://localhost/sidebar/"},  # allowed, but not the host this is served as
+        {"url": "http://testserver/admin/"},  # not the sidebar
+        {"url": "http://testserver/sidebar/\r\nX: 1"},
+        {"url": "http://testserver/sidebar/?a=1\tb"},
+        {"url": "http://testserver/sidebar/?a=b c"},
+        {"url": "http://testserver/sidebar/?中文"},
+        {"url": "http://[::1/sidebar/"},
         {"url": "x" * 3000},
         {"nothing": 1},
         ["http://testserver/"],
@@ -149,6 +162,25 @@ def test_resign_refuses_other_urls(staff_client, corp, payload):
 def test_resign_refuses_bad_json(staff_client):
     response = staff_client.post(SIGN, "{not json", content_type="application/json")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", '{"url": "http://testserver/sidebar/"}'),
+        ("application/x-www-form-urlencoded", "url=http://testserver/sidebar/"),
+        ("application/json; charset=utf-16", '{"url": "http://testserver/sidebar/"}'),
+    ],
+)
+def test_resign_wants_utf8_json(staff_client, content_type, body):
+    response = staff_client.post(SIGN, body, content_type=content_type)
+    assert response.status_code == 415
+    assert "application/json" in response.content.decode() or "UTF-8" in response.content.decode()
+
+
+def test_resign_with_a_multipart_body_is_refused_not_crashed(staff_client):
+    response = staff_client.post(SIGN, {"url": "http://testserver/sidebar/"})  # multipart
+    assert response.status_code == 415
 
 
 def test_resign_is_for_signed_in_staff_only(client, standin):
@@ -220,3 +252,71 @@ def test_deploy_check_warns_without_shared_cache(standin, settings, capsys):
     settings.REDIS_URL = ""
     call_command("check", "--deploy")
     assert "sidebar.W010" in capsys.readouterr().err
+
+
+# The trusted-domain ownership file -------------------------------------------------------------
+
+
+def test_verification_file_is_served_at_the_root(client, settings, tmp_path):
+    verify = tmp_path / "WW_verify_AbC123xyz.txt"
+    verify.write_text("AbC123xyz")
+    settings.WECOM_VERIFY_FILE = str(verify)
+    response = client.get("/WW_verify_AbC123xyz.txt")
+    assert response.status_code == 200
+    assert response.content == b"AbC123xyz"
+    assert response["Content-Type"].startswith("text/plain")
+    assert client.get("/WW_verify_Other1.txt").status_code == 404
+    assert client.post("/WW_verify_AbC123xyz.txt").status_code == 405
+
+
+def test_no_verification_file_unless_configured(client, settings):
+    settings.WECOM_VERIFY_FILE = ""
+    assert client.get("/WW_verify_AbC123xyz.txt").status_code == 404
+
+
+def test_check_names_a_missing_verification_file(settings, capsys, tmp_path):
+    settings.WECOM_VERIFY_FILE = str(tmp_path / "WW_verify_missing.txt")
+    call_command("check")
+    assert "sidebar.W006" in capsys.readouterr().err
+
+
+# Requests the app cannot read -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/sidebar/", "/sidebar/lookup/contact/", "/nowhere"])
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1", "gbk", "no-such-charset"])
+def test_a_form_in_another_charset_is_refused_everywhere(staff_client, path, charset):
+    staff_client.cookies["csrftoken"] = "x" * 32
+    body = "entry=single_chat_tools".encode("utf-16" if charset == "utf-16" else "latin-1")
+    content_type = f"application/x-www-form-urlencoded; charset={charset}"
+    response = staff_client.generic("POST", path, body, content_type=content_type)
+    assert response.status_code == 415
+    assert "UTF-8" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"--x\r\n"),  # no boundary
+        ("multipart/form-data; boundary=x", b"--\r"),  # three bytes
+        ("multipart/form-data; boundary=" + "b" * 300, b"--b\r\n"),
+        (
+            "multipart/form-data; boundary=x",
+            b'--x\r\nContent-Disposition: form-data; name="\xff"\r\n\r\n1\r\n--x--',
+        ),
+        ("application/x-www-form-urlencoded", b"&".join(b"k%d=v" % i for i in range(1500))),
+    ],
+)
+@pytest.mark.parametrize("host", ["testserver", "evil.example"])
+@pytest.mark.parametrize("path", ["/nowhere", "/sidebar/reports/", "/sidebar/signatures/", "/"])
+def test_malformed_bodies_are_a_4xx_wherever_they_end(staff_client, content_type, body, host, path):
+    response = staff_client.generic("POST", path, body, content_type=content_type, HTTP_HOST=host)
+    assert 400 <= response.status_code < 500, response.content
+
+
+def test_an_oversized_form_is_a_413(staff_client):
+    body = b"a=" + b"b" * (3 * 1024 * 1024)
+    response = staff_client.post(
+        "/sidebar/lookup/contact/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sidebar import emulator, signin
+from sidebar import emulator, services, signin
 from sidebar.exceptions import ConfigurationError
 from sidebar.middleware import CONTENT_SECURITY_POLICY
 from sidebar.wecom import get_client
@@ -66,6 +66,7 @@ def page(request):
         "app": {
             "sign-out": reverse("emulator:sign-out"),
             "reset-credentials": reverse("emulator:reset-credentials"),
+            "forget-lookups": reverse("emulator:forget-lookups"),
         },
         "csrfToken": get_token(request),
         "timeout": settings.WECOM_TIMEOUT,
@@ -115,6 +116,24 @@ def sign_out(request):
     """Forget who is signed in, so the next page load asks the stand-in (and you) again."""
     request.session.pop(signin.SESSION_STAFF, None)
     return JsonResponse({"ok": True})
+
+
+@require_POST
+@emulator_only
+def forget_lookups(request):
+    """Forget the app's cached answers about everyone in the stand-in's corp, so a fault the
+    panel injects next is what the page meets, not a profile cached a minute ago."""
+    answer = _standin("GET", "state")
+    if answer.status_code != 200:
+        return answer
+    corp = json.loads(answer.content)
+    ids = [item["id"] for part in ("customers", "groups", "kf_customers") for item in corp[part]]
+    ids += [downstream["corpid"] for downstream in corp["chain_corps"]]
+    try:
+        services.forget_cached_lookups(client=get_client(), target_ids=ids)
+    except ConfigurationError as exc:
+        return JsonResponse({"error": str(exc)}, status=503)
+    return JsonResponse({"ok": True, "forgotten": len(ids)})
 
 
 @require_POST

@@ -24,6 +24,12 @@ class Fault:
     delay: float = 0.0
     http_status: int | None = None
     times: int | None = 1  # None: until cleared
+    # Hold the answer until the faults are cleared (or HOLD_LIMIT passes): a WeCom that hangs
+    # for exactly as long as a test needs, with no sleep to outlast.
+    hold: bool = False
+
+
+HOLD_LIMIT = 120.0
 
 
 @dataclass
@@ -72,9 +78,13 @@ class StandinCorp:
         self.tickets: dict[str, dict[str, float]] = {"corp": {}, "agent": {}}
         self.codes: dict[str, tuple[object, float]] = {}
         self.calls: Counter = Counter()
+        # Calls being answered now, and the most there ever were at once, per path.
+        self.in_flight: Counter = Counter()
+        self.max_in_flight: Counter = Counter()
         self.log: list[Call] = []
         self.queued: dict[str, deque] = defaultdict(deque)
         self.faults: dict[str, Fault] = {}
+        self._released = threading.Event()
 
     # Test and emulator controls ----------------------------------------------------------
 
@@ -94,11 +104,23 @@ class StandinCorp:
     def inject(self, path: str, **fault) -> None:
         with self._lock:
             self.faults[path] = Fault(**fault)
+            if self.faults[path].hold:
+                self._released.clear()
 
     def clear_faults(self) -> None:
+        """Remove every fault and canned answer; answers being held go out now."""
         with self._lock:
             self.faults.clear()
             self.queued.clear()
+        self.release()
+
+    def release(self) -> None:
+        """Answers being held go out now."""
+        self._released.set()
+
+    def hold(self) -> None:
+        """Called by the server for a `hold` fault: wait until the faults are cleared."""
+        self._released.wait(HOLD_LIMIT)
 
     def expire_tokens(self) -> None:
         """Every access_token issued so far now answers 42001."""
@@ -116,6 +138,16 @@ class StandinCorp:
         with self._lock:
             self.calls.clear()
             self.log.clear()
+            self.max_in_flight = Counter(self.in_flight)
+
+    def started(self, path: str) -> None:
+        with self._lock:
+            self.in_flight[path] += 1
+            self.max_in_flight[path] = max(self.max_in_flight[path], self.in_flight[path])
+
+    def finished(self, path: str) -> None:
+        with self._lock:
+            self.in_flight[path] -= 1
 
     # Dispatch (called by the HTTP server) ------------------------------------------------
 

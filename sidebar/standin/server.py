@@ -5,7 +5,7 @@ The app reaches it only through WECOM_API_BASE_URL and WECOM_OAUTH_AUTHORIZE_URL
 
 Besides WeCom's paths it has a control API under /_standin/ for tests and the emulator:
   GET  /_standin/state            the corp (staff, customers, groups, ...), call counts, faults
-  POST /_standin/faults           {path, errcode?, errmsg?, delay?, http_status?, times?}
+  POST /_standin/faults           {path, errcode?, errmsg?, delay?, http_status?, times?, hold?}
   POST /_standin/faults/clear     remove every fault and canned answer
   POST /_standin/expire-tokens    every access_token issued so far answers 42001
   POST /_standin/rotate-tickets   every ticket issued so far stops matching signatures
@@ -37,7 +37,7 @@ API_ROUTES = {
     "/cgi-bin/corpgroup/corp/list_app_share_info": ("POST", "list_app_share_info", True),
 }
 
-FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times"}
+FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times", "hold"}
 
 
 class StandinServer:
@@ -66,6 +66,7 @@ class StandinServer:
         return self
 
     def stop(self) -> None:
+        self.corp.release()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -110,8 +111,17 @@ class _Handler(BaseHTTPRequestHandler):
     # WeCom's API -----------------------------------------------------------------------
 
     def _api(self, method: str, path: str, query: dict, body: dict | None) -> None:
+        self.corp.started(path)
+        try:
+            self._answer(method, path, query, body)
+        finally:
+            self.corp.finished(path)
+
+    def _answer(self, method: str, path: str, query: dict, body: dict | None) -> None:
         canned = self.corp.record(Call(method, path, query, body))
         fault = self.corp.take_fault(path)
+        if fault and fault.hold:
+            self.corp.hold()
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault and fault.http_status:

@@ -5,13 +5,22 @@ failures and non-zero `errcode` become our own exceptions (sidebar.exceptions). 
 access_token travels in the query string, so no URL ever goes into an exception or log line.
 """
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from sidebar.exceptions import WeComBusy, WeComTimeout, WeComTransportError, api_error
+from sidebar.exceptions import (
+    WeComBusy,
+    WeComOverloaded,
+    WeComTimeout,
+    WeComTransportError,
+    api_error,
+)
 from sidebar.log_filters import redact
 
 USER_AGENT = "sidebar/0.1 (WeCom chat-toolbar app)"
@@ -31,10 +40,47 @@ class Grant:
         return f"Grant(expires_in={self.expires_in})"
 
 
+class CallSlots:
+    """A bound on the WeCom calls this process has in flight, so a slow or hanging WeCom holds
+    at most `limit` threads and the rest keep serving pages and /healthz.
+
+    A third of the slots are kept for priority calls (tokens, tickets, sign-in), so a crowd of
+    lookups cannot lock staff out of the page. A call that finds no free slot is not queued:
+    it fails at once with WeComOverloaded, and the panel says so.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = max(1, limit)
+        self.reserved = self.limit // 3
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, *, priority: bool, path: str) -> Iterator[None]:
+        allowed = self.limit if priority else self.limit - self.reserved
+        with self._lock:
+            if self._in_flight >= allowed:
+                raise WeComOverloaded(f"{self._in_flight} calls already in flight", path=path)
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+
 class WeComAPI:
-    def __init__(self, *, base_url: str, timeout: float, session: requests.Session | None = None):
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float,
+        max_concurrent_calls: int = 6,
+        session: requests.Session | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.slots = CallSlots(max_concurrent_calls)
         self.session = session or self._new_session()
 
     @staticmethod
@@ -46,10 +92,13 @@ class WeComAPI:
         session.headers["User-Agent"] = USER_AGENT
         return session
 
-    def request(self, method: str, path: str, *, params=None, body=None) -> dict:
-        """Call WeCom and return the decoded body of a successful (errcode 0) answer."""
+    def request(self, method: str, path: str, *, params=None, body=None, priority=False) -> dict:
+        """Call WeCom and return the decoded body of a successful (errcode 0) answer.
+
+        `priority` calls (credentials, sign-in) may use the slots kept for them."""
         for attempt in range(1, BUSY_ATTEMPTS + 1):
-            data = self._send(method, path, params=params, body=body)
+            with self.slots.slot(priority=priority, path=path):
+                data = self._send(method, path, params=params, body=body)
             errcode = data.get("errcode", 0)
             if errcode == 0:
                 return data
@@ -90,20 +139,20 @@ class WeComAPI:
 
     def get_token(self, *, corp_id: str, secret: str) -> Grant:
         path = "/cgi-bin/gettoken"
-        data = self.request("GET", path, params={"corpid": corp_id, "corpsecret": secret})
-        return _grant(data, "access_token", path)
+        params = {"corpid": corp_id, "corpsecret": secret}
+        return _grant(self.request("GET", path, params=params, priority=True), "access_token", path)
 
     def get_corp_ticket(self, access_token: str) -> Grant:
         """The corp jsapi_ticket: signs wx.config / getConfigSignature."""
         path = "/cgi-bin/get_jsapi_ticket"
-        data = self.request("GET", path, params={"access_token": access_token})
+        data = self.request("GET", path, params={"access_token": access_token}, priority=True)
         return _grant(data, "ticket", path)
 
     def get_agent_ticket(self, access_token: str) -> Grant:
         """The app jsapi_ticket: signs wx.agentConfig / getAgentConfigSignature."""
         path = "/cgi-bin/ticket/get"
         params = {"access_token": access_token, "type": "agent_config"}
-        return _grant(self.request("GET", path, params=params), "ticket", path)
+        return _grant(self.request("GET", path, params=params, priority=True), "ticket", path)
 
     # Staff sign-in -----------------------------------------------------------------------
 
@@ -113,7 +162,8 @@ class WeComAPI:
         The legacy endpoint spelled the fields UserId / OpenId; both spellings are accepted.
         """
         path = "/cgi-bin/auth/getuserinfo"
-        data = self.request("GET", path, params={"access_token": access_token, "code": code})
+        params = {"access_token": access_token, "code": code}
+        data = self.request("GET", path, params=params, priority=True)
         return {
             "userid": data.get("userid") or data.get("UserId") or "",
             "openid": data.get("openid") or data.get("OpenId") or "",

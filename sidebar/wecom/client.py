@@ -28,7 +28,11 @@ class WeComClient:
 
     @classmethod
     def for_app(cls, app: WeComApp, *, safety_margin: int, error_cooldown: int) -> "WeComClient":
-        api = WeComAPI(base_url=app.api_base_url, timeout=app.timeout)
+        api = WeComAPI(
+            base_url=app.api_base_url,
+            timeout=app.timeout,
+            max_concurrent_calls=app.max_concurrent_calls,
+        )
         credentials = CredentialStore(
             scope=app.scope,
             cache=caches["wecom"],

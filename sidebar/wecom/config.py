@@ -4,7 +4,9 @@ Both the system checks and the runtime use `setting_problems()`, so `manage.py c
 page name the same missing variable.
 """
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -67,6 +69,7 @@ class WeComApp:
     api_base_url: str
     oauth_authorize_url: str
     timeout: float
+    max_concurrent_calls: int = 6
 
     @property
     def scope(self) -> str:
@@ -85,4 +88,18 @@ def get_app() -> WeComApp:
         api_base_url=settings.WECOM_API_BASE_URL.strip().rstrip("/"),
         oauth_authorize_url=settings.WECOM_OAUTH_AUTHORIZE_URL.strip(),
         timeout=float(settings.WECOM_TIMEOUT),
+        max_concurrent_calls=int(settings.WECOM_MAX_CONCURRENT_CALLS),
     )
+
+
+# What the admin console names the domain-ownership file: WW_verify_ and a code.
+VERIFY_FILE_NAME = re.compile(r"\AWW_verify_[A-Za-z0-9]+\.txt\Z")
+
+
+def verification_file() -> Path | None:
+    """WECOM_VERIFY_FILE when it is set and named as the admin console names it, else None."""
+    value = str(getattr(settings, "WECOM_VERIFY_FILE", "") or "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    return path if VERIFY_FILE_NAME.match(path.name) else None

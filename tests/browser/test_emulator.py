@@ -176,7 +176,9 @@ def test_api_fault_is_explained(signed_in, settings, fault, title):
     settings.WECOM_TIMEOUT = 1.0
     view = signed_in
     view.page.select_option("#fault-kind", fault)
-    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")  # not yet cached
+    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")
+    # The profile is shown, so cached: the fault must still be what the page meets next.
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
     view.press("制造错误")
     expect(view.sidebar.locator(TITLE)).to_have_text(title, timeout=10_000)
     if fault == "60020":
@@ -232,14 +234,28 @@ def test_a_proxy_that_rewrites_the_url_cannot_break_the_signature(signed_in, set
 
 
 @pytest.mark.parametrize(
-    ("rewrite", "action"),
-    [("query", "DJANGO_USE_X_FORWARDED_HOST"), ("scheme", "DJANGO_SECURE_PROXY_SSL_HEADER")],
+    ("rewrite", "title", "detail", "action"),
+    [
+        (
+            "query",
+            "企业微信拒绝了页面的应用签名（agentConfig）",
+            "签名的地址与页面地址不同",
+            "DJANGO_USE_X_FORWARDED_HOST",
+        ),
+        (
+            "scheme",
+            "服务器拒绝为本页面的地址签名",
+            "只为本站点当前访问地址",
+            "DJANGO_SECURE_PROXY_SSL_HEADER",
+        ),
+    ],
 )
-def test_signature_for_another_url_fails_like_the_client_and_is_explained(
-    signed_in, rewrite, action
+def test_signature_for_another_url_fails_and_is_explained(
+    signed_in, rewrite, title, detail, action
 ):
-    """A proxy that also rewrites the URL the page asks to have signed: the server signs
-    another query (or scheme) than the client shows, the client refuses, the panel says why."""
+    """A proxy that also rewrites the URL the page asks to have signed. Another query: the
+    server signs it, the client refuses, the panel says why. Another scheme: the server signs
+    only URLs of this site as it is served, so it refuses, and the panel says so."""
     view = signed_in
 
     def other(url: str) -> str:
@@ -254,10 +270,15 @@ def test_signature_for_another_url_fails_like_the_client_and_is_explained(
 
     view.context.route(re.compile(r".*/sidebar/(signatures/)?$"), proxy)
     view.page.reload()
-    expect(view.sidebar.locator(TITLE)).to_have_text("企业微信拒绝了页面的应用签名（agentConfig）")
-    expect(view.sidebar.locator(".problem-detail")).to_contain_text("签名的地址与页面地址不同")
+    expect(view.sidebar.locator(TITLE)).to_have_text(title)
     expect(view.sidebar.locator(".problem-action")).to_contain_text(action)
-    expect(view.sidebar.locator(".problem-raw code")).to_have_text("agentConfig:invalid signature")
+    if rewrite == "query":
+        expect(view.sidebar.locator(".problem-detail")).to_contain_text(detail)
+        expect(view.sidebar.locator(".problem-raw code")).to_have_text(
+            "agentConfig:invalid signature"
+        )
+    else:
+        expect(view.sidebar.locator(".problem-raw code")).to_contain_text(detail)
 
 
 def test_switching_staff(signed_in):

@@ -1,6 +1,7 @@
 """The client with its credential store, against the stand-in over HTTP."""
 
 import threading
+import time
 
 import pytest
 from django.core.cache import caches
@@ -8,11 +9,13 @@ from django.core.cache import caches
 from sidebar.exceptions import (
     WeComAPIError,
     WeComCredentialsRejected,
+    WeComOverloaded,
     WeComRateLimited,
     WeComTokenInvalid,
 )
 from sidebar.wecom import get_client
-from tests.conftest import RedisServer, free_port, load_fixture, redis_caches
+from tests.conftest import load_fixture, redis_caches
+from tests.servers import RedisServer, free_port
 
 CONTACT = "wmChenXiaoMing0001"
 
@@ -173,9 +176,8 @@ def test_short_lived_token_is_cached_for_half_its_life(standin, corp, settings):
     assert client.credentials._ttl(100) == 50
 
 
-def test_redis_outage_serves_the_in_process_copy(standin, corp, settings):
-    redis = RedisServer()
-    try:
+def test_redis_outage_serves_the_in_process_copy(standin, corp, settings, tmp_path):
+    with RedisServer(tmp_path) as redis:
         settings.CACHES = redis_caches(redis.url)
         client = get_client()
         token = client.access_token()
@@ -186,9 +188,6 @@ def test_redis_outage_serves_the_in_process_copy(standin, corp, settings):
             assert client.corp_ticket() == ticket
         assert corp.count("/cgi-bin/gettoken") == 1
         assert corp.count("/cgi-bin/get_jsapi_ticket") == 1
-    finally:
-        if redis.process.poll() is None:
-            redis.stop()
 
 
 def test_redis_down_from_the_start_fetches_once_per_process(standin, corp, settings):
@@ -214,3 +213,45 @@ def test_reset_command_makes_the_next_request_fetch_fresh_credentials(standin, c
     assert corp.count("/cgi-bin/gettoken") == 2
     assert corp.count("/cgi-bin/get_jsapi_ticket") == 2
     assert corp.count("/cgi-bin/ticket/get") == 2
+
+
+def wait_for(condition, *, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.02)
+
+
+def test_a_hanging_wecom_holds_only_the_allowed_calls(standin, corp, settings):
+    """Lookups may use all slots but a third; a lookup finding none is refused at once,
+    without a call; priority calls (tokens, tickets, sign-in) still get the kept slots."""
+    settings.WECOM_MAX_CONCURRENT_CALLS = 3  # 2 for lookups, 1 more for priority calls
+    settings.WECOM_TIMEOUT = 60.0
+    client = get_client()
+    client.access_token()
+    corp.inject("/cgi-bin/externalcontact/get", hold=True, times=None)
+    outcomes = []
+
+    def look_up():
+        try:
+            outcomes.append(client.get_external_contact(CONTACT)["external_contact"]["name"])
+        except Exception as exc:  # collected and asserted below
+            outcomes.append(exc)
+
+    hanging = [threading.Thread(target=look_up) for _ in range(2)]
+    for thread in hanging:
+        thread.start()
+    try:
+        wait_for(lambda: corp.count("/cgi-bin/externalcontact/get") == 2)
+        with pytest.raises(WeComOverloaded):
+            client.get_external_contact(CONTACT)
+        with pytest.raises(WeComOverloaded):
+            client.get_group_chat("wrSalesGroup00001")
+        assert corp.count("/cgi-bin/externalcontact/get") == 2  # refused without a call
+        assert client.corp_ticket() in corp.tickets["corp"]  # a priority call goes through
+    finally:
+        corp.clear_faults()
+        for thread in hanging:
+            thread.join(timeout=60)
+    assert outcomes == ["陈小明", "陈小明"]
+    assert client.get_external_contact(CONTACT)["external_contact"]["name"] == "陈小明"

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.conftest import PROJECT, deployment_environment
+from tests.servers import PROJECT, READY_SECONDS
+from tests.topology import deployment_environment
 
 WORKERS = 8
 
@@ -27,13 +28,19 @@ def test_cold_cache_many_processes_one_fetch_each(standin, corp, redis_settings,
         )
         for n in range(WORKERS)
     ]
-    deadline = time.monotonic() + 60
-    while len(list(tmp_path.glob("ready-*"))) < WORKERS:
-        assert time.monotonic() < deadline, "workers did not start"
-        assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
-        time.sleep(0.01)
-    (tmp_path / "go").touch()
-    outputs = [p.communicate(timeout=60) for p in processes]
+    try:
+        deadline = time.monotonic() + READY_SECONDS
+        while len(list(tmp_path.glob("ready-*"))) < WORKERS:
+            assert time.monotonic() < deadline, "workers did not start"
+            assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
+            time.sleep(0.05)
+        (tmp_path / "go").touch()
+        outputs = [p.communicate(timeout=READY_SECONDS) for p in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
     assert all(p.returncode == 0 for p in processes), outputs
 
     assert corp.count("/cgi-bin/gettoken") == 1

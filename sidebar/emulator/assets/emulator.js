@@ -185,9 +185,12 @@
       done = post(config.app[button.dataset.app]);
     } else if (button.dataset.fault) {
       var kind = button.dataset.fault === "slow" ? "slow" : document.getElementById("fault-kind").value;
-      done = Promise.all(faultBodies(kind).map(function (body) {
-        return post(config.standin.replace("ACTION", "faults"), body);
-      }));
+      // A profile the app cached a minute ago would hide the fault: forget it first.
+      done = post(config.app["forget-lookups"]).then(function () {
+        return Promise.all(faultBodies(kind).map(function (body) {
+          return post(config.standin.replace("ACTION", "faults"), body);
+        }));
+      });
     }
     if (!done) return;
     done

@@ -13,6 +13,9 @@
   // The signatures inlined in the page are for boot.url; other URLs are signed on request.
   var signed = { url: boot.url, config: boot.config, agentConfig: boot.agentConfig };
   var lastSignedUrl = boot.url;
+  // Why the server last refused to sign a URL the SDK asked for (null: it did not refuse).
+  var signingRefused = null;
+  var REFUSED = "sidebar: the server would not sign ";
   var generation = 0;
   var shown = null; // {entry, id} of what the panel shows now
   var reported = {};
@@ -84,6 +87,7 @@
   }
 
   function causeOf(message) {
+    if (message.indexOf(REFUSED) === 0) return "resign-refused";
     var m = message.toLowerCase();
     if (/^(config|preverifyjsapi):.*invalid signature/.test(m)) return "config-signature";
     if (/^agentconfig:.*invalid signature/.test(m)) return "agent-signature";
@@ -110,7 +114,11 @@
       return post(boot.endpoints.signatures, JSON.stringify({ url: url }), "application/json")
         .then(function (response) {
           return response.json().then(function (data) {
-            if (!response.ok) throw new Error(data.error || "HTTP " + response.status);
+            if (!response.ok) {
+              signingRefused = REFUSED + url + ": " + (data.error || "HTTP " + response.status);
+              throw new Error(signingRefused);
+            }
+            signingRefused = null;
             signed = data;
             return data[kind];
           });
@@ -229,7 +237,8 @@
       .catch(function (error) {
         if (mine !== generation) return;
         shown = null;
-        var message = messageOf(error);
+        // A refused signature surfaces from the SDK in its own words; say what really failed.
+        var message = signingRefused || messageOf(error);
         explain(causeOf(message), message);
         report(message, error.entry);
       });

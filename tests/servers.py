@@ -1,0 +1,259 @@
+"""Real server processes for tests and benchmarks: redis-server, gunicorn and nginx, started
+as a deployment runs them and always stopped, even when a test fails.
+
+Each process starts in its own process group (session), and stopping kills the whole group, so
+gunicorn's and nginx's workers go with their master. Every group started is registered:
+tests/conftest.py fails the run if any of them outlives it.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+PROJECT = Path(__file__).resolve().parents[1]
+DEPLOY = PROJECT / "deploy"
+# Readiness waits: long enough for a busy 2-core machine, short enough to report a real fault.
+READY_SECONDS = 120
+
+started_groups: set[int] = set()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - the group id was reused by another user
+        return False
+    return True
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+class Service:
+    """A process group started for a test; a context manager that stops it on exit."""
+
+    name = "service"
+
+    def __init__(self, argv: list[str], *, log_path: Path, env: dict | None = None, cwd=None):
+        self.log_path = log_path
+        self._log = open(log_path, "ab")  # noqa: SIM115 (closed in stop)
+        try:
+            self.process = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except BaseException:
+            self._log.close()
+            raise
+        started_groups.add(self.process.pid)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def wait_until(self, ready: Callable[[], bool], *, what: str, seconds=READY_SECONDS):
+        """Poll `ready` (any exception counts as not yet) until it holds; stop the service
+        and raise with its log if it exits first or the deadline passes."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                if ready():
+                    return
+            except Exception:  # noqa: S110 (not ready yet, whatever the reason)
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                state = "exited" if self.process.returncode is not None else "timed out"
+                self.stop()
+                raise ServiceError(f"{self.name} {state} before {what}:\n{self.log_tail()}")
+            time.sleep(0.2)
+
+    def log_tail(self, size: int = 4000) -> str:
+        try:
+            return self.log_path.read_bytes()[-size:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """SIGTERM to the group, SIGKILL after a grace period; idempotent."""
+        pgid = self.process.pid
+        for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+            if not group_alive(pgid):
+                break
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + grace
+            while group_alive(pgid) and time.monotonic() < deadline:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=0.1)  # reaps the leader
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        if not group_alive(pgid):
+            started_groups.discard(pgid)
+        self._log.close()
+
+
+class RedisServer(Service):
+    name = "redis-server"
+
+    def __init__(self, log_dir: Path):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServiceError("redis-server is not installed: run .ci/setup --test")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        argv += ["--save", "", "--appendonly", "no", "--dir", str(log_dir)]
+        super().__init__(argv, log_path=log_dir / f"redis-{self.port}.log")
+        self.wait_until(lambda: self.command(b"PING").startswith(b"+PONG"), what="PONG")
+
+    def command(self, line: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+            conn.sendall(line + b"\r\n")
+            return conn.recv(64)
+
+    def flush(self) -> None:
+        assert self.command(b"FLUSHALL").startswith(b"+OK")
+
+
+class Gunicorn(Service):
+    """The app under gunicorn with the shipped deploy/gunicorn.conf.py."""
+
+    name = "gunicorn"
+
+    def __init__(self, env: dict, log_dir: Path, *, workers: int = 4, extra: tuple = ()):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            done = subprocess.run(
+                [sys.executable, "manage.py", *command, "-v", "0"],
+                env=env,
+                cwd=PROJECT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if done.returncode:
+                raise ServiceError(f"manage.py {command[0]} failed:\n{done.stderr[-4000:]}")
+        argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py")]
+        argv += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *extra]
+        argv.append("sidebar.wsgi")
+        super().__init__(argv, log_path=log_dir / "gunicorn.log", env=env, cwd=PROJECT)
+        self.wait_until(self.healthy, what="/healthz answered 200")
+
+    def healthy(self) -> bool:
+        return requests.get(self.url + "/healthz", timeout=10).status_code == 200
+
+
+# What tests replace in deploy/nginx/sidebar.conf: each must be found, so the file cannot
+# drift away from what is tested.
+NGINX_EDITS = {
+    "listen 443 ssl default_server;": "listen 127.0.0.1:{https_port} ssl default_server;",
+    "listen 80 default_server;": "listen 127.0.0.1:{http_port} default_server;",
+    "listen 443 ssl;": "listen 127.0.0.1:{https_port} ssl;",
+    "listen 80;": "listen 127.0.0.1:{http_port};",
+    "server_name sidebar.example.com;": "server_name {host};",
+    "server 127.0.0.1:8000;": "server 127.0.0.1:{upstream_port};",
+    "/etc/ssl/sidebar/fullchain.pem": "{tls_dir}/cert.pem",
+    "/etc/ssl/sidebar/privkey.pem": "{tls_dir}/key.pem",
+    "alias /srv/sidebar/staticfiles/;": "alias {static_root}/;",
+}
+
+
+def self_signed_certificate(directory: Path, host: str) -> Path:
+    """A throwaway certificate for the host name `host`, made with the openssl CLI."""
+    directory.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}",
+            "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+    return directory / "cert.pem"
+
+
+class Nginx(Service):
+    """Debian's nginx running the shipped site config in front of `upstream_port`."""
+
+    name = "nginx"
+    # A host name, not an address: clients send it in SNI, as they send the real domain.
+    host = "localhost"
+
+    def __init__(self, work_dir: Path, *, upstream_port: int, static_root: Path):
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise ServiceError("nginx is not installed: run .ci/setup --test")
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self.https_port, self.http_port = free_port(), free_port()
+        self.url = f"https://{self.host}:{self.https_port}"
+        self.certificate = self_signed_certificate(work_dir / "tls", self.host)
+        site = (DEPLOY / "nginx" / "sidebar.conf").read_text()
+        values = {
+            "https_port": self.https_port,
+            "http_port": self.http_port,
+            "host": self.host,
+            "upstream_port": upstream_port,
+            "tls_dir": work_dir / "tls",
+            "static_root": str(static_root).rstrip("/"),
+        }
+        for original, replacement in NGINX_EDITS.items():
+            if original not in site:
+                raise ServiceError(f"deploy/nginx/sidebar.conf no longer has {original!r}")
+            site = site.replace(original, replacement.format(**values))
+        (work_dir / "sidebar.conf").write_text(site)
+        temp = [f"{kind}_temp_path {work_dir / kind};" for kind in
+                ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")]  # fmt: skip
+        user = "user root;" if os.geteuid() == 0 else ""
+        (work_dir / "nginx.conf").write_text(
+            f"{user}\nworker_processes 2;\npid {work_dir / 'nginx.pid'};\n"
+            f"error_log {work_dir / 'error.log'} warn;\n"
+            "events { worker_connections 1024; }\n"
+            f"http {{\n include /etc/nginx/mime.types;\n access_log off;\n"
+            f" {' '.join(temp)}\n include {work_dir / 'sidebar.conf'};\n}}\n"
+        )
+        argv = [binary, "-p", str(work_dir), "-c", str(work_dir / "nginx.conf")]
+        tested = subprocess.run([*argv, "-t"], capture_output=True, text=True, timeout=60)
+        if tested.returncode:
+            raise ServiceError(f"nginx -t refused the config:\n{tested.stderr}")
+        # nginx listens on 127.0.0.1 only; `localhost` must not send anyone to ::1.
+        self.address = ("127.0.0.1", self.https_port)
+        super().__init__([*argv, "-g", "daemon off;"], log_path=work_dir / "nginx.out")
+        self.wait_until(self.healthy, what="/healthz answered 200 over TLS")
+
+    def healthy(self) -> bool:
+        response = requests.get(self.url + "/healthz", timeout=10, verify=str(self.certificate))
+        return response.status_code == 200
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.certificate))

@@ -1,0 +1,165 @@
+"""The documented production topology on loopback: nginx (TLS, deploy/nginx/sidebar.conf) →
+gunicorn (deploy/gunicorn.conf.py) → the app, with Redis and a SQLite database, and the WeCom
+stand-in playing WeCom. For tests (tests/test_topology.py) and benchmarks (bench/).
+"""
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from sidebar.standin.server import StandinServer
+from tests.servers import PROJECT, Gunicorn, Nginx, RedisServer
+
+ADMIN_PASSWORD = "topology-admin-password"
+
+
+def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dict:
+    """The environment a deployment sets, pointing at the stand-in and the given Redis."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECOM_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="sidebar.settings",
+        # The production environment file, not a developer's .env.
+        DJANGO_ENV_FILE="",
+        DJANGO_SECRET_KEY="process-test-secret-" + "x" * 40,
+        DJANGO_DEBUG="off",
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=f"sqlite:///{work_dir / 'db.sqlite3'}",
+        REDIS_URL=redis_url,
+        WECOM_CORP_ID=corp.corp_id,
+        WECOM_AGENT_ID=corp.agent_id,
+        WECOM_AGENT_SECRET=corp.secret,
+        WECOM_API_BASE_URL=standin.url,
+        WECOM_OAUTH_AUTHORIZE_URL=standin.authorize_url,
+        PYTHONPATH=str(PROJECT),
+    )
+    return env
+
+
+class Topology:
+    """nginx → gunicorn → app, started in `work_dir`; use as a context manager."""
+
+    def __init__(
+        self,
+        corp,
+        work_dir: Path,
+        *,
+        workers: int = 4,
+        env: dict | None = None,
+        proxy: bool = True,
+        gunicorn_args: tuple = (),
+    ):
+        """`proxy=False` leaves nginx out (gunicorn alone on plain HTTP, for comparison);
+        `gunicorn_args` override deploy/gunicorn.conf.py (e.g. another worker class)."""
+        self.corp = corp
+        self.work_dir = work_dir
+        self.workers = workers
+        self.extra_env = env or {}
+        self.proxy = proxy
+        self.gunicorn_args = gunicorn_args
+        self.nginx = None
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self):
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stack.close()
+
+    def _start(self):
+        stack = self._stack
+        self.standin = StandinServer(self.corp).start()
+        stack.callback(self.standin.stop)
+        self.redis = stack.enter_context(RedisServer(self.work_dir))
+        static_root = self.work_dir / "static"
+        env = deployment_environment(self.standin, self.corp, self.redis.url, self.work_dir)
+        env.update(DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1", DJANGO_STATIC_ROOT=str(static_root))
+        if self.proxy:  # as README's production environment has it behind nginx
+            env.update(
+                DJANGO_SECURE_PROXY_SSL_HEADER="on",
+                DJANGO_SECURE_SSL_REDIRECT="on",
+                DJANGO_SECURE_HSTS_SECONDS="60",
+            )
+        else:
+            env.update(DJANGO_SECURE_COOKIES="off")
+        env.update(self.extra_env)
+        self.env = env
+        self.gunicorn = stack.enter_context(
+            Gunicorn(env, self.work_dir, workers=self.workers, extra=self.gunicorn_args)
+        )
+        if not self.proxy:
+            self.url = self.gunicorn.url
+            return
+        nginx = Nginx(
+            self.work_dir / "nginx", upstream_port=self.gunicorn.port, static_root=static_root
+        )
+        self.nginx = stack.enter_context(nginx)
+        self.url = self.nginx.url
+
+    # Clients ----------------------------------------------------------------------------
+
+    def session(self) -> requests.Session:
+        browser = requests.Session()
+        browser.trust_env = False  # REQUESTS_CA_BUNDLE would override `verify`
+        if self.nginx is not None:
+            browser.verify = str(self.nginx.certificate)
+        return browser
+
+    @property
+    def verify(self):
+        return str(self.nginx.certificate) if self.nginx is not None else True
+
+    def sign_in(self, userid: str = "zhangsan") -> requests.Session:
+        """A staff member's webview after WeCom OAuth: page → stand-in → callback → page."""
+        browser = self.session()
+        self.corp.signin_as = userid
+        first = browser.get(self.url + "/sidebar/", allow_redirects=False, timeout=60)
+        assert first.status_code == 302, first.status_code
+        authorize = requests.get(
+            first.headers["Location"].split("#")[0], allow_redirects=False, timeout=60
+        )
+        assert authorize.status_code == 302, authorize.text
+        callback = browser.get(authorize.headers["Location"], allow_redirects=False, timeout=60)
+        assert callback.status_code == 302, callback.text
+        page = browser.get(self.url + "/sidebar/", allow_redirects=False, timeout=60)
+        assert page.status_code == 200, page.status_code  # and the CSRF cookie is set
+        return browser
+
+    def admin(self) -> requests.Session:
+        """A signed-in Django admin (a superuser created for the purpose)."""
+        subprocess.run(
+            [sys.executable, "manage.py", "createsuperuser", "--noinput",
+             "--username", "auditor", "--email", "auditor@example.com"],
+            env={**self.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
+            cwd=PROJECT, capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+        browser = self.session()
+        login = self.url + "/admin/login/"
+        browser.get(login, timeout=60)
+        answer = browser.post(
+            login,
+            data={
+                "username": "auditor",
+                "password": ADMIN_PASSWORD,
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+                "next": "/admin/",
+            },
+            headers={"Referer": login},
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert answer.status_code == 302, answer.status_code
+        return browser
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
