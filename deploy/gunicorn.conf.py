@@ -1,0 +1,52 @@
+"""gunicorn settings for the sidebar, behind nginx (deploy/nginx/sidebar.conf):
+
+    .venv/bin/gunicorn -c deploy/gunicorn.conf.py sidebar.wsgi
+
+Command-line options override these (the tests pass --bind and --workers).
+
+Threaded workers (gthread): a staff member's lookup spends most of its time waiting for WeCom,
+so each process serves several requests at once. At most WECOM_MAX_CONCURRENT_CALLS of a
+process's threads wait on WeCom at a time (see README, "Deploying"); the others keep serving
+page loads and /healthz however slow WeCom is. Slow clients never reach a thread: nginx
+buffers whole requests before passing them on.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+# Processes: two per core; threads per process: more than WECOM_MAX_CONCURRENT_CALLS (6).
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+# A worker that stops answering its master for this long is replaced. Every WeCom call has
+# its own timeout (WECOM_TIMEOUT), far below this.
+timeout = 30
+graceful_timeout = 30
+# nginx logs every request; gunicorn logs only its own problems, to stderr (the journal),
+# through the app's filters: one line per kind of problem a minute, secrets redacted, control
+# characters escaped (a malformed request line must not flood or forge the log).
+accesslog = None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "rate_limit": {"()": "sidebar.log_filters.RateLimitFilter"},
+        "redact_secrets": {"()": "sidebar.log_filters.RedactSecretsFilter"},
+    },
+    "formatters": {"generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"}},
+    "handlers": {
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "stream": "ext://sys.stderr",
+            "filters": ["rate_limit", "redact_secrets"],
+        },
+    },
+    "root": {"level": "WARNING", "handlers": ["error_console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "WARNING", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+    },
+}
+# nginx on this host sets X-Forwarded-Proto; gunicorn trusts it only from loopback.
+forwarded_allow_ips = "127.0.0.1,::1"

@@ -1,0 +1,195 @@
+"""The documented production topology on loopback: Debian's nginx with deploy/nginx/sidebar.conf
+(TLS) in front of gunicorn with deploy/gunicorn.conf.py, Redis, and the WeCom stand-in.
+
+Waits here are for conditions, with deadlines far beyond anything a busy machine needs; what is
+asserted is what breaks without the protection (a probe that hangs until gunicorn kills the
+worker, a WeCom call beyond the bound), never a latency. bench/serving.py measures latencies.
+"""
+
+import functools
+import json
+import re
+import threading
+
+import pytest
+import requests
+
+from sidebar.standin.seed import seeded_corp
+from tests import fuzzing, load
+from tests.topology import Topology
+
+pytestmark = pytest.mark.processes
+
+WORKERS = 4
+THREADS = 8  # deploy/gunicorn.conf.py
+LOOKUP_SLOTS = 4  # WECOM_MAX_CONCURRENT_CALLS 6, less a third kept for sign-in and credentials
+PROBE_TIMEOUT = 15.0  # a blocked worker holds a probe for 30 s (gunicorn's timeout)
+CONTACT = "/cgi-bin/externalcontact/get"
+
+
+@pytest.fixture(scope="module")
+def top(tmp_path_factory):
+    corp = seeded_corp()
+    work = tmp_path_factory.mktemp("topology")
+    verify = work / "WW_verify_Topo123.txt"
+    verify.write_text("Topo123")
+    env = {"WECOM_CONTACT_CACHE_SECONDS": "0", "WECOM_VERIFY_FILE": str(verify)}
+    with Topology(corp, work, workers=WORKERS, env=env) as running:
+        yield running
+
+
+@pytest.fixture
+def corp(top):
+    top.corp.clear_faults()
+    top.corp.reset_counters()
+    yield top.corp
+    top.corp.clear_faults()
+
+
+def boot_of(html: str) -> dict:
+    found = re.search(r'<script id="sidebar-boot" type="application/json">(.*?)</script>', html)
+    return json.loads(found.group(1))
+
+
+def verify_boot(corp, boot: dict) -> tuple[str, str]:
+    config = {"corpid": corp.corp_id, **boot["config"]}
+    agent = {"corpid": corp.corp_id, "agentid": corp.agent_id, **boot["agentConfig"]}
+    return (
+        corp.verify_signature(kind="corp", params=config, url=boot["url"]),
+        corp.verify_signature(kind="agent", params=agent, url=boot["url"]),
+    )
+
+
+def test_the_page_signs_the_https_url_the_client_sees(top, corp):
+    browser = top.sign_in()
+    # Forwarding headers a client sends itself are dropped by nginx, not believed.
+    forged = {"X-Forwarded-Proto": "http", "X-Forwarded-Host": "evil.example", "Forwarded": "x"}
+    page = browser.get(top.url + "/sidebar/?from=toolbar", headers=forged, timeout=60)
+    assert page.status_code == 200
+    boot = boot_of(page.text)
+    assert boot["url"] == f"{top.url}/sidebar/?from=toolbar"
+    assert boot["url"].startswith("https://localhost:")
+    assert verify_boot(corp, boot) == ("ok", "ok")
+    assert "max-age=60" in page.headers["Strict-Transport-Security"]
+
+
+def test_http_is_redirected_and_unknown_hosts_get_no_answer(top):
+    http = f"http://127.0.0.1:{top.nginx.http_port}/sidebar/"
+    answer = requests.get(http, headers={"Host": "localhost"}, allow_redirects=False, timeout=60)
+    assert answer.status_code == 301
+    assert answer.headers["Location"] == "https://localhost/sidebar/"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(http, headers={"Host": "evil.example"}, timeout=60)
+
+
+def test_nginx_serves_hashed_static_files_for_good(top):
+    html = top.sign_in().get(top.url + "/sidebar/", timeout=60).text
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    sdk = next(s for s in scripts if "wecom.global.prod" in s)
+    answer = top.session().get(top.url + sdk, headers={"Accept-Encoding": "gzip"}, timeout=60)
+    assert answer.status_code == 200
+    assert "immutable" in answer.headers["Cache-Control"]
+    assert answer.headers.get("Content-Encoding") == "gzip"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_domain_ownership_file_is_served_at_the_root(top):
+    answer = top.session().get(top.url + "/WW_verify_Topo123.txt", timeout=60)
+    assert answer.status_code == 200 and answer.text == "Topo123"
+
+
+def probes(top, healthz: load.Samples, pages: load.Samples) -> list:
+    """/healthz and a signed-in staff member's page load, each every half second."""
+    user = top.sign_in("lisi")
+    return [
+        functools.partial(
+            load.probe,
+            samples=healthz,
+            call=load.health(top.url + "/healthz", top.verify),
+            interval=0.5,
+            timeout=PROBE_TIMEOUT,
+        ),
+        functools.partial(
+            load.probe,
+            samples=pages,
+            call=load.page_load(user, top.url + "/sidebar/"),
+            interval=0.5,
+            timeout=PROBE_TIMEOUT,
+        ),
+    ]
+
+
+def test_slow_clients_never_reach_a_worker(top, corp):
+    """More clients trickling headers or bodies than gunicorn has threads (4 x 8): nginx holds
+    them all, and everyone else is served."""
+    tls = top.nginx.tls_context()
+    slow = [load.SlowClient(top.url, part=p, tls=tls) for p in ["header", "body"] * 20]
+    healthz, pages = load.Samples("healthz"), load.Samples("page loads")
+    load.run_threads([c.run for c in slow] + probes(top, healthz, pages), 20, threading.Event())
+    print(f"\n{healthz.line()}\n{pages.line()}")
+    assert len(slow) > WORKERS * THREADS
+    assert sum(c.bytes_sent for c in slow) > len(slow) * 5  # they really were trickling
+    assert healthz.failures == [] and healthz.count >= 5
+    assert pages.failures == [] and pages.count >= 5
+
+
+def test_a_slow_wecom_holds_only_the_lookup_slots(top, corp):
+    """WeCom answers customer lookups in 3 s while 50 staff look customers up: at most the
+    lookup slots of each process wait on WeCom, the rest are refused at once, and page loads
+    and /healthz keep answering."""
+    corp.inject(CONTACT, delay=3.0, times=None)
+    lookups, outcomes, lock = load.Samples("lookups"), {}, threading.Lock()
+    url = top.url + "/sidebar/lookup/contact/"
+    staff = [
+        load.look_up_loop(top.sign_in(), url, lookups, outcomes, lock, think=0.5) for _ in range(50)
+    ]
+    healthz, pages = load.Samples("healthz"), load.Samples("page loads")
+    load.run_threads(staff + probes(top, healthz, pages), 20, threading.Event())
+    print(f"\n{healthz.line()}\n{pages.line()}\n{lookups.line()}\n{outcomes}")
+    assert healthz.failures == [] and healthz.count >= 5
+    assert pages.failures == [] and pages.count >= 5
+    assert lookups.failures == []  # no 5xx, no client timeout
+    assert outcomes.get("ok", 0) > 0 and outcomes.get("busy", 0) > 0
+    assert set(outcomes) <= {"ok", "busy"}
+    assert 0 < corp.max_in_flight[CONTACT] <= WORKERS * LOOKUP_SLOTS
+
+
+def test_fuzzed_requests_get_no_5xx_and_a_short_log(top, corp):
+    staff = top.sign_in()
+    admin = top.admin()
+    creds = fuzzing.Credentials(
+        staff_session=staff.cookies["sessionid"],
+        admin_session=admin.cookies["sessionid"],
+        csrf_token=staff.cookies["csrftoken"],
+        origin=top.url,
+    )
+    log = top.gunicorn.log_path
+    log_before = log.stat().st_size
+    direct = fuzzing.fuzz(
+        address=("127.0.0.1", top.gunicorn.port),
+        host=top.host,
+        creds=creds,
+        count=10_000,
+        as_proxy=True,
+    )
+    proxied = fuzzing.fuzz(
+        address=top.nginx.address,
+        server_name=top.nginx.host,
+        tls=top.nginx.tls_context(),
+        host=top.host,
+        creds=creds,
+        count=2_000,
+        seed=11,
+    )
+    written = log.stat().st_size - log_before
+    print(f"\nstraight to gunicorn: {direct.line()}\nthrough nginx: {proxied.line()}")
+    print(f"gunicorn log grew by {written} bytes")
+    assert direct.server_errors == [] and direct.no_answer == 0
+    assert proxied.server_errors == []  # (nginx closes unknown hosts without an answer)
+    assert direct.statuses[200] > 0 and direct.statuses[400] > 0 and direct.statuses[415] > 0
+    assert written < 1_000_000
+    text = log.read_text(errors="replace")
+    for secret in [corp.secret, *corp.tokens, *corp.tickets["corp"], *corp.tickets["agent"]]:
+        assert secret not in text
+    # The site still works afterwards.
+    assert top.sign_in().get(top.url + "/sidebar/", timeout=60).status_code == 200
