@@ -130,7 +130,7 @@ def walk_sign_in(client, corp, *, as_user="zhangsan", path="/sidebar/"):
 
 def follow_authorize(client, authorize_url: str):
     """Ask the stand-in's authorize endpoint for a code and deliver it to our callback."""
-    answer = requests.get(authorize_url.split("#", 1)[0], allow_redirects=False, timeout=5)
+    answer = requests.get(authorize_url.split("#", 1)[0], allow_redirects=False, timeout=60)
     assert answer.status_code == 302, answer.text
     callback = urlsplit(answer.headers["Location"])
     return client.get(f"{callback.path}?{callback.query}")

@@ -135,7 +135,7 @@ class RedisServer(Service):
         self.wait_until(lambda: self.command(b"PING").startswith(b"+PONG"), what="PONG")
 
     def command(self, line: bytes) -> bytes:
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=60) as conn:
             conn.sendall(line + b"\r\n")
             return conn.recv(64)
 

@@ -14,7 +14,9 @@ from sidebar.settings import *  # noqa: F403
 
 # Each test gets its WeCom settings from the `standin` fixture; none leak in from a .env.
 WECOM_CORP_ID = WECOM_AGENT_ID = WECOM_AGENT_SECRET = ""
-WECOM_TIMEOUT = 2.0
+# Generous: a busy CI machine must never turn a healthy stand-in answer into a timeout. Tests
+# of timeouts set their own.
+WECOM_TIMEOUT = 10.0
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -101,14 +101,14 @@ def test_forty_sign_ins_at_once_cost_one_token_and_one_of_each_ticket(deployment
 @pytest.mark.processes
 def test_gunicorn_alone_serves_hashed_static_files_with_long_lifetimes(deployment, corp):
     html, _ = sign_in_and_load(deployment.url)
-    assert "no-store" in requests.get(deployment.url + "/sidebar/", timeout=5).headers.get(
+    assert "no-store" in requests.get(deployment.url + "/sidebar/", timeout=60).headers.get(
         "Cache-Control", ""
     )
     scripts = re.findall(r'<script src="([^"]+)"', html)
     assert any(re.search(r"wecom\.global\.prod\.[0-9a-f]{12}\.js$", s) for s in scripts), scripts
     for src in scripts + re.findall(r'<link rel="stylesheet" href="([^"]+)"', html):
         assert re.search(r"\.[0-9a-f]{12}\.(js|css)$", src), src
-        response = requests.get(deployment.url + src, timeout=5)
+        response = requests.get(deployment.url + src, timeout=60)
         assert response.status_code == 200
         cache_control = response.headers["Cache-Control"]
         assert "max-age=315360000" in cache_control and "immutable" in cache_control

@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("SIDEBAR_CHROMIUM", "/usr/bin/chromium")
+# Waits are for page state; on a busy machine that state may take far longer than Playwright's
+# 5 s default to arrive, and a slow machine must not fail a test.
+expect.set_options(timeout=30_000)
 BRIDGE = (Path(__file__).resolve().parents[2] / "sidebar" / "standin" / "bridge.js").read_text()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
