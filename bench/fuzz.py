@@ -31,13 +31,7 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="bench-fuzz-") as work,
         Topology(seeded_corp(), Path(work)) as top,
     ):
-        staff, admin = top.sign_in(), top.admin()
-        creds = fuzzing.Credentials(
-            staff_session=staff.cookies["sessionid"],
-            admin_session=admin.cookies["sessionid"],
-            csrf_token=staff.cookies["csrftoken"],
-            origin=top.url,
-        )
+        creds = fuzzing.Credentials.signed_in(top)
         app_log = top.gunicorn.log_path
         nginx_log = top.nginx.log_path.parent / "error.log"
         direct = {"address": ("127.0.0.1", top.gunicorn.port), "as_proxy": True}

@@ -13,7 +13,6 @@ Meanwhile /healthz is probed every 0.25 s and four signed-in staff load the page
 """
 
 import argparse
-import functools
 import os
 import tempfile
 import threading
@@ -41,30 +40,8 @@ SETUPS = {
 
 
 def measure(top: Topology, load_targets, seconds: float) -> tuple[load.Samples, load.Samples]:
-    healthz = load.Samples("healthz")
-    pages = load.Samples("page loads")
-    stop = threading.Event()
-    probes = [
-        functools.partial(
-            load.probe,
-            samples=healthz,
-            call=load.health(top.url + "/healthz", top.verify),
-            interval=0.25,
-            timeout=PROBE_TIMEOUT,
-        )
-    ]
-    for _ in range(4):
-        user = top.sign_in("lisi")
-        probes.append(
-            functools.partial(
-                load.probe,
-                samples=pages,
-                call=load.page_load(user, top.url + "/sidebar/"),
-                interval=0.25,
-                timeout=PROBE_TIMEOUT,
-            )
-        )
-    load.run_threads([*load_targets, *probes], seconds, stop)
+    healthz, pages, probes = load.everyone_else(top, users=4, interval=0.25, timeout=PROBE_TIMEOUT)
+    load.run_threads([*load_targets, *probes], seconds, threading.Event())
     return healthz, pages
 
 

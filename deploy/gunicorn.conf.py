@@ -13,6 +13,8 @@ buffers whole requests before passing them on.
 
 import os
 
+from sidebar import log_filters
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 # Processes: two per core; threads per process: more than WECOM_MAX_CONCURRENT_CALLS (6).
@@ -29,17 +31,14 @@ accesslog = None
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {
-        "rate_limit": {"()": "sidebar.log_filters.RateLimitFilter"},
-        "redact_secrets": {"()": "sidebar.log_filters.RedactSecretsFilter"},
-    },
+    "filters": log_filters.FILTERS,
     "formatters": {"generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"}},
     "handlers": {
         "error_console": {
             "class": "logging.StreamHandler",
             "formatter": "generic",
             "stream": "ext://sys.stderr",
-            "filters": ["rate_limit", "redact_secrets"],
+            "filters": list(log_filters.FILTERS),
         },
     },
     "root": {"level": "WARNING", "handlers": ["error_console"]},

@@ -28,6 +28,13 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u
 LOG_INTERVAL_SECONDS = 60.0
 MAX_KINDS = 1000
 
+# The filters every handler of ours gets, in logging.config.dictConfig's terms (Django's
+# LOGGING in settings.py and gunicorn's logconfig_dict in deploy/gunicorn.conf.py).
+FILTERS = {
+    "rate_limit": {"()": "sidebar.log_filters.RateLimitFilter"},
+    "redact_secrets": {"()": "sidebar.log_filters.RedactSecretsFilter"},
+}
+
 
 def redact(text: str) -> str:
     """Replace the value of every secret-bearing query parameter in `text`."""

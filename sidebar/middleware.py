@@ -50,9 +50,14 @@ def _unreadable(request) -> tuple[int, str] | None:
             request.POST  # noqa: B018
     except RequestDataTooBig:
         return 413, _("The request is too large.")
-    except (BadRequest, SuspiciousOperation, MultiPartParserError, UnicodeError, ValueError):
-        return 400, _("The request could not be read.")
-    except OSError:  # the client went away mid-body (UnreadablePostError)
+    except (
+        BadRequest,
+        SuspiciousOperation,
+        MultiPartParserError,
+        UnicodeError,
+        ValueError,
+        OSError,  # the client went away mid-body (UnreadablePostError)
+    ):
         return 400, _("The request could not be read.")
     return None
 

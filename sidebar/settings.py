@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from sidebar import log_filters
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -203,16 +205,10 @@ DJANGO_AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=180
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {
-        # One line per kind of message a minute; no secret and no raw control character.
-        "rate_limit": {"()": "sidebar.log_filters.RateLimitFilter"},
-        "redact_secrets": {"()": "sidebar.log_filters.RedactSecretsFilter"},
-    },
+    # One line per kind of message a minute; no secret and no raw control character.
+    "filters": log_filters.FILTERS,
     "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["rate_limit", "redact_secrets"],
-        },
+        "console": {"class": "logging.StreamHandler", "filters": list(log_filters.FILTERS)},
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {

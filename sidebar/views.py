@@ -5,6 +5,7 @@ import json
 from functools import wraps
 
 from django.core.cache import caches
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -122,10 +123,14 @@ def _json_object(request) -> dict:
     other than UTF-8 never gets here: RejectUnreadableRequestsMiddleware answers it.)"""
     if request.content_type != "application/json":
         raise BadJSON(415, _("Send JSON (Content-Type: application/json)."))
-    if len(request.body) > MAX_JSON_BYTES:
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        body = None
+    if body is None or len(body) > MAX_JSON_BYTES:
         raise BadJSON(413, _("The request is too large."))
     try:
-        data = json.loads(request.body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise BadJSON(400, _("The request is not valid JSON.")) from None
     if not isinstance(data, dict):

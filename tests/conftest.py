@@ -1,6 +1,7 @@
 import contextlib
 import json
 import os
+import signal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +20,16 @@ FIXTURES = Path(__file__).parent / "fixtures" / "wecom"
 def load_fixture(name: str) -> dict:
     """A WeCom body from tests/fixtures/wecom (FACTS.md's documented samples)."""
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def pytest_configure(config):
+    """A run stopped with SIGTERM (a CI timeout) unwinds like Ctrl-C, so fixtures still stop
+    the servers they started."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -66,6 +66,17 @@ class Credentials:
     csrf_token: str = ""
     origin: str = ""
 
+    @classmethod
+    def signed_in(cls, top) -> "Credentials":
+        """A staff member's and an admin's cookies from a running tests.topology.Topology."""
+        staff, admin = top.sign_in(), top.admin()
+        return cls(
+            staff_session=staff.cookies["sessionid"],
+            admin_session=admin.cookies["sessionid"],
+            csrf_token=staff.cookies["csrftoken"],
+            origin=top.url,
+        )
+
 
 @dataclass
 class Report:

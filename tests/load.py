@@ -6,6 +6,7 @@ point, never an exception in a thread), and closes its sockets.
 """
 
 import contextlib
+import functools
 import socket
 import ssl
 import statistics
@@ -133,16 +134,26 @@ def run_threads(targets, seconds: float, stop: threading.Event) -> None:
             thread.join(timeout=60)
 
 
-def page_load(session: requests.Session, url: str):
-    """A signed-in staff member opening the page (warm caches): its HTTP status."""
-    return lambda timeout: session.get(url, timeout=timeout, allow_redirects=False).status_code
+def everyone_else(top, *, users: int, interval: float, timeout: float):
+    """What other users get: a /healthz probe, and `users` signed-in staff members loading the
+    page (warm caches), each every `interval` s with a client `timeout`.
 
+    Returns the two Samples and the probe targets for run_threads."""
+    healthz, pages = Samples("healthz"), Samples("page loads")
 
-def health(url: str, verify):
-    def call(timeout):
-        return requests.get(url, timeout=timeout, verify=verify).status_code
+    def health(timeout):
+        return requests.get(top.url + "/healthz", timeout=timeout, verify=top.verify).status_code
 
-    return call
+    def page_load(session):
+        url = top.url + "/sidebar/"
+        return lambda timeout: session.get(url, timeout=timeout, allow_redirects=False).status_code
+
+    calls = [(healthz, health)] + [(pages, page_load(top.sign_in("lisi"))) for _ in range(users)]
+    targets = [
+        functools.partial(probe, samples=samples, call=call, interval=interval, timeout=timeout)
+        for samples, call in calls
+    ]
+    return healthz, pages, targets
 
 
 def look_up_loop(session, url, samples: Samples, outcomes: dict, lock, *, think: float):

@@ -6,7 +6,6 @@ asserted is what breaks without the protection (a probe that hangs until gunicor
 worker, a WeCom call beyond the bound), never a latency. bench/serving.py measures latencies.
 """
 
-import functools
 import json
 import re
 import threading
@@ -98,34 +97,13 @@ def test_the_domain_ownership_file_is_served_at_the_root(top):
     assert answer.status_code == 200 and answer.text == "Topo123"
 
 
-def probes(top, healthz: load.Samples, pages: load.Samples) -> list:
-    """/healthz and a signed-in staff member's page load, each every half second."""
-    user = top.sign_in("lisi")
-    return [
-        functools.partial(
-            load.probe,
-            samples=healthz,
-            call=load.health(top.url + "/healthz", top.verify),
-            interval=0.5,
-            timeout=PROBE_TIMEOUT,
-        ),
-        functools.partial(
-            load.probe,
-            samples=pages,
-            call=load.page_load(user, top.url + "/sidebar/"),
-            interval=0.5,
-            timeout=PROBE_TIMEOUT,
-        ),
-    ]
-
-
 def test_slow_clients_never_reach_a_worker(top, corp):
     """More clients trickling headers or bodies than gunicorn has threads (4 x 8): nginx holds
     them all, and everyone else is served."""
     tls = top.nginx.tls_context()
     slow = [load.SlowClient(top.url, part=p, tls=tls) for p in ["header", "body"] * 20]
-    healthz, pages = load.Samples("healthz"), load.Samples("page loads")
-    load.run_threads([c.run for c in slow] + probes(top, healthz, pages), 20, threading.Event())
+    healthz, pages, probes = load.everyone_else(top, users=1, interval=0.5, timeout=PROBE_TIMEOUT)
+    load.run_threads([c.run for c in slow] + probes, 20, threading.Event())
     print(f"\n{healthz.line()}\n{pages.line()}")
     assert len(slow) > WORKERS * THREADS
     assert sum(c.bytes_sent for c in slow) > len(slow) * 5  # they really were trickling
@@ -143,8 +121,8 @@ def test_a_slow_wecom_holds_only_the_lookup_slots(top, corp):
     staff = [
         load.look_up_loop(top.sign_in(), url, lookups, outcomes, lock, think=0.5) for _ in range(50)
     ]
-    healthz, pages = load.Samples("healthz"), load.Samples("page loads")
-    load.run_threads(staff + probes(top, healthz, pages), 20, threading.Event())
+    healthz, pages, probes = load.everyone_else(top, users=1, interval=0.5, timeout=PROBE_TIMEOUT)
+    load.run_threads(staff + probes, 20, threading.Event())
     print(f"\n{healthz.line()}\n{pages.line()}\n{lookups.line()}\n{outcomes}")
     assert healthz.failures == [] and healthz.count >= 5
     assert pages.failures == [] and pages.count >= 5
@@ -155,14 +133,7 @@ def test_a_slow_wecom_holds_only_the_lookup_slots(top, corp):
 
 
 def test_fuzzed_requests_get_no_5xx_and_a_short_log(top, corp):
-    staff = top.sign_in()
-    admin = top.admin()
-    creds = fuzzing.Credentials(
-        staff_session=staff.cookies["sessionid"],
-        admin_session=admin.cookies["sessionid"],
-        csrf_token=staff.cookies["csrftoken"],
-        origin=top.url,
-    )
+    creds = fuzzing.Credentials.signed_in(top)
     log = top.gunicorn.log_path
     log_before = log.stat().st_size
     direct = fuzzing.fuzz(
