@@ -2,7 +2,7 @@
 
 - RateLimitFilter: one line per kind of message per interval. A bad request repeated ten
   thousand times, or every request during a Redis outage, must not flood the log; the next line
-  of a kind says how many like it were left out.
+  of a kind says how many like it were left out, and a traceback is shown once.
 - RedactSecretsFilter: WeCom takes the access_token (and OAuth codes) in the query string, so
   any URL that reaches a log line (a urllib3 debug line, a requests exception in a traceback)
   would carry it. It also escapes control characters in the message, so request data (a path,
@@ -72,7 +72,8 @@ _DIGITS = re.compile(r"\d+")
 
 class RateLimitFilter(logging.Filter):
     """Let the first record of each kind (logger, level, message template, exception type)
-    through per interval; count the rest and report the count on the next one let through."""
+    through per interval; count the rest and report the count on the next one let through.
+    A kind's traceback is logged once; later intervals get its last line only."""
 
     def __init__(self, name: str = "", interval: float = LOG_INTERVAL_SECONDS):
         super().__init__(name)
@@ -93,9 +94,15 @@ class RateLimitFilter(logging.Filter):
             if len(self._kinds) >= MAX_KINDS:
                 self._forget_old(now)
             self._kinds[kind] = [now, 0]
+        message = record.getMessage()
+        if state is not None and record.exc_info:
+            # The traceback of this kind was logged the first time; now its last line will do.
+            error = record.exc_info[1]
+            message = f"{message} ({exc_type}: {error})"
+            record.exc_info = record.exc_text = None
         if suppressed:
-            record.msg = f"{record.getMessage()} [{suppressed} more like this not logged]"
-            record.args = None
+            message = f"{message} [{suppressed} more like this not logged]"
+        record.msg, record.args = message, None
         return True
 
     def _forget_old(self, now: float) -> None:

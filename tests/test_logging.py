@@ -2,6 +2,7 @@
 
 import io
 import logging
+import sys
 
 import pytest
 from django.db import DatabaseError
@@ -94,3 +95,19 @@ def test_messages_formatted_beforehand_are_one_kind_by_their_lead():
     assert not limiter.filter(record("Invalid request from ip=10.0.0.2: Request Line is too large"))
     assert limiter.filter(record("Invalid HTTP_HOST header: 'evil.example'. You may need to add"))
     assert not limiter.filter(record("Invalid HTTP_HOST header: '[::1'. The domain name"))
+
+
+def test_a_kind_shows_its_traceback_once_then_its_last_line():
+    limiter = RateLimitFilter(interval=0)
+    records = []
+    for attempt in range(2):
+        try:
+            raise ConnectionError(f"refused {attempt}")
+        except ConnectionError:
+            error = sys.exc_info()
+        records.append(
+            logging.LogRecord("x", logging.ERROR, "x", 1, "Exception ignored", (), error)
+        )
+    assert limiter.filter(records[0]) and records[0].exc_info is not None
+    assert limiter.filter(records[1]) and records[1].exc_info is None
+    assert records[1].getMessage() == "Exception ignored (ConnectionError: refused 1)"

@@ -164,3 +164,35 @@ def test_fuzzed_requests_get_no_5xx_and_a_short_log(top, corp):
         assert secret not in text
     # The site still works afterwards.
     assert top.sign_in().get(top.url + "/sidebar/", timeout=60).status_code == 200
+
+
+def test_a_redis_outage_keeps_pages_and_reports_and_a_short_log(tmp_path):
+    """Redis goes away under load: pages still load (sessions from the database, credentials
+    from each process's copy), failure reports are still stored, /healthz says 503, and the
+    log gets a line per kind of problem, not a traceback per request."""
+    with Topology(seeded_corp(), tmp_path, workers=WORKERS) as outage:
+        staff = [outage.sign_in() for _ in range(4)]
+        outage.redis.stop()
+        log_before = outage.gunicorn.log_path.stat().st_size
+        statuses = []
+        for _ in range(50):
+            for browser in staff:
+                statuses.append(browser.get(outage.url + "/sidebar/", timeout=60).status_code)
+                report = browser.post(
+                    outage.url + "/sidebar/reports/",
+                    json={"error": "agentConfig:invalid signature"},
+                    headers={
+                        "X-CSRFToken": browser.cookies["csrftoken"],
+                        "Origin": outage.url,
+                    },
+                    timeout=60,
+                )
+                statuses.append(report.status_code)
+        health = outage.session().get(outage.url + "/healthz", timeout=60)
+        written = outage.gunicorn.log_path.stat().st_size - log_before
+        print(f"\n400 requests with Redis down: {sorted(set(statuses))}; log +{written} bytes")
+        assert set(statuses) <= {200, 201, 429}
+        # 20 reports per staff member an hour, counted per process while Redis is away.
+        assert 20 <= statuses.count(201) <= 20 * WORKERS
+        assert health.status_code == 503 and health.json()["cache"] == "unavailable"
+        assert written < 100_000  # before: tracebacks for every request, ~10 KB each
