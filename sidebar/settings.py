@@ -44,9 +44,10 @@ if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
 # HTTPS only: plain-HTTP requests are redirected (nginx does it first; this covers any other
-# way in), except the health probe, which a local monitor makes over plain HTTP.
+# way in), except the health probe, which a local monitor makes over plain HTTP, and the
+# domain-ownership file, which WeCom may fetch over plain HTTP.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^WW_verify_[A-Za-z0-9]+\.txt$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 # The site is its own host name (the app's trusted domain), so its subdomains are covered too.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -95,6 +95,9 @@ def test_nginx_serves_hashed_static_files_for_good(top):
 def test_the_domain_ownership_file_is_served_at_the_root(top):
     answer = top.session().get(top.url + "/WW_verify_Topo123.txt", timeout=60)
     assert answer.status_code == 200 and answer.text == "Topo123"
+    http = f"http://127.0.0.1:{top.nginx.http_port}/WW_verify_Topo123.txt"
+    plain = requests.get(http, headers={"Host": "localhost"}, allow_redirects=False, timeout=60)
+    assert plain.status_code == 200 and plain.text == "Topo123"
 
 
 def test_slow_clients_never_reach_a_worker(top, corp):
