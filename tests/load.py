@@ -9,7 +9,6 @@ import contextlib
 import functools
 import socket
 import ssl
-import statistics
 import threading
 import time
 from dataclasses import dataclass, field
@@ -187,7 +186,3 @@ def look_up_loop(session, url, samples: Samples, outcomes: dict, lock, *, think:
             stop.wait(think)
 
     return loop
-
-
-def median(values) -> float:
-    return statistics.median(values) if values else float("nan")
