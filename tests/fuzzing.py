@@ -84,6 +84,7 @@ class Report:
     statuses: Counter = field(default_factory=Counter)
     no_answer: int = 0
     server_errors: list = field(default_factory=list)  # (status, request head) of each 5xx
+    unanswered: list = field(default_factory=list)  # the requests that got no answer at all
     seconds: float = 0.0
 
     def line(self) -> str:
@@ -191,27 +192,23 @@ def _multipart(rng: random.Random) -> tuple[bytes, str]:
     return rng.randbytes(200), f"multipart/form-data; boundary={boundary}; charset=utf-16"
 
 
+# Host headers that name another site (nginx answers those nothing at all).
+FOREIGN_HOSTS = ("evil.example", "[::1", "a" * 300, "127.0.0.1:0@evil.example")
+
+
 def _host(rng: random.Random, host: str) -> str | None:
-    choice = rng.randrange(12)
-    if choice == 0:
-        return None
-    if choice == 1:
-        return "evil.example"
-    if choice == 2:
-        return host + "."
-    if choice == 3:
-        return host.upper()
-    if choice == 4:
-        return host + ":99999"
-    if choice == 5:
-        return "[::1"
-    if choice == 6:
-        return "a" * 300
-    if choice == 7:
-        return host + "\t"
-    if choice == 8:
-        return "127.0.0.1:0@evil.example"
-    return host
+    variants = {
+        0: None,
+        1: FOREIGN_HOSTS[0],
+        2: host + ".",
+        3: host.upper(),
+        4: host + ":99999",
+        5: FOREIGN_HOSTS[1],
+        6: FOREIGN_HOSTS[2],
+        7: host + "\t",
+        8: FOREIGN_HOSTS[3],
+    }
+    return variants.get(rng.randrange(12), host)
 
 
 def _cookies(rng: random.Random, creds: Credentials) -> str | None:
@@ -307,6 +304,16 @@ def make_request(
     return head.encode("utf-8", "surrogateescape") + b"\r\n" + body
 
 
+def host_of(raw: bytes) -> str | None:
+    """The Host header of a raw request, or None."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"host":
+            return value.strip().decode("utf-8", "replace")
+    return None
+
+
 def send(raw: bytes, *, address: tuple[str, int], tls: ssl.SSLContext | None, timeout: float,
          server_name: str = ""):  # fmt: skip
     """Send one raw request; the answer's status code, or None when there was none."""
@@ -370,6 +377,7 @@ def fuzz(
                 report.requests += 1
                 if status is None:
                     report.no_answer += 1
+                    report.unanswered.append(raw)
                     continue
                 report.statuses[status] += 1
                 if status >= 500:
