@@ -108,39 +108,50 @@ def test_kf_customer_outside_48_hours(staff_client, corp):
 # 上下游 -------------------------------------------------------------------------------------
 
 
-def test_chain_contact_shows_ids_and_partner_corp_name(staff_client, corp):
-    response = look_up(
-        staff_client,
-        "chain-contact",
-        entry="chain_single_chat_tools",
-        corp_id="wwDownstream00001",
-        user_id="wangjingli",
+def chain_contact(client, *, corp_id="wwDownstream00001", user_id="wangjingli"):
+    return look_up(
+        client, "chain-contact", entry="chain_single_chat_tools", corp_id=corp_id, user_id=user_id
     )
+
+
+def test_chain_contact_shows_ids_and_partner_corp_name(staff_client, corp):
+    response = chain_contact(staff_client)
     body = response.content.decode()
     assert response["X-Sidebar-Outcome"] == "ok"
     assert "华东经销商" in body and "wangjingli" in body and "wwDownstream00001" in body
     (call,) = corp.calls_to("/cgi-bin/corpgroup/corp/list_app_share_info")
     assert call.body["business_type"] == 1 and call.body["corpid"] == "wwDownstream00001"
-    look_up(
-        staff_client,
-        "chain-contact",
-        entry="chain_single_chat_tools",
-        corp_id="wwDownstream00001",
-        user_id="zhoukuaiji",
-    )
+    chain_contact(staff_client, user_id="zhoukuaiji")
     assert corp.count("/cgi-bin/corpgroup/corp/list_app_share_info") == 1  # cached
     assert Lookup.objects.filter(entry="chain_single_chat_tools").count() == 2
 
 
 def test_chain_contact_of_a_corp_the_app_is_not_shared_with(staff_client, corp):
-    body = look_up(
-        staff_client,
-        "chain-contact",
-        entry="chain_single_chat_tools",
-        corp_id="wwOtherCorp",
-        user_id="x",
-    ).content.decode()
+    body = chain_contact(staff_client, corp_id="wwOtherCorp", user_id="x").content.decode()
     assert "未与本应用共享" in body
+
+
+@pytest.mark.parametrize(
+    ("fault", "says", "errcode"),
+    [
+        ({"errcode": 48002, "errmsg": "api forbidden"}, "应用没有读取客户数据的权限", 48002),
+        ({"http_status": 404}, "HTTP 状态码 404", None),
+    ],
+)
+def test_chain_contact_degrades_when_the_partner_corp_cannot_be_read(
+    staff_client, corp, fault, says, errcode
+):
+    corp.inject("/cgi-bin/corpgroup/corp/list_app_share_info", **fault)
+    response = chain_contact(staff_client)
+    body = response.content.decode()
+    assert response.status_code == 200 and response["X-Sidebar-Outcome"] == "ok"
+    assert "wwDownstream00001" in body and "wangjingli" in body  # what is known stays shown
+    assert "未能读取合作企业的名称" in body and says in body
+    assert "未与本应用共享" not in body  # not mistaken for "not shared"
+    assert "错误码 404" not in body  # an HTTP status is never a WeCom errcode
+    assert Lookup.objects.get().errcode == errcode
+    # Not cached: with WeCom healthy again, the name is there.
+    assert "华东经销商" in chain_contact(staff_client).content.decode()
 
 
 def test_chain_chat_shows_its_id(staff_client, corp):
@@ -276,39 +287,3 @@ def test_report_admin_shows_the_diagnosis(admin_client, staff_client):
     body = admin_client.get("/admin/sidebar/clientfailurereport/").content.decode()
     assert "agentConfig:invalid signature" in body
     assert "DJANGO_SECURE_PROXY_SSL_HEADER" in body
-
-
-@pytest.mark.parametrize(
-    ("fault", "says", "errcode"),
-    [
-        ({"errcode": 48002, "errmsg": "api forbidden"}, "应用没有读取客户数据的权限", 48002),
-        ({"http_status": 404}, "HTTP 状态码 404", None),
-    ],
-)
-def test_chain_contact_degrades_when_the_partner_corp_cannot_be_read(
-    staff_client, corp, fault, says, errcode
-):
-    corp.inject("/cgi-bin/corpgroup/corp/list_app_share_info", **fault)
-    response = look_up(
-        staff_client,
-        "chain-contact",
-        entry="chain_single_chat_tools",
-        corp_id="wwDownstream00001",
-        user_id="wangjingli",
-    )
-    body = response.content.decode()
-    assert response.status_code == 200 and response["X-Sidebar-Outcome"] == "ok"
-    assert "wwDownstream00001" in body and "wangjingli" in body  # what is known stays shown
-    assert "未能读取合作企业的名称" in body and says in body
-    assert "未与本应用共享" not in body  # not mistaken for "not shared"
-    assert "错误码 404" not in body  # an HTTP status is never a WeCom errcode
-    assert Lookup.objects.get().errcode == errcode
-    # Not cached: with WeCom healthy again, the name is there.
-    again = look_up(
-        staff_client,
-        "chain-contact",
-        entry="chain_single_chat_tools",
-        corp_id="wwDownstream00001",
-        user_id="wangjingli",
-    )
-    assert "华东经销商" in again.content.decode()
