@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from sidebar import views
+from sidebar.wecom.config import VERIFY_FILE_PATTERN
 
 sidebar_patterns = (
     [
@@ -21,7 +22,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # WeCom's trusted-domain check fetches this file from the site root (WECOM_VERIFY_FILE).
     re_path(
-        r"^(?P<name>WW_verify_[A-Za-z0-9]+\.txt)$",
+        rf"^(?P<name>{VERIFY_FILE_PATTERN})$",
         views.domain_verification,
         name="domain-verification",
     ),

@@ -92,8 +92,10 @@ def get_app() -> WeComApp:
     )
 
 
-# What the admin console names the domain-ownership file: WW_verify_ and a code.
-VERIFY_FILE_NAME = re.compile(r"\AWW_verify_[A-Za-z0-9]+\.txt\Z")
+# What the admin console names the domain-ownership file: WW_verify_ and a code. The URL
+# pattern that serves it (sidebar/urls.py) is built from this too.
+VERIFY_FILE_PATTERN = r"WW_verify_[A-Za-z0-9]+\.txt"
+VERIFY_FILE_NAME = re.compile(rf"\A{VERIFY_FILE_PATTERN}\Z")
 
 
 def verification_file() -> Path | None:
