@@ -70,7 +70,8 @@ class WeComBusy(WeComAPIError):
 
 class WeComOverloaded(WeComError):
     """Not sent: this process already has as many WeCom calls in flight as it allows
-    (WECOM_MAX_CONCURRENT_CALLS). Said at once, so a slow WeCom cannot hold every thread."""
+    (WECOM_MAX_CONCURRENT_CALLS) and none finished within a short wait. Said then, unsent, so
+    a slow WeCom cannot hold every thread."""
 
 
 _ERRCODE_CLASSES: dict[int, type[WeComAPIError]] = {

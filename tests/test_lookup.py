@@ -210,7 +210,7 @@ def test_other_staff_sees_their_own_notes(client, standin, corp):
     assert look_up(client, "wmOnlyLiSiFollows03").status_code == 200
 
 
-def test_a_lookup_finding_every_slot_taken_says_so_at_once(staff_client, corp, settings):
+def test_a_lookup_finding_every_slot_taken_says_so_unsent(staff_client, corp, settings):
     settings.WECOM_MAX_CONCURRENT_CALLS = 1  # one call in flight per process
     settings.WECOM_TIMEOUT = 60.0
     corp.inject(GET_CONTACT, hold=True, times=None)

@@ -116,7 +116,7 @@ def test_slow_clients_never_reach_a_worker(top, corp):
 
 def test_a_slow_wecom_holds_only_the_lookup_slots(top, corp):
     """WeCom answers customer lookups in 3 s while 50 staff look customers up: at most the
-    lookup slots of each process wait on WeCom, the rest are refused at once, and page loads
+    lookup slots of each process wait on WeCom, the rest are refused unsent, and page loads
     and /healthz keep answering."""
     corp.inject(CONTACT, delay=3.0, times=None)
     lookups, outcomes, lock = load.Samples("lookups"), {}, threading.Lock()

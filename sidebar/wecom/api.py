@@ -27,6 +27,8 @@ USER_AGENT = "sidebar/0.1 (WeCom chat-toolbar app)"
 # errcode -1 ("system busy"): WeCom advises a retry later, at most three times.
 BUSY_ATTEMPTS = 3
 BUSY_BACKOFF_SECONDS = 0.2
+# How long a call waits for a free slot (CallSlots) before it is refused unsent.
+SLOT_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -45,28 +47,32 @@ class CallSlots:
     at most `limit` threads and the rest keep serving pages and /healthz.
 
     A third of the slots are kept for priority calls (tokens, tickets, sign-in), so a crowd of
-    lookups cannot lock staff out of the page. A call that finds no free slot is not queued:
-    it fails at once with WeComOverloaded, and the panel says so.
+    lookups cannot lock staff out of the page. A call that finds every slot it may use taken
+    waits up to `wait` seconds for one to free: a burst against a healthy WeCom (forty staff
+    signing in at nine o'clock) is absorbed in milliseconds, while against a hanging WeCom
+    the call gives up without being sent and the panel says WeCom is slow.
     """
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, *, wait: float = SLOT_WAIT_SECONDS):
         self.limit = max(1, limit)
         self.reserved = self.limit // 3
+        self.wait = wait
         self._in_flight = 0
-        self._lock = threading.Lock()
+        self._freed = threading.Condition(threading.Lock())
 
     @contextmanager
     def slot(self, *, priority: bool, path: str) -> Iterator[None]:
         allowed = self.limit if priority else self.limit - self.reserved
-        with self._lock:
-            if self._in_flight >= allowed:
+        with self._freed:
+            if not self._freed.wait_for(lambda: self._in_flight < allowed, timeout=self.wait):
                 raise WeComOverloaded(f"{self._in_flight} calls already in flight", path=path)
             self._in_flight += 1
         try:
             yield
         finally:
-            with self._lock:
+            with self._freed:
                 self._in_flight -= 1
+                self._freed.notify_all()
 
 
 class WeComAPI:

@@ -223,8 +223,9 @@ def wait_for(condition, *, seconds=60.0):
 
 
 def test_a_hanging_wecom_holds_only_the_allowed_calls(standin, corp, settings):
-    """Lookups may use all slots but a third; a lookup finding none is refused at once,
-    without a call; priority calls (tokens, tickets, sign-in) still get the kept slots."""
+    """Lookups may use all slots but a third; a lookup finding none is refused without a
+    call once its short wait for a slot runs out; priority calls (tokens, tickets, sign-in)
+    still get the kept slots."""
     settings.WECOM_MAX_CONCURRENT_CALLS = 3  # 2 for lookups, 1 more for priority calls
     settings.WECOM_TIMEOUT = 60.0
     client = get_client()
@@ -255,3 +256,29 @@ def test_a_hanging_wecom_holds_only_the_allowed_calls(standin, corp, settings):
             thread.join(timeout=60)
     assert outcomes == ["陈小明", "陈小明"]
     assert client.get_external_contact(CONTACT)["external_contact"]["name"] == "陈小明"
+
+
+def test_a_burst_beyond_the_slots_waits_for_them_against_a_healthy_wecom(standin, corp, settings):
+    """Ten lookups at once in one process with two lookup slots: each waits its turn and all
+    are answered, two at a time (a nine o'clock rush must not read as "WeCom is slow")."""
+    settings.WECOM_MAX_CONCURRENT_CALLS = 3
+    client = get_client()
+    client.api.slots.wait = 60.0  # what is asserted is the bound and the answers, not speed
+    client.access_token()
+    corp.inject("/cgi-bin/externalcontact/get", delay=0.05, times=None)
+    outcomes, barrier = [], threading.Barrier(10)
+
+    def look_up():
+        barrier.wait()
+        try:
+            outcomes.append(client.get_external_contact(CONTACT)["external_contact"]["name"])
+        except Exception as exc:  # collected and asserted below
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=look_up) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == ["陈小明"] * 10
+    assert corp.max_in_flight["/cgi-bin/externalcontact/get"] == 2
