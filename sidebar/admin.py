@@ -1,11 +1,7 @@
-import csv
-import re
-
 from django.contrib import admin
-from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sidebar import csv_export
 from sidebar.diagnosis import diagnose
 from sidebar.models import ClientFailureReport, Lookup
 
@@ -19,22 +15,6 @@ CSV_FIELDS = [
     "duration_ms",
     "from_cache",
 ]
-
-
-# What a spreadsheet reads as the start of a formula: = + - @ (or their full-width forms),
-# also after leading whitespace, and a leading tab or line break.
-_FORMULA = re.compile(r"\A(?:[\t\r\n]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])")
-
-
-def _csv_cell(value):
-    """A value as a CSV cell: numbers stay numbers; text a spreadsheet would run as a formula
-    is prefixed with ' so it stays text."""
-    if value is None:
-        return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    text = str(value)
-    return "'" + text if _FORMULA.match(text) else text
 
 
 @admin.register(Lookup)
@@ -59,17 +39,8 @@ class LookupAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected lookups as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="lookups-{stamp}.csv"'
-        response.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-        writer = csv.writer(response)
-        writer.writerow(CSV_FIELDS)
-        for row in queryset.order_by("-created_at").values_list(*CSV_FIELDS).iterator():
-            row = list(row)
-            row[0] = timezone.localtime(row[0]).isoformat()
-            writer.writerow([_csv_cell(value) for value in row])
-        return response
+        rows = queryset.order_by("-created_at").values_list(*CSV_FIELDS).iterator()
+        return csv_export.response("lookups", CSV_FIELDS, rows)
 
 
 @admin.register(ClientFailureReport)

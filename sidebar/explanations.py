@@ -35,6 +35,15 @@ _SECRET_REJECTED = (
     503,
 )
 
+_MEDIA_SIZE = (
+    _("The file is too large or too small for WeCom"),
+    _(
+        "Administrator: pictures and videos may be at most 10 MB, files 20 MB, and none 5 bytes "
+        "or less; replace the file in the reply library."
+    ),
+    502,
+)
+
 # errcode -> (title, what to do, HTTP status for a full page)
 _BY_ERRCODE = {
     60020: (
@@ -110,6 +119,27 @@ _BY_ERRCODE = {
         _("The corp ID was rejected by WeCom"),
         _("Administrator: check WECOM_CORP_ID (我的企业 → 企业信息 → 企业ID)."),
         503,
+    ),
+    40004: (
+        _("WeCom does not accept this file's format"),
+        _(
+            "Administrator: pictures must be JPG or PNG and videos MP4; replace the file in the "
+            "reply library."
+        ),
+        502,
+    ),
+    40006: _MEDIA_SIZE,
+    40009: _MEDIA_SIZE,
+    40011: _MEDIA_SIZE,
+    44001: (
+        _("WeCom received an empty file"),
+        _("Administrator: upload the reply's file again in the reply library."),
+        502,
+    ),
+    60111: (
+        _("WeCom does not know this member"),
+        _("Sign in again. If it persists, tell the administrator."),
+        404,
     ),
     50001: (
         _("The sign-in address is not on the app's trusted domain"),

@@ -20,42 +20,42 @@ def _entry(*entries: str) -> forms.ChoiceField:
     return forms.ChoiceField(choices=[(entry, entry) for entry in entries])
 
 
-def _wecom_id(max_length: int = 128) -> forms.CharField:
-    return forms.CharField(max_length=max_length, validators=[wecom_id])
+def wecom_id_field(max_length: int = 128, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(max_length=max_length, validators=[wecom_id], required=required)
 
 
 class ContactLookupForm(forms.Form):
     entry = _entry(*CONTACT_ENTRIES)
-    external_userid = _wecom_id()
+    external_userid = wecom_id_field()
 
     target_fields = ("external_userid",)
 
 
 class GroupLookupForm(forms.Form):
     entry = _entry("group_chat_tools")
-    chat_id = _wecom_id()
+    chat_id = wecom_id_field()
 
     target_fields = ("chat_id",)
 
 
 class KfLookupForm(forms.Form):
     entry = _entry("single_kf_tools")
-    external_userid = _wecom_id()
+    external_userid = wecom_id_field()
 
     target_fields = ("external_userid",)
 
 
 class ChainContactLookupForm(forms.Form):
     entry = _entry("chain_single_chat_tools")
-    corp_id = _wecom_id(64)
-    user_id = _wecom_id(64)
+    corp_id = wecom_id_field(64)
+    user_id = wecom_id_field(64)
 
     target_fields = ("corp_id", "user_id")
 
 
 class ChainChatLookupForm(forms.Form):
     entry = _entry("chain_group_chat_tools")
-    chat_id = _wecom_id()
+    chat_id = wecom_id_field()
 
     target_fields = ("chat_id",)
 

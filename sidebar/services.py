@@ -6,7 +6,6 @@ Views call these with keyword arguments and render what comes back; nothing here
 """
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from sidebar.explanations import (
     explain,
 )
 from sidebar.models import ClientFailureReport, Lookup
+from sidebar.useragent import wecom_version
 
 logger = logging.getLogger(__name__)
 
@@ -182,10 +182,58 @@ def recent_lookups(*, staff_userid: str, limit: int = 8):
     return Lookup.objects.filter(staff_userid=staff_userid)[:limit]
 
 
+# What a message may say about the chat ---------------------------------------------------
+
+# How long a staff member's name from user/get is kept.
+STAFF_NAME_CACHE_SECONDS = 3600
+
+
+class Refused(Exception):
+    """The staff member may not have what they asked for; `explanation` says why."""
+
+    def __init__(self, explanation: Explanation):
+        super().__init__(str(explanation.title))
+        self.explanation = explanation
+
+
+def customer_name(*, client, staff_userid: str, entry: str, external_userid: str) -> str:
+    """The customer of this chat as the staff member sees them: their remark, else their
+    WeCom name (微信客服: their WeChat nickname). Raises Refused when the staff member may
+    not see the customer, WeComError when WeCom fails."""
+    if entry == "single_kf_tools":
+        fetch = _cached(
+            _cache_key("kf", client, external_userid),
+            lambda: client.get_kf_customer(external_userid),
+        )
+        customer, _from_cache = fetch()
+        if customer is None:
+            raise Refused(KF_UNRESOLVED)
+        return profiles.build_kf_customer(customer).nickname
+    fetch = _cached(
+        _cache_key("contact", client, external_userid),
+        lambda: client.get_external_contact(external_userid),
+    )
+    payload, _from_cache = fetch()
+    follower = profiles.find_follower(payload, staff_userid)
+    if follower is None:
+        raise Refused(DENIED)
+    remark = str(follower.get("remark") or "").strip()
+    return remark or str((payload.get("external_contact") or {}).get("name") or "")
+
+
+def staff_name(*, client, userid: str) -> str:
+    """The staff member's name in WeCom ('' when WeCom gives none)."""
+    fetch = _cached(
+        _cache_key("staff", client, userid),
+        lambda: str(client.get_user(userid).get("name") or ""),
+        lifetime=STAFF_NAME_CACHE_SECONDS,
+    )
+    return fetch()[0]
+
+
 # Client failure reports ------------------------------------------------------------------------
 
 REPORTS_PER_HOUR = 20
-_WECOM_VERSION = re.compile(r"wxwork/([\d.]+)", re.IGNORECASE)
 
 
 _local_report_counts: dict[str, int] = {}
@@ -213,14 +261,13 @@ def allow_report(*, staff_userid: str) -> bool:
 
 
 def record_failure(*, staff_userid, user_agent, error, signed_url, page_url, entry):
-    found = _WECOM_VERSION.search(user_agent)
     return ClientFailureReport.objects.create(
         staff_userid=staff_userid[:64],
         error=error,
         signed_url=signed_url,
         page_url=page_url,
         entry=entry,
-        wecom_version=found.group(1)[:32] if found else "",
+        wecom_version=wecom_version(user_agent),
         user_agent=user_agent[:512],
     )
 
@@ -248,7 +295,7 @@ def _look_up(*, staff_userid, entry, target_id, fetch, decide) -> LookupResult:
 
 _MISSING = object()
 # What `_cached` keeps, per app: one key per kind and WeCom id.
-CACHED_KINDS = ("contact", "group", "kf", "shared-corp")
+CACHED_KINDS = ("contact", "group", "kf", "shared-corp", "staff")
 
 
 def _cache_key(kind: str, client, target_id: str) -> str:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "sidebar.apps.SidebarConfig",
+    "sidebar.replies.apps.RepliesConfig",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,10 @@ STATICFILES_DIRS = [
     # The official JS-SDK, installed by npm from package-lock.json and served by us.
     ("vendor/wecom-jssdk", BASE_DIR / "node_modules" / "@wecom" / "jssdk" / "dist"),
 ]
+# Uploaded reply files (pictures, videos, files, covers) go through Django's storage API: a
+# local directory by default, any STORAGES backend in production (README, "Quick replies").
+# They are served by the app's own views, never from MEDIA_URL, so no bucket is ever public.
+MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed names, so WhiteNoise can serve them with a year-long, immutable cache lifetime.
@@ -185,6 +190,10 @@ WECOM_OAUTH_AUTHORIZE_URL = env.str(
     "WECOM_OAUTH_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize"
 )
 WECOM_TIMEOUT = env.float("WECOM_TIMEOUT", default=5.0)
+# Uploading a reply's file to WeCom (up to 20 MB) may take longer than an ordinary call.
+WECOM_UPLOAD_TIMEOUT = env.float("WECOM_UPLOAD_TIMEOUT", default=60.0)
+# How long WeCom keeps an uploaded file's media_id (three days); it is replaced before then.
+WECOM_MEDIA_LIFETIME = env.int("WECOM_MEDIA_LIFETIME", default=3 * 24 * 3600)
 # Tokens and tickets are cached for expires_in minus this margin.
 WECOM_TOKEN_SAFETY_MARGIN = env.int("WECOM_TOKEN_SAFETY_MARGIN", default=300)
 # After WeCom rejects our credentials (bad secret, untrusted IP, rate limit), nobody asks
@@ -193,7 +202,7 @@ WECOM_ERROR_COOLDOWN = env.int("WECOM_ERROR_COOLDOWN", default=60)
 WECOM_CONTACT_CACHE_SECONDS = env.int("WECOM_CONTACT_CACHE_SECONDS", default=60)
 # How many WeCom calls one process makes at once. A slow WeCom then holds at most this many
 # threads; sign-in and credential calls may use all of them, lookups all but a third, and a
-# lookup that finds no free slot is refused at once (README, "Deploying").
+# call that finds no free slot within 2 s is refused unsent (README, "Deploying").
 WECOM_MAX_CONCURRENT_CALLS = env.int("WECOM_MAX_CONCURRENT_CALLS", default=6)
 # The domain-ownership file from the admin console (WW_verify_*.txt), served at the site root.
 WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")

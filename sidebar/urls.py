@@ -13,6 +13,7 @@ sidebar_patterns = (
         path("home/", views.home, name="home"),
         path("reports/", views.report_failure, name="reports"),
         path("signatures/", views.signatures, name="signatures"),
+        path("replies/", include("sidebar.replies.urls")),
     ],
     "sidebar",
 )

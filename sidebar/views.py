@@ -1,11 +1,7 @@
 """Thin views: parse, call a service, render. Errors are turned into words by
 sidebar.explanations, never into a 500."""
 
-import json
-from functools import wraps
-
 from django.core.cache import caches
-from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -15,12 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from sidebar import emulator, forms, services, signin
-from sidebar.exceptions import ConfigurationError, WeComCodeInvalid, WeComError
-from sidebar.explanations import SESSION_EXPIRED, Explanation, explain
+from sidebar.access import staff_required, wecom_app
+from sidebar.exceptions import WeComCodeInvalid, WeComError
+from sidebar.explanations import Explanation, explain
+from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
+from sidebar.problems import json_problem, problem_fragment, problem_page
 from sidebar.signing import page_signatures
 from sidebar.wecom import get_client
-from sidebar.wecom.config import get_app, verification_file
+from sidebar.wecom.config import verification_file
 
 # Every API the page registers, for this entry and the ones to come.
 JS_API_LIST = [
@@ -31,9 +30,6 @@ JS_API_LIST = [
     "getCurCorpGroupContact",
     "getCurCorpGroupChat",
 ]
-
-# The JSON endpoints take small bodies: a report (bounded fields) or one URL to sign.
-MAX_JSON_BYTES = 8 * 1024
 
 STATE_MISMATCH = Explanation(
     title=_("This sign-in link has expired"),
@@ -62,84 +58,8 @@ NOT_A_MEMBER = Explanation(
 )
 
 
-def _problem_page(request, explanation: Explanation, *, retry: bool = False):
-    context = {"explanation": explanation, "retry_url": reverse("sidebar:signin") if retry else ""}
-    return render(request, "sidebar/problem.html", context, status=explanation.http_status)
-
-
-def _problem_fragment(request, explanation: Explanation, *, status: int | None = None):
-    status = explanation.http_status if status is None else status
-    context = {"explanation": explanation}
-    return render(request, "sidebar/fragments/problem.html", context, status=status)
-
-
-def wecom_app(respond):
-    """Pass the configured WeCom app to the view; if settings are missing, let `respond`
-    say which."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            try:
-                app = get_app()
-            except ConfigurationError as exc:
-                return respond(request, explain(exc))
-            return view(request, *args, app=app, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def staff_required(respond):
-    """Pass the signed-in staff userid to the view; otherwise answer with `respond`."""
-
-    def decorator(view):
-        @wraps(view)
-        @wecom_app(respond)
-        def wrapper(request, *args, app, **kwargs):
-            staff = signin.current_staff(request, app=app)
-            if staff is None:
-                return respond(request, SESSION_EXPIRED)
-            return view(request, *args, staff=staff, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _json_problem(request, explanation: Explanation):
-    body = {"error": str(explanation.title), "detail": str(explanation.detail)}
-    return JsonResponse(body, status=explanation.http_status)
-
-
-class BadJSON(Exception):
-    def __init__(self, status: int, message):
-        self.response = JsonResponse({"error": str(message)}, status=status)
-
-
-def _json_object(request) -> dict:
-    """The request's body as a JSON object; raises BadJSON with the 4xx to answer. (A charset
-    other than UTF-8 never gets here: RejectUnreadableRequestsMiddleware answers it.)"""
-    if request.content_type != "application/json":
-        raise BadJSON(415, _("Send JSON (Content-Type: application/json)."))
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        body = None
-    if body is None or len(body) > MAX_JSON_BYTES:
-        raise BadJSON(413, _("The request is too large."))
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        raise BadJSON(400, _("The request is not valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise BadJSON(400, _("The request is not valid JSON."))
-    return data
-
-
 @require_GET
-@wecom_app(_problem_page)
+@wecom_app(problem_page)
 def page(request, *, app):
     staff = signin.current_staff(request, app=app)
     if staff is None:
@@ -148,7 +68,7 @@ def page(request, *, app):
     try:
         signatures = page_signatures(request.build_absolute_uri(), client=get_client())
     except WeComError as exc:
-        return _problem_page(request, explain(exc))
+        return problem_page(request, explain(exc))
     boot = {
         "corpId": app.corp_id,
         "agentId": app.agent_id,
@@ -167,7 +87,7 @@ def page(request, *, app):
 
 
 @require_GET
-@wecom_app(_problem_page)
+@wecom_app(problem_page)
 def oauth_callback(request, *, app):
     try:
         next_path = signin.take_state(request, request.GET.get("state", ""))
@@ -175,31 +95,31 @@ def oauth_callback(request, *, app):
         if signin.current_staff(request, app=app):
             # Back-navigation or a refresh onto a used callback URL: already signed in.
             return redirect("sidebar:page")
-        return _problem_page(request, STATE_MISMATCH, retry=True)
+        return problem_page(request, STATE_MISMATCH, retry=True)
     code = request.GET.get("code", "")
     if not code or len(code) > 512 or not code.isascii() or not code.isprintable():
-        return _problem_page(request, NO_CODE, retry=True)
+        return problem_page(request, NO_CODE, retry=True)
     try:
         user_info = get_client().get_user_info(code)
     except WeComCodeInvalid:
         if signin.may_retry(request):
             return redirect(signin.authorization_url(request, app=app, next_path=next_path))
-        return _problem_page(request, CODE_REJECTED)
+        return problem_page(request, CODE_REJECTED)
     except WeComError as exc:
-        return _problem_page(request, explain(exc), retry=True)
+        return problem_page(request, explain(exc), retry=True)
     try:
         signin.sign_in(request, app=app, user_info=user_info)
     except signin.NotAMember:
-        return _problem_page(request, NOT_A_MEMBER)
+        return problem_page(request, NOT_A_MEMBER)
     return redirect(next_path)
 
 
 @require_POST
-@staff_required(_json_problem)
+@staff_required(json_problem)
 def report_failure(request, *, staff):
     """The page reports a client failure once; bounded in size and in rate per staff member."""
     try:
-        form = forms.FailureReportForm(_json_object(request))
+        form = forms.FailureReportForm(json_object(request))
     except BadJSON as exc:
         return exc.response
     if not form.is_valid():
@@ -213,7 +133,7 @@ def report_failure(request, *, staff):
 
 
 @require_GET
-@wecom_app(_problem_page)
+@wecom_app(problem_page)
 def sign_in_again(request, *, app):
     request.session.pop(signin.SESSION_RETRIED, None)
     next_path = request.GET.get("next")
@@ -231,7 +151,7 @@ LOOKUPS = {
 
 
 @require_POST
-@staff_required(_problem_fragment)
+@staff_required(problem_fragment)
 def lookup(request, kind, *, staff):
     if kind not in LOOKUPS:
         raise Http404
@@ -253,13 +173,13 @@ def lookup(request, kind, *, staff):
         # A refusal or a WeCom failure is an answer the panel shows, not a failed request
         # (browsers log every 4xx/5xx fetch as an error); only bad input keeps its 400.
         status = 400 if result.outcome == Lookup.Outcome.INVALID else 200
-        response = _problem_fragment(request, result.explanation, status=status)
+        response = problem_fragment(request, result.explanation, status=status)
     response["X-Sidebar-Outcome"] = str(result.outcome)
     return response
 
 
 @require_GET
-@staff_required(_problem_fragment)
+@staff_required(problem_fragment)
 def home(request, *, staff):
     """What the page shows from an entry without a customer: who you are, your recent
     lookups, and how to see a customer."""
@@ -272,10 +192,10 @@ def home(request, *, staff):
 
 
 @require_POST
-@staff_required(_json_problem)
+@staff_required(json_problem)
 def signatures(request, *, staff):
     try:
-        form = forms.SignatureRequestForm(_json_object(request), request=request)
+        form = forms.SignatureRequestForm(json_object(request), request=request)
     except BadJSON as exc:
         return exc.response
     if not form.is_valid():
@@ -284,7 +204,7 @@ def signatures(request, *, staff):
     try:
         return JsonResponse(page_signatures(form.cleaned_data["url"], client=get_client()))
     except WeComError as exc:
-        return _json_problem(request, explain(exc))
+        return json_problem(request, explain(exc))
 
 
 @require_safe

@@ -28,3 +28,5 @@ STORAGES = {
     # Tests render templates without running collectstatic first.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded reply files go to a scratch directory, never into the checkout.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="sidebar-media-")

@@ -131,7 +131,7 @@ def test_csv_export(admin_client, rows):
     ],
 )
 def test_csv_cells_that_look_like_formulas_stay_text(value, cell):
-    from sidebar.admin import _csv_cell
+    from sidebar.csv_export import cell as _csv_cell
 
     assert _csv_cell(value) == cell
 

@@ -15,6 +15,27 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
 CODE_LIFETIME = 300
+MEDIA_LIFETIME = 3 * 24 * 3600  # WeCom keeps temporary media for three days
+MB = 1024 * 1024
+# media/upload: type -> (largest file, errcode when larger, the shapes the file may have)
+MEDIA_RULES = {
+    "image": (10 * MB, 40009, {"jpeg", "png"}),
+    "voice": (2 * MB, 40006, {"amr"}),
+    "video": (10 * MB, 40011, {"mp4"}),
+    "file": (20 * MB, 40006, None),
+}
+
+
+def _shape(head: bytes) -> str:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"#!AMR"):
+        return "amr"
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    return ""
 
 
 @dataclass
@@ -71,6 +92,8 @@ class StandinCorp:
     choose_staff: bool = False
     # Set by the server: avatars given as "/avatar/..." are served by the stand-in itself.
     base_url: str = ""
+    # How long a media_id from media/upload stays valid.
+    media_lifetime: float = MEDIA_LIFETIME
 
     def __post_init__(self):
         self._lock = threading.RLock()
@@ -85,6 +108,8 @@ class StandinCorp:
         self.queued: dict[str, deque] = defaultdict(deque)
         self.faults: dict[str, Fault] = {}
         self._released = threading.Event()
+        # media/upload: media_id -> {type, filename, content_type, content, expires_at}
+        self.media: dict[str, dict] = {}
 
     # Test and emulator controls ----------------------------------------------------------
 
@@ -133,6 +158,23 @@ class StandinCorp:
         with self._lock:
             for tickets in self.tickets.values():
                 tickets.clear()
+
+    def expire_media(self) -> None:
+        """Every media_id issued so far is past its lifetime (sending one now fails)."""
+        with self._lock:
+            for item in self.media.values():
+                item["expires_at"] = 0.0
+
+    def check_media(self, media_id: str, media_type: str) -> str:
+        """What the client finds when it sends `media_id` as `media_type`: 'ok', 'expired',
+        'unknown' or 'wrong type'."""
+        with self._lock:
+            item = self.media.get(media_id)
+        if item is None:
+            return "unknown"
+        if item["expires_at"] <= time.time():
+            return "expired"
+        return "ok" if item["type"] == media_type else "wrong type"
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -283,6 +325,49 @@ class StandinCorp:
             found.append(customer)
         return {"customer_list": found, "invalid_external_userid": invalid}
 
+    def user_get(self, query: dict, body: dict | None = None) -> dict:
+        userid = query.get("userid", "")
+        member = self.staff.get(userid)
+        if member is None:
+            raise WireError(60111, "userid not found")
+        return {
+            "userid": userid,
+            "name": member.get("name", ""),
+            "alias": member.get("alias", ""),
+            "department": member.get("department", [1]),
+            "position": member.get("position", ""),
+            "status": 1,
+        }
+
+    def media_upload(self, query: dict, body: dict | None = None) -> dict:
+        """media/upload: `body` is the parsed multipart form ({"files": {name: (filename,
+        content_type, bytes)}})."""
+        media_type = query.get("type", "")
+        if media_type not in MEDIA_RULES:
+            raise WireError(40005, "invalid type")
+        found = (body or {}).get("files", {}).get("media")
+        if found is None:
+            raise WireError(44001, "empty media data")
+        filename, content_type, content = found
+        largest, too_large, shapes = MEDIA_RULES[media_type]
+        if len(content) <= 5:
+            raise WireError(40006, "invalid file size")
+        if len(content) > largest:
+            raise WireError(too_large, f"invalid {media_type} size")
+        if shapes is not None and _shape(content[:16]) not in shapes:
+            raise WireError(40004, "invalid media type")
+        media_id = "3" + secrets.token_urlsafe(30)
+        now = time.time()
+        with self._lock:
+            self.media[media_id] = {
+                "type": media_type,
+                "filename": filename,
+                "content_type": content_type,
+                "content": content,
+                "expires_at": now + self.media_lifetime,
+            }
+        return {"type": media_type, "media_id": media_id, "created_at": str(int(now))}
+
     def list_app_share_info(self, query: dict, body: dict | None = None) -> dict:
         body = body or {}
         if str(body.get("agentid")) != self.agent_id:
@@ -332,6 +417,7 @@ class StandinCorp:
             "calls": calls,
             "faults": faults,
             "token_lifetime": self.token_lifetime,
+            "media": len(self.media),
         }
 
     # The client side: what WeCom checks when the page calls config / agentConfig ---------

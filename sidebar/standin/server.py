@@ -11,6 +11,9 @@ Besides WeCom's paths it has a control API under /_standin/ for tests and the em
   POST /_standin/rotate-tickets   every ticket issued so far stops matching signatures
   POST /_standin/verify           {kind, params, url}: what the client answers config/agentConfig
   POST /_standin/reset-counters
+  POST /_standin/expire-media     every media_id issued so far is past its lifetime
+  POST /_standin/media-check      {mediaid, type}: what the client finds when it sends it
+  GET  /_standin/media/<media_id> the uploaded file (the emulator's transcript shows it)
 """
 
 import html
@@ -35,6 +38,8 @@ API_ROUTES = {
     "/cgi-bin/externalcontact/groupchat/get": ("POST", "groupchat_get", True),
     "/cgi-bin/kf/customer/batchget": ("POST", "kf_customer_batchget", True),
     "/cgi-bin/corpgroup/corp/list_app_share_info": ("POST", "list_app_share_info", True),
+    "/cgi-bin/user/get": ("GET", "user_get", True),
+    "/cgi-bin/media/upload": ("POST", "media_upload", True),
 }
 
 FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times", "hold"}
@@ -200,6 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "GET" and action == "state":
             self._send_json(corp.describe())
             return
+        if method == "GET" and action.startswith("media/"):
+            self._media(action.removeprefix("media/"))
+            return
         if method != "POST":
             self._send_json({"error": "POST only"}, status=405)
             return
@@ -217,6 +225,12 @@ class _Handler(BaseHTTPRequestHandler):
             corp.rotate_tickets()
         elif action == "reset-counters":
             corp.reset_counters()
+        elif action == "expire-media":
+            corp.expire_media()
+        elif action == "media-check":
+            result = corp.check_media(str(body.get("mediaid", "")), str(body.get("type", "")))
+            self._send_json({"result": result})
+            return
         elif action == "verify":
             kind = body.get("kind")
             if kind not in ("corp", "agent") or not isinstance(body.get("params"), dict):
@@ -233,6 +247,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json({"ok": True})
 
     # Pages and pictures ----------------------------------------------------------------
+
+    def _media(self, media_id: str) -> None:
+        item = self.corp.media.get(media_id)
+        if item is None:
+            self._send_json({"errcode": 40007, "errmsg": "invalid media_id"}, status=404)
+            return
+        self._send(200, item["content"], item["content_type"] or "application/octet-stream")
 
     def _avatar(self, name: str) -> None:
         """A generated picture, so pages show avatars without reaching WeCom's image hosts."""
@@ -266,6 +287,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not length:
             return None
         raw = self.rfile.read(length)
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            return _multipart(raw, content_type)
         try:
             return json.loads(raw)
         except ValueError:
@@ -281,3 +305,35 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+def _multipart(raw: bytes, content_type: str) -> dict:
+    """A multipart/form-data body as {"fields": {name: text}, "files": {name: (filename,
+    content type, bytes)}}; what cannot be parsed is left out."""
+    fields, files = {}, {}
+    boundary = ""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "boundary":
+            boundary = value.strip('"')
+    if not boundary:
+        return {"fields": fields, "files": files}
+    for part in raw.split(b"--" + boundary.encode())[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, content = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        content = content.removesuffix(b"\r\n")
+        headers = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        params = {}
+        for item in headers.get("content-disposition", "").split(";")[1:]:
+            key, _, value = item.strip().partition("=")
+            params[key.lower()] = value.strip('"')
+        name = params.get("name", "")
+        if "filename" in params:
+            files[name] = (params["filename"], headers.get("content-type", ""), content)
+        else:
+            fields[name] = content.decode("utf-8", "replace")
+    return {"fields": fields, "files": files}

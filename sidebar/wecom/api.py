@@ -27,6 +27,8 @@ USER_AGENT = "sidebar/0.1 (WeCom chat-toolbar app)"
 # errcode -1 ("system busy"): WeCom advises a retry later, at most three times.
 BUSY_ATTEMPTS = 3
 BUSY_BACKOFF_SECONDS = 0.2
+# WeCom keeps temporary media for three days.
+MEDIA_LIFETIME_SECONDS = 3 * 24 * 3600
 # How long a call waits for a free slot (CallSlots) before it is refused unsent.
 SLOT_WAIT_SECONDS = 2.0
 
@@ -98,13 +100,32 @@ class WeComAPI:
         session.headers["User-Agent"] = USER_AGENT
         return session
 
-    def request(self, method: str, path: str, *, params=None, body=None, priority=False) -> dict:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params=None,
+        body=None,
+        files=None,
+        priority=False,
+        timeout: float | None = None,
+    ) -> dict:
         """Call WeCom and return the decoded body of a successful (errcode 0) answer.
 
-        `priority` calls (credentials, sign-in) may use the slots kept for them."""
+        `body` goes as JSON, `files` as multipart/form-data. `priority` calls (credentials,
+        sign-in) may use the slots kept for them. `timeout` replaces the default for calls that
+        carry more than a few bytes (media uploads)."""
         for attempt in range(1, BUSY_ATTEMPTS + 1):
             with self.slots.slot(priority=priority, path=path):
-                data = self._send(method, path, params=params, body=body)
+                data = self._send(
+                    method,
+                    path,
+                    params=params,
+                    body=body,
+                    files=files,
+                    timeout=timeout or self.timeout,
+                )
             errcode = data.get("errcode", 0)
             if errcode == 0:
                 return data
@@ -117,15 +138,20 @@ class WeComAPI:
             raise error
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, method: str, path: str, *, params, body) -> dict:
+    def _send(self, method: str, path: str, *, params, body, files, timeout: float) -> dict:
         # Exceptions are raised `from None`: requests' own messages contain the full URL, and
         # so the access_token. A redacted summary of the original is kept instead.
         try:
             response = self.session.request(
-                method, self.base_url + path, params=params, json=body, timeout=self.timeout
+                method,
+                self.base_url + path,
+                params=params,
+                json=body,
+                files=files,
+                timeout=timeout,
             )
         except requests.Timeout:
-            raise WeComTimeout(f"no answer within {self.timeout:g} s", path=path) from None
+            raise WeComTimeout(f"no answer within {timeout:g} s", path=path) from None
         except requests.RequestException as exc:
             detail = redact(f"{type(exc).__name__}: {exc}")
             raise WeComTransportError(detail, path=path) from None
@@ -211,6 +237,36 @@ class WeComAPI:
             "customer_list": list(data.get("customer_list") or []),
             "invalid_external_userid": list(data.get("invalid_external_userid") or []),
         }
+
+    # Staff -------------------------------------------------------------------------------
+
+    def get_user(self, access_token: str, *, userid: str) -> dict:
+        """user/get: a member of the corp inside the app's visible range."""
+        path = "/cgi-bin/user/get"
+        return self.request("GET", path, params={"access_token": access_token, "userid": userid})
+
+    # Temporary media ---------------------------------------------------------------------
+
+    def upload_media(
+        self,
+        access_token: str,
+        *,
+        media_type: str,
+        filename: str,
+        content: bytes,
+        content_type: str,
+        timeout: float,
+    ) -> Grant:
+        """media/upload: a file WeCom keeps for three days, as a Grant of its media_id (the
+        lifetime is WeCom's documented three days; the answer carries only created_at)."""
+        path = "/cgi-bin/media/upload"
+        params = {"access_token": access_token, "type": media_type}
+        files = {"media": (filename, content, content_type)}
+        data = self.request("POST", path, params=params, files=files, timeout=timeout)
+        media_id = data.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise WeComTransportError("the answer has no media_id", path=path)
+        return Grant(value=media_id, expires_in=MEDIA_LIFETIME_SECONDS)
 
     # 上下游 ------------------------------------------------------------------------------
 

@@ -107,6 +107,23 @@ class WeComClient:
                 return customer
         return None
 
+    def get_user(self, userid: str) -> dict:
+        """The staff member as user/get answers (name, alias, department, ...)."""
+        return self._with_token(lambda token: self.api.get_user(token, userid=userid))
+
+    def upload_media(self, *, media_type: str, filename: str, content: bytes, content_type: str):
+        """Upload a file as WeCom temporary media; a Grant of its media_id."""
+        return self._with_token(
+            lambda token: self.api.upload_media(
+                token,
+                media_type=media_type,
+                filename=filename,
+                content=content,
+                content_type=content_type,
+                timeout=self.app.upload_timeout,
+            )
+        )
+
     def get_shared_corp(self, corp_id: str) -> dict | None:
         """The downstream corp this app is shared with, as list_app_share_info names it."""
         cursor = ""

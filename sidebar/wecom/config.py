@@ -70,6 +70,7 @@ class WeComApp:
     oauth_authorize_url: str
     timeout: float
     max_concurrent_calls: int = 6
+    upload_timeout: float = 60.0
 
     @property
     def scope(self) -> str:
@@ -89,6 +90,7 @@ def get_app() -> WeComApp:
         oauth_authorize_url=settings.WECOM_OAUTH_AUTHORIZE_URL.strip(),
         timeout=float(settings.WECOM_TIMEOUT),
         max_concurrent_calls=int(settings.WECOM_MAX_CONCURRENT_CALLS),
+        upload_timeout=float(settings.WECOM_UPLOAD_TIMEOUT),
     )
 
 

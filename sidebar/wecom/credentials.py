@@ -16,14 +16,14 @@ without asking again. Other failures are not remembered: the next request asks a
 """
 
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sidebar.exceptions import COOLDOWN_ERRCODES, WeComAPIError, api_error
+from sidebar.exceptions import COOLDOWN_ERRCODES, WeComAPIError, WeComError, api_error
 from sidebar.wecom.api import Grant
+from sidebar.wecom.single_flight import single_flight
 
 logger = logging.getLogger(__name__)
 
@@ -132,37 +132,21 @@ class CredentialStore:
     # Refreshing --------------------------------------------------------------------------
 
     def _refresh_shared(self, kind: str, fetch: Callable[[], Grant]) -> str:
-        lock_key = self._key(kind) + ":lock"
-        owner = secrets.token_hex(8)
-        give_up_at = time.monotonic() + 2 * self.lock_timeout
-        while time.monotonic() < give_up_at:
-            try:
-                acquired = self.cache.add(lock_key, owner, timeout=self.lock_timeout)
-            except Exception:
-                self._mark_shared_down()
-                return self._fetch_and_store(kind, fetch)
-            if acquired:
-                try:
-                    value = self._read(kind)  # another worker may have finished meanwhile
-                    return value or self._fetch_and_store(kind, fetch)
-                finally:
-                    self._release(lock_key, owner)
-            time.sleep(self.poll_interval)
-            value = self._read(kind)
-            if value:
-                return value
-        # The holder vanished without a result and its lock outlived our patience.
-        logger.warning(
-            "WeCom %s refresh lock for %s not released; fetching anyway", kind, self.scope
-        )
-        return self._fetch_and_store(kind, fetch)
-
-    def _release(self, lock_key: str, owner: str) -> None:
         try:
-            if self.cache.get(lock_key) == owner:
-                self.cache.delete(lock_key)
+            return single_flight(
+                self.cache,
+                self._key(kind) + ":lock",
+                read=lambda: self._read(kind),
+                produce=lambda: self._fetch_and_store(kind, fetch),
+                lock_timeout=self.lock_timeout,
+                poll_interval=self.poll_interval,
+            )
+        except WeComError:
+            raise
         except Exception:
+            # The shared cache failed under the lock: carry on with this process's copy.
             self._mark_shared_down()
+            return self._read(kind) or self._fetch_and_store(kind, fetch)
 
     def _fetch_and_store(self, kind: str, fetch: Callable[[], Grant]) -> str:
         try:

@@ -1,0 +1,216 @@
+"""话术库 in Django admin: categories, replies with a preview of how each looks in the chat
+and who sent it how often, and the send log (发送记录), read-only and exportable."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from sidebar import csv_export
+from sidebar.replies import kinds, placeholders, previews
+from sidebar.replies.models import Category, MenuItem, Reply, Send
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "reply_count"]
+    list_editable = ["order"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(reply_total=Count("replies"))
+
+    @admin.display(description=_("replies"), ordering="reply_total")
+    def reply_count(self, category):
+        return category.reply_total
+
+
+class MenuItemFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.instance.kind != Reply.Kind.MSGMENU:
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE", False)]
+        if not kept:
+            raise forms.ValidationError(_("A menu message needs at least one menu item."))
+        if len(kept) > kinds.MENU_ITEMS_MAX:
+            raise forms.ValidationError(
+                _("A menu message has at most %(n)d items.") % {"n": kinds.MENU_ITEMS_MAX}
+            )
+
+
+class MenuItemInline(admin.TabularInline):
+    model = MenuItem
+    formset = MenuItemFormSet
+    extra = 0
+    max_num = kinds.MENU_ITEMS_MAX
+    fields = ["order", "type", "content", "menu_id", "url", "appid", "page"]
+    classes = ["kind-msgmenu"]
+
+
+# The reply's fields in groups: (heading, fields, the kinds that use them). The page shows a
+# group only for those kinds (sidebar/admin/reply-kind.js); the model checks each kind's fields.
+FIELD_GROUPS = [
+    (_("Text"), ["text"], ["text"]),
+    (_("File"), ["upload", "upload_name"], ["image", "video", "file", "news"]),
+    (_("Card"), ["card_title", "image_url"], ["news", "miniprogram", "channels_shop_product"]),
+    (_("Link"), ["link", "description"], ["news"]),
+    (_("Mini program"), ["appid", "page"], ["miniprogram"]),
+    (_("Menu message"), ["head_content", "tail_content"], ["msgmenu"]),
+    (
+        _("Channels shop product"),
+        ["product_id", "shop_app_id", "selling_price", "shop_img_url", "shop_nickname"],
+        ["channels_shop_product"],
+    ),
+]
+
+
+class ReplyForm(forms.ModelForm):
+    class Meta:
+        model = Reply
+        fields = [
+            "category",
+            "title",
+            "kind",
+            "order",
+            "enabled",
+            *(name for _heading, fields, _kinds in FIELD_GROUPS for name in fields),
+        ]
+        help_texts = {
+            "text": _("Placeholders, filled when sent: %(names)s. Write {{ and }} for a brace.")
+            % {
+                "names": "; ".join(
+                    f"{{{name}}} = {meaning}" for name, meaning in placeholders.NAMES.items()
+                )
+            },
+            "upload": _(
+                "Picture: JPG or PNG up to 10 MB. Video: MP4 up to 10 MB. File: up to 20 MB. "
+                "Link: an optional cover picture instead of a cover image URL."
+            ),
+            "upload_name": _("For a file: the name the chat shows. Empty: the uploaded name."),
+            "page": _("Must end in .html, for example pages/index.html."),
+            "selling_price": _("In fen: 1990 is ¥19.90."),
+        }
+
+
+@admin.register(Reply)
+class ReplyAdmin(admin.ModelAdmin):
+    form = ReplyForm
+    inlines = [MenuItemInline]
+    list_display = ["title", "category", "kind", "enabled", "order", "sent_count", "last_sent"]
+    list_editable = ["enabled", "order"]
+    list_filter = ["kind", "category", "enabled"]
+    search_fields = ["title", "text", "card_title", "description", "upload_name"]
+    list_select_related = ["category"]
+    readonly_fields = ["preview", "sent_by"]
+
+    class Media:
+        css = {"all": ["sidebar/css/bubbles.css", "sidebar/admin/replies.css"]}
+        js = ["sidebar/admin/reply-kind.js"]
+
+    def get_fieldsets(self, request, obj=None):
+        common = (None, {"fields": ["category", "title", "kind", "order", "enabled"]})
+        fieldsets = [common]
+        for heading, fields, used_by in FIELD_GROUPS:
+            classes = [f"kind-{kind}" for kind in used_by]
+            fieldsets.append((heading, {"fields": fields, "classes": classes}))
+        if obj is not None:
+            fieldsets.append((_("In the chat"), {"fields": ["preview", "sent_by"]}))
+        return fieldsets
+
+    def get_queryset(self, request):
+        sent = Q(sends__outcome=Send.Outcome.SENT)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                sent_total=Count("sends", filter=sent),
+                sent_last=Max("sends__created_at", filter=sent),
+            )
+        )
+
+    @admin.display(description=_("sent"), ordering="sent_total")
+    def sent_count(self, reply):
+        return reply.sent_total
+
+    @admin.display(description=_("last sent"), ordering="sent_last")
+    def last_sent(self, reply):
+        return reply.sent_last
+
+    @admin.display(description=_("as the customer sees it"))
+    def preview(self, reply):
+        return render_to_string(
+            "sidebar/replies/bubble.html", {"preview": previews.of_reply(reply)}
+        )
+
+    @admin.display(description=_("sent by"))
+    def sent_by(self, reply):
+        senders = (
+            Send.objects.filter(reply=reply, outcome=Send.Outcome.SENT)
+            .values("staff_userid")
+            .annotate(times=Count("id"))
+            .order_by("-times", "staff_userid")[:20]
+        )
+        if not senders:
+            return _("Not sent yet.")
+        link = reverse("admin:replies_send_changelist") + f"?reply__id__exact={reply.pk}"
+        rows = format_html_join(
+            "", "<li>{}: {}</li>", ((s["staff_userid"], s["times"]) for s in senders)
+        )
+        return format_html(
+            '<ul class="sent-by">{}</ul><a href="{}">{}</a>', rows, link, _("All sends")
+        )
+
+
+SEND_CSV_FIELDS = [
+    "created_at",
+    "staff_userid",
+    "entry",
+    "target_id",
+    "reply_title",
+    "kind",
+    "outcome",
+    "err_msg",
+    "duration_ms",
+    "wecom_version",
+]
+
+
+@admin.register(Send)
+class SendAdmin(admin.ModelAdmin):
+    """发送记录: every send with its outcome; read-only, filtered, searchable, exportable."""
+
+    list_display = [
+        "created_at",
+        "staff_userid",
+        "entry",
+        "target_id",
+        "reply_title",
+        "kind",
+        "outcome",
+        "err_msg",
+        "duration_ms",
+    ]
+    list_filter = ["outcome", "kind", "entry", "created_at"]
+    search_fields = ["staff_userid", "target_id", "reply_title"]
+    date_hierarchy = "created_at"
+    actions = ["export_csv"]
+    list_per_page = 100
+    exclude = ["media_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Export selected sends as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        rows = queryset.order_by("-created_at").values_list(*SEND_CSV_FIELDS).iterator()
+        return csv_export.response("sends", SEND_CSV_FIELDS, rows)

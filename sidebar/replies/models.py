@@ -1,0 +1,217 @@
+import hashlib
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sidebar.replies import kinds, search
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("reply category")
+        verbose_name_plural = _("reply categories")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Reply(models.Model):
+    """A prepared message. Which fields it uses depends on its kind (sidebar.replies.kinds);
+    the others stay empty."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        IMAGE = "image", _("Picture")
+        VIDEO = "video", _("Video")
+        FILE = "file", _("File")
+        NEWS = "news", _("Link")
+        MINIPROGRAM = "miniprogram", _("Mini program")
+        MSGMENU = "msgmenu", _("Menu message (customer service)")
+        CHANNELS_SHOP_PRODUCT = (
+            "channels_shop_product",
+            _("Channels shop product (customer service)"),
+        )
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="replies", verbose_name=_("category")
+    )
+    title = models.CharField(_("title"), max_length=64)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, default=Kind.TEXT)
+
+    text = models.TextField(_("text"), blank=True)
+    upload = models.FileField(_("file"), upload_to="replies/%Y/%m/", max_length=255, blank=True)
+    upload_name = models.CharField(_("file name shown in the chat"), max_length=128, blank=True)
+    upload_size = models.PositiveIntegerField(_("file size"), null=True, blank=True, editable=False)
+    upload_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+
+    card_title = models.CharField(_("card title"), max_length=128, blank=True)
+    description = models.CharField(_("description"), max_length=512, blank=True)
+    link = models.CharField(_("link"), max_length=2048, blank=True)
+    image_url = models.CharField(_("cover image URL"), max_length=2048, blank=True)
+    appid = models.CharField(_("mini program appid"), max_length=32, blank=True)
+    page = models.CharField(_("mini program page"), max_length=1024, blank=True)
+
+    head_content = models.TextField(_("text before the menu"), blank=True)
+    tail_content = models.TextField(_("text after the menu"), blank=True)
+
+    product_id = models.CharField(_("product id"), max_length=64, blank=True)
+    shop_app_id = models.CharField(_("shop id"), max_length=64, blank=True)
+    selling_price = models.PositiveIntegerField(_("lowest price (fen)"), null=True, blank=True)
+    shop_img_url = models.CharField(_("shop avatar URL"), max_length=2048, blank=True)
+    shop_nickname = models.CharField(_("shop name"), max_length=64, blank=True)
+
+    # Title and content, with their pinyin, lower-cased: what search-as-you-type matches.
+    search_text = models.TextField(blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["category__order", "category_id", "order", "id"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.upload and not self.upload._committed:
+            self.upload_sha256, self.upload_size = _digest(self.upload.file)
+            self.upload_name = self.upload_name or _basename(self.upload.name)
+        elif not self.upload:
+            self.upload_sha256, self.upload_size, self.upload_name = "", None, ""
+        self.search_text = search.search_text(*kinds.searchable(self))
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        kinds.validate(self)
+
+    @property
+    def media_type(self) -> str:
+        """The WeCom media type its file is uploaded as ('' for kinds sent without media)."""
+        return kinds.MEDIA[self.kind][0] if self.kind in kinds.MEDIA else ""
+
+
+def _digest(file) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1024 * 1024), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    file.seek(0)
+    return digest.hexdigest(), size
+
+
+def _basename(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:128]
+
+
+class MenuItem(models.Model):
+    """One choice of a menu message (msgmenu)."""
+
+    class Type(models.TextChoices):
+        CLICK = "click", _("Reply")
+        VIEW = "view", _("Link")
+        MINIPROGRAM = "miniprogram", _("Mini program")
+
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="menu_items")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.CLICK)
+    content = models.CharField(_("text shown"), max_length=1024)
+    menu_id = models.CharField(_("menu id"), max_length=64, blank=True)
+    url = models.CharField(_("link"), max_length=2048, blank=True)
+    appid = models.CharField(_("mini program appid"), max_length=32, blank=True)
+    page = models.CharField(_("mini program page"), max_length=1024, blank=True)
+
+    class Meta:
+        verbose_name = _("menu item")
+        verbose_name_plural = _("menu items")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.content
+
+    def clean(self):
+        kinds.validate_menu_item(self)
+
+
+class MediaUpload(models.Model):
+    """A file uploaded to WeCom's temporary media (it lives 3 days): the media_id to send it
+    by, per app and file content, so every process and restart reuses it until it ages out."""
+
+    scope = models.CharField(max_length=96)  # corp:agent
+    sha256 = models.CharField(max_length=64)
+    media_type = models.CharField(max_length=8)
+    filename = models.CharField(max_length=128)  # what the chat shows for a file
+    media_id = models.CharField(max_length=256)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("WeCom media upload")
+        verbose_name_plural = _("WeCom media uploads")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "sha256", "media_type", "filename"],
+                name="one_media_upload_per_file",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.media_type} {self.sha256[:12]} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class Send(models.Model):
+    """One row per reply a staff member sent (or tried to): the send log admins audit."""
+
+    class Outcome(models.TextChoices):
+        PREPARED = "prepared", _("No answer from the client")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+        RETRIED = "retried", _("Failed, sent again")
+        REFUSED = "refused", _("Refused by the server")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    staff_userid = models.CharField(_("staff userid"), max_length=64, db_index=True)
+    entry = models.CharField(_("entry"), max_length=64)
+    target_id = models.CharField(_("chat or customer"), max_length=160, blank=True)
+    reply = models.ForeignKey(
+        Reply,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sends",
+        verbose_name=_("reply"),
+    )
+    reply_title = models.CharField(_("reply title"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=24, choices=Reply.Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    err_msg = models.CharField(_("client message"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    wecom_version = models.CharField(_("WeCom version"), max_length=32, blank=True)
+    # The WeCom media_id a picture, video or file went out with (dropped if the client
+    # could not use it).
+    media_id = models.CharField(max_length=256, blank=True, editable=False)
+    # A send made again after this one failed on its media (the server uploaded it anew).
+    retry_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retry of"),
+    )
+
+    class Meta:
+        verbose_name = _("send")
+        verbose_name_plural = _("sends")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["reply", "outcome"])]
+
+    def __str__(self):
+        return f"{self.staff_userid} → {self.target_id or self.entry}: {self.reply_title}"

@@ -1,0 +1,129 @@
+"""A message as the customer will see it in the chat, for the library, the admin and the
+emulator's transcript alike: one shape (Preview), rendered by one template
+(sidebar/replies/bubble.html), built from a reply or from a sendChatMessage object."""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from sidebar import profiles
+from sidebar.replies.models import Reply
+
+
+@dataclass(frozen=True)
+class Preview:
+    kind: str
+    text: str = ""
+    media_url: str = ""  # a picture or video to show
+    file_name: str = ""
+    file_size: int | None = None
+    link: str = ""
+    title: str = ""
+    description: str = ""
+    image_url: str = ""
+    appid: str = ""
+    page: str = ""
+    head: str = ""
+    tail: str = ""
+    menu: list[dict] = field(default_factory=list)
+    price_fen: int | None = None
+    shop_name: str = ""
+    shop_image_url: str = ""
+
+    @property
+    def price_yuan(self) -> str:
+        return f"{self.price_fen / 100:.2f}" if self.price_fen is not None else ""
+
+
+def of_reply(reply: Reply) -> Preview:
+    file_url = reverse("sidebar:replies:file", args=[reply.pk]) if reply.upload else ""
+    kind = reply.kind
+    if kind == "text":
+        return Preview(kind, text=reply.text)
+    if kind in ("image", "video"):
+        return Preview(kind, media_url=file_url)
+    if kind == "file":
+        return Preview(kind, file_name=reply.upload_name, file_size=reply.upload_size)
+    if kind == "news":
+        return Preview(
+            kind,
+            link=reply.link,
+            title=reply.card_title or reply.title,
+            description=reply.description,
+            image_url=profiles.safe_url(reply.image_url) or file_url,
+        )
+    if kind == "miniprogram":
+        return Preview(
+            kind,
+            title=reply.card_title,
+            image_url=profiles.safe_url(reply.image_url),
+            appid=reply.appid,
+            page=reply.page,
+        )
+    if kind == "msgmenu":
+        return Preview(
+            kind,
+            head=reply.head_content,
+            tail=reply.tail_content,
+            menu=[{"type": i.type, "content": i.content} for i in reply.menu_items.all()],
+        )
+    return Preview(
+        kind,
+        title=reply.card_title,
+        image_url=profiles.safe_url(reply.image_url),
+        price_fen=reply.selling_price,
+        shop_name=reply.shop_nickname,
+        shop_image_url=profiles.safe_url(reply.shop_img_url),
+    )
+
+
+def of_message(message: dict, *, media_url=lambda media_id: "", media_name=lambda m: "") -> Preview:
+    """What the customer sees for a sendChatMessage object (the emulator's transcript)."""
+    kind = str(message.get("msgtype", ""))
+    if kind == "channels_shop_product":
+        body = message.get("channelsShopProduct") or {}
+    else:
+        body = message.get(kind) or {}
+    if not isinstance(body, dict):
+        body = {}
+    text = lambda name: str(body.get(name) or "")  # noqa: E731
+    if kind == "text":
+        return Preview(kind, text=text("content"))
+    if kind in ("image", "video"):
+        return Preview(kind, media_url=media_url(text("mediaid")))
+    if kind == "file":
+        return Preview(kind, file_name=media_name(text("mediaid")))
+    if kind == "news":
+        return Preview(
+            kind,
+            link=text("link"),
+            title=text("title"),
+            description=text("desc"),
+            image_url=profiles.safe_url(text("imgUrl")),
+        )
+    if kind == "miniprogram":
+        return Preview(
+            kind,
+            title=text("title"),
+            image_url=profiles.safe_url(text("imgUrl")),
+            appid=text("appid"),
+            page=text("page"),
+        )
+    if kind == "msgmenu":
+        items = [
+            {"type": item.get("type"), "content": (item.get(item.get("type")) or {}).get("content")}
+            for item in body.get("list") or []
+            if isinstance(item, dict)
+        ]
+        return Preview(kind, head=text("head_content"), tail=text("tail_content"), menu=items)
+    if kind == "channels_shop_product":
+        price = text("sellingPrice")
+        return Preview(
+            kind,
+            title=text("title"),
+            image_url=profiles.safe_url(text("imgUrl")),
+            price_fen=int(price) if price.isdigit() else None,
+            shop_name=text("shopNickname"),
+            shop_image_url=profiles.safe_url(text("shopImgUrl")),
+        )
+    return Preview(kind or "unknown", text=str(message))

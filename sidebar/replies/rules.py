@@ -1,0 +1,84 @@
+"""Where each kind of reply may be sent: entry × kind × client version and platform, as
+WeCom documents sendChatMessage (docs/wecom.md, "Sending into the chat"). The one place that
+knows; the library, the send endpoint and the page's enterChat switch all ask here.
+
+Version floors are the first client version with the feature; `None` means never on that
+platform. A platform the user agent does not name (OTHER) gets the strictest floor of the
+platforms that have the feature, so nothing is offered that some client would refuse.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from sidebar.useragent import ANDROID, IOS, MAC, OTHER, WINDOWS, WeComClient
+
+ALL = (IOS, ANDROID, WINDOWS, MAC)
+
+# The entries whose chat sendChatMessage sends into, and the first client version of each.
+ENTRY_SINCE = {
+    "single_chat_tools": "2.8.10",
+    "group_chat_tools": "2.8.10",
+    "chat_attachment": "3.1.6",
+    "single_kf_tools": "3.1.10",
+    "chain_single_chat_tools": "4.0.8",
+    "chain_group_chat_tools": "4.0.8",
+}
+SEND_ENTRIES = tuple(ENTRY_SINCE)
+# The chat attachment bar cannot send on Mac.
+ENTRY_NOT_ON = {"chat_attachment": {MAC}}
+KF_ONLY = ("single_kf_tools",)
+
+
+def _floors(default: str | None, **platforms: str | None) -> dict[str, str | None]:
+    floors = {platform: default for platform in ALL}
+    floors.update(platforms)
+    return floors
+
+
+# kind -> (entries it may be sent from, or None for every send entry; version floor per platform)
+KIND_RULES = {
+    "text": (None, _floors("0")),
+    "image": (None, _floors("0")),
+    "video": (None, _floors("0")),
+    "file": (None, _floors("0")),
+    "news": (None, _floors("0")),
+    "miniprogram": (None, _floors("3.1.0", mac="4.1.26")),
+    "msgmenu": (KF_ONLY, _floors("3.1.12", windows="3.1.20", mac=None)),
+    "channels_shop_product": (KF_ONLY, _floors("4.1.6")),
+}
+# Jump into the chat after sending: phones only.
+ENTER_CHAT_FLOORS = _floors(None, ios="3.1.10", android="3.1.10")
+
+
+def _floor(floors: dict[str, str | None], platform: str) -> str | None:
+    if platform != OTHER:
+        return floors[platform]
+    known = [f for f in floors.values() if f is not None]
+    return max(known, key=lambda v: tuple(int(p) for p in v.split("."))) if known else None
+
+
+def refusal(*, entry: str, kind: str, client: WeComClient):
+    """Why a reply of `kind` cannot be sent from `entry` by this client, or None if it can."""
+    if entry not in ENTRY_SINCE:
+        return _("Replies can be sent only from the toolbar of a chat or the chat attachment bar.")
+    if not client.at_least(ENTRY_SINCE[entry]) or client.platform in ENTRY_NOT_ON.get(entry, ()):
+        return _("Your WeCom app cannot send messages from here.")
+    entries, floors = KIND_RULES[kind]
+    if entries is not None and entry not in entries:
+        return _("This kind of message can be sent only in WeChat customer service chats.")
+    floor = _floor(floors, client.platform)
+    if floor is None or not client.at_least(floor):
+        return _("Your WeCom app is too old for this kind of message, or cannot send it here.")
+    return None
+
+
+def may_send(*, entry: str, kind: str, client: WeComClient) -> bool:
+    return refusal(entry=entry, kind=kind, client=client) is None
+
+
+def sendable_kinds(*, entry: str, client: WeComClient) -> set[str]:
+    return {kind for kind in KIND_RULES if may_send(entry=entry, kind=kind, client=client)}
+
+
+def may_enter_chat(client: WeComClient) -> bool:
+    floor = _floor(ENTER_CHAT_FLOORS, client.platform)
+    return floor is not None and client.at_least(floor)

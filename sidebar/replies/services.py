@@ -1,0 +1,323 @@
+"""Quick replies: what the library offers in a chat, preparing a send, and recording what the
+client answered. Views call these with keyword arguments; nothing here knows HTTP.
+
+A send has two halves. `prepare` checks that the reply may be sent from this entry by this
+client, fills its placeholders, makes sure its file has a live WeCom media_id, records the send
+and returns the exact sendChatMessage object. The page hands that to the client and reports
+the answer to `finish`. A send whose media the client could not use (a media_id that died
+early) is recorded as retried: its media_id is dropped and the page prepares it once more.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from sidebar import services as lookups
+from sidebar.exceptions import WeComError
+from sidebar.explanations import Explanation, explain
+from sidebar.replies import kinds, media, placeholders, rules
+from sidebar.replies.models import Category, Reply, Send
+from sidebar.useragent import WeComClient
+
+# Entries with one customer whose name {客户称呼} can be.
+CUSTOMER_ENTRIES = ("single_chat_tools", "single_kf_tools")
+# What the client says when the send failed for a reason that is not the media.
+NOT_MEDIA_FAILURES = (
+    "no permission",
+    "permission denied",
+    "without context",
+    "not in allow list",
+    "unsupported msgtype",
+    "function not exist",
+)
+
+NOT_IN_LIBRARY = Explanation(
+    title=_("This reply is no longer in the library"),
+    detail=_("It was removed or switched off by an administrator."),
+    action=_("Refresh the library."),
+    http_status=404,
+)
+NO_CUSTOMER_HERE = Explanation(
+    title=_("This reply names the customer, and this chat has no single customer"),
+    detail=_("{客户称呼} can be filled in single chats with a customer only."),
+    action=_("Pick another reply."),
+    http_status=403,
+)
+NO_STAFF_NAME = Explanation(
+    title=_("WeCom did not give your name"),
+    detail=_("This reply signs with your name, and WeCom returned none."),
+    action=_("Ask the administrator to check your name in the WeCom contacts."),
+    http_status=502,
+)
+
+
+class SendRefused(Exception):
+    """Not sent. `forced`: the sending rules forbid this reply here, so the page, which
+    offers only what may be sent, was bypassed."""
+
+    def __init__(self, explanation: Explanation, *, forced: bool = False):
+        super().__init__(str(explanation.title))
+        self.explanation = explanation
+        self.forced = forced
+        self.send: Send | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    send: Send
+    message: dict
+
+
+@dataclass(frozen=True)
+class Section:
+    category: Category
+    replies: list[Reply]
+
+
+# The library -------------------------------------------------------------------------------
+
+
+def offered(*, entry: str, client: WeComClient) -> list[Section]:
+    """The enabled replies this client may send from `entry`, by category. A reply that
+    cannot be sent here is not offered at all."""
+    allowed = rules.sendable_kinds(entry=entry, client=client)
+    replies = (
+        Reply.objects.filter(enabled=True, kind__in=allowed)
+        .select_related("category")
+        .prefetch_related("menu_items")
+    )
+    sections: dict[int, Section] = {}
+    for reply in replies:
+        if _names_customer(reply) and entry not in CUSTOMER_ENTRIES:
+            continue
+        section = sections.setdefault(reply.category_id, Section(reply.category, []))
+        section.replies.append(reply)
+    return list(sections.values())
+
+
+def _names_customer(reply: Reply) -> bool:
+    return reply.kind == "text" and placeholders.CUSTOMER in placeholders.used(reply.text)
+
+
+# Sending -----------------------------------------------------------------------------------
+
+
+def prepare(
+    *,
+    client,
+    staff_userid: str,
+    entry: str,
+    target: dict[str, str],
+    reply_id: int,
+    wecom: WeComClient,
+    enter_chat: bool = False,
+    cover_url=None,
+    retry_of: int | None = None,
+) -> Prepared:
+    """Check, fill and record a send; the sendChatMessage object to hand to the client.
+    Raises SendRefused (recorded as refused) when it must not or cannot be sent."""
+    reply = Reply.objects.filter(pk=reply_id, enabled=True).first()
+    if reply is None:
+        raise SendRefused(NOT_IN_LIBRARY)
+    row = Send(
+        staff_userid=staff_userid[:64],
+        entry=entry,
+        target_id="/".join(target.values())[:160],
+        reply=reply,
+        reply_title=reply.title[:64],
+        kind=reply.kind,
+        outcome=Send.Outcome.PREPARED,
+        wecom_version=wecom.version_text[:32],
+        retry_of=_own_failed_send(staff_userid, retry_of),
+    )
+    try:
+        message = _message(client, row, staff_userid, target, wecom, cover_url)
+    except SendRefused as refusal:
+        row.outcome = Send.Outcome.REFUSED
+        row.err_msg = _said(refusal.explanation)
+        row.save()
+        refusal.send = row
+        raise
+    if enter_chat and rules.may_enter_chat(wecom):
+        message["enterChat"] = True
+    row.save()
+    return Prepared(send=row, message=message)
+
+
+def _message(client, row: Send, staff_userid, target, wecom, cover_url) -> dict:
+    reply, entry = row.reply, row.entry
+    reason = rules.refusal(entry=entry, kind=reply.kind, client=wecom)
+    if reason is not None:
+        raise SendRefused(
+            Explanation(
+                title=_("This reply cannot be sent here"),
+                detail=reason,
+                action=_("Pick another reply."),
+                http_status=403,
+            ),
+            forced=True,
+        )
+    try:
+        if reply.kind == "text":
+            return kinds.message(reply, text=_filled(client, reply, staff_userid, entry, target))
+        if reply.kind in kinds.MEDIA:
+            row.media_id = media.media_id(client=client, reply=reply)
+            return kinds.message(reply, media_id=row.media_id)
+        if reply.kind == "news" and reply.upload and not reply.image_url:
+            return kinds.message(reply, cover_url=cover_url(reply) if cover_url else "")
+        return kinds.message(reply)
+    except WeComError as exc:
+        raise SendRefused(explain(exc)) from None
+    except lookups.Refused as exc:
+        raise SendRefused(exc.explanation) from None
+
+
+def _filled(client, reply, staff_userid, entry, target) -> str:
+    used = placeholders.used(reply.text)
+    values = {}
+    if placeholders.CUSTOMER in used:
+        if entry not in CUSTOMER_ENTRIES:
+            raise SendRefused(NO_CUSTOMER_HERE)
+        values[placeholders.CUSTOMER] = lookups.customer_name(
+            client=client,
+            staff_userid=staff_userid,
+            entry=entry,
+            external_userid=target["external_userid"],
+        )
+    if placeholders.STAFF in used:
+        values[placeholders.STAFF] = lookups.staff_name(client=client, userid=staff_userid)
+        if not values[placeholders.STAFF]:
+            raise SendRefused(NO_STAFF_NAME)
+    return placeholders.fill(reply.text, values)
+
+
+def _own_failed_send(staff_userid: str, send_id: int | None) -> Send | None:
+    if send_id is None:
+        return None
+    return Send.objects.filter(
+        pk=send_id, staff_userid=staff_userid, outcome=Send.Outcome.RETRIED
+    ).first()
+
+
+def _said(explanation: Explanation) -> str:
+    text = str(explanation.title)
+    if explanation.errcode is not None:
+        text += f" (errcode {explanation.errcode})"
+    return text[:500]
+
+
+# What the client answered --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finished:
+    send: Send
+    retry: bool  # prepare it once more: its media was dropped and will be uploaded anew
+
+
+def finish(*, client, staff_userid: str, send_id: int, err_msg: str, duration_ms=None):
+    """Record the client's answer to a prepared send of this staff member; None if there is
+    no such send waiting for one."""
+    row = Send.objects.filter(
+        pk=send_id, staff_userid=staff_userid, outcome=Send.Outcome.PREPARED
+    ).first()
+    if row is None:
+        return None
+    row.err_msg = err_msg[:500]
+    row.duration_ms = duration_ms
+    row.outcome = _outcome(err_msg)
+    retry = False
+    if row.outcome == Send.Outcome.FAILED and _media_may_be_stale(row, err_msg):
+        if row.reply is not None and row.media_id:
+            media.forget(client=client, reply=row.reply, stale=row.media_id)
+        row.outcome = Send.Outcome.RETRIED
+        retry = True
+    row.save(update_fields=["err_msg", "duration_ms", "outcome"])
+    return Finished(send=row, retry=retry)
+
+
+def _outcome(err_msg: str) -> str:
+    verdict = err_msg.split(":", 1)[-1].strip().lower()
+    if verdict == "ok":
+        return Send.Outcome.SENT
+    if verdict.startswith("cancel"):
+        return Send.Outcome.CANCELLED
+    return Send.Outcome.FAILED
+
+
+def _media_may_be_stale(row: Send, err_msg: str) -> bool:
+    said = err_msg.lower()
+    return (
+        row.kind in kinds.MEDIA
+        and row.retry_of_id is None
+        and not any(word in said for word in NOT_MEDIA_FAILURES)
+    )
+
+
+# What the client said, in words ----------------------------------------------------------------
+
+SENT = Explanation(title=_("Sent"), detail="", http_status=200)
+CANCELLED = Explanation(title=_("Not sent: you cancelled"), detail="", http_status=200)
+# A word in the client's answer -> what it means and who fixes it
+CLIENT_FAILURES = [
+    (
+        ("no permission", "permission denied"),
+        Explanation(
+            title=_("WeCom did not let the app send into this chat"),
+            detail=_("The app may send only with customer-contact permission (客户联系)."),
+            action=_(
+                "WeCom admin: give the app customer-contact permission and make sure customer "
+                "contact is enabled for you."
+            ),
+        ),
+    ),
+    (
+        ("not in allow list",),
+        Explanation(
+            title=_("You are outside the app's visible range"),
+            detail=_("WeCom lets only members in the app's visible range (可见范围) send."),
+            action=_("WeCom admin: add you to the app's visible range."),
+        ),
+    ),
+    (
+        ("without context",),
+        Explanation(
+            title=_("The page is no longer in a chat"),
+            detail=_("WeCom found no chat to send into."),
+            action=_("Open the page again from the chat's toolbar."),
+        ),
+    ),
+    (
+        ("unsupported msgtype", "function not exist"),
+        Explanation(
+            title=_("This chat or WeCom version cannot take this kind of message"),
+            detail=_("The client refused the message type."),
+            action=_("Update WeCom, or pick another reply."),
+        ),
+    ),
+    (
+        ("invalid imgurl",),
+        Explanation(
+            title=_("WeCom rejected the card's cover image address"),
+            detail=_("A cover must be an http:// or https:// address."),
+            action=_("Administrator: fix the reply's cover image URL in the reply library."),
+        ),
+    ),
+]
+
+
+def client_answer(row: Send) -> Explanation:
+    """What the client's answer to a send means, for the staff member who tapped it."""
+    if row.outcome == Send.Outcome.SENT:
+        return SENT
+    if row.outcome == Send.Outcome.CANCELLED:
+        return CANCELLED
+    said = row.err_msg.lower()
+    for words, explanation in CLIENT_FAILURES:
+        if any(word in said for word in words):
+            return explanation
+    return Explanation(
+        title=_("WeCom could not send this reply"),
+        detail=_("The WeCom app answered: %(answer)s") % {"answer": row.err_msg},
+        action=_("Try again. If it persists, tell the administrator this message."),
+    )

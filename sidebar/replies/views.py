@@ -1,0 +1,152 @@
+"""The library, sending, and the reply files: thin views over sidebar.replies.services."""
+
+import mimetypes
+
+from django.core import signing
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from sidebar.access import staff_required
+from sidebar.exceptions import ConfigurationError
+from sidebar.explanations import Explanation, explain
+from sidebar.jsonbody import BadJSON, json_object
+from sidebar.problems import json_problem, problem_fragment
+from sidebar.replies import rules, services
+from sidebar.replies.forms import ResultForm, SendForm
+from sidebar.replies.models import Reply
+from sidebar.useragent import wecom_client
+from sidebar.wecom import get_client
+
+COVER_SALT = "sidebar.replies.cover"
+
+NOT_A_SEND_ENTRY = Explanation(
+    title=_("Replies cannot be sent from here"),
+    detail=_("Open the page from the toolbar of a chat, or from the chat attachment bar."),
+    http_status=400,
+)
+
+
+@require_GET
+@staff_required(problem_fragment)
+def library(request, *, staff):
+    entry = request.GET.get("entry", "")
+    if entry not in rules.SEND_ENTRIES:
+        return problem_fragment(request, NOT_A_SEND_ENTRY)
+    client = wecom_client(request.headers.get("User-Agent", ""))
+    context = {
+        "sections": services.offered(entry=entry, client=client),
+        "may_enter_chat": rules.may_enter_chat(client),
+    }
+    return render(request, "sidebar/replies/library.html", context)
+
+
+@require_POST
+@staff_required(json_problem)
+def send(request, reply_id: int, *, staff):
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": str(_("This request could not be understood."))}, status=400)
+    retry_of = request.POST.get("retry_of", "")
+    try:
+        prepared = services.prepare(
+            client=get_client(),
+            staff_userid=staff,
+            entry=form.cleaned_data["entry"],
+            target=form.target,
+            reply_id=reply_id,
+            wecom=wecom_client(request.headers.get("User-Agent", "")),
+            enter_chat=form.cleaned_data["enter_chat"],
+            cover_url=lambda reply: request.build_absolute_uri(cover_path(reply)),
+            retry_of=int(retry_of) if retry_of.isdigit() else None,
+        )
+    except services.SendRefused as refusal:
+        # Refusals the page meets in use are answers it shows; only a reply it would never
+        # have offered here (forced through the API) is a 403.
+        response = JsonResponse(
+            {"refused": _explained(refusal.explanation)}, status=403 if refusal.forced else 200
+        )
+        response["X-Sidebar-Outcome"] = "refused"
+        return response
+    except ConfigurationError as exc:
+        return json_problem(request, explain(exc))
+    result_url = reverse("sidebar:replies:result", args=[prepared.send.pk])
+    return JsonResponse(
+        {"send": prepared.send.pk, "message": prepared.message, "result": result_url}
+    )
+
+
+@require_POST
+@staff_required(json_problem)
+def result(request, send_id: int, *, staff):
+    try:
+        form = ResultForm(json_object(request))
+    except BadJSON as exc:
+        return exc.response
+    if not form.is_valid():
+        return JsonResponse({"error": str(_("This request could not be understood."))}, status=400)
+    finished = services.finish(
+        client=get_client(),
+        staff_userid=staff,
+        send_id=send_id,
+        err_msg=form.cleaned_data["err_msg"],
+        duration_ms=form.cleaned_data["duration_ms"],
+    )
+    if finished is None:
+        return JsonResponse({"error": str(_("No such send is waiting for a result."))}, status=404)
+    body = {"outcome": finished.send.outcome, "retry": finished.retry}
+    if not finished.retry:
+        body["said"] = _explained(services.client_answer(finished.send))
+    return JsonResponse(body)
+
+
+@require_safe
+@staff_required(json_problem)
+def file(request, reply_id: int, *, staff):
+    """A reply's file, for the library's previews (signed-in staff only)."""
+    reply = get_object_or_404(Reply, pk=reply_id, enabled=True)
+    return _stream(reply, attachment=reply.kind == "file")
+
+
+@require_safe
+def cover(request, token: str):
+    """A news reply's uploaded cover: the customer's WeChat fetches it, so it is public, at an
+    address only the server can make (a signature over the reply's id)."""
+    try:
+        reply_id = signing.Signer(salt=COVER_SALT).unsign(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    reply = get_object_or_404(Reply, pk=reply_id, kind="news")
+    response = _stream(reply, attachment=False)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def cover_path(reply: Reply) -> str:
+    return reverse("sidebar:replies:cover", args=[signing.Signer(salt=COVER_SALT).sign(reply.pk)])
+
+
+def _stream(reply: Reply, *, attachment: bool) -> FileResponse:
+    if not reply.upload:
+        raise Http404
+    try:
+        handle = reply.upload.open("rb")
+    except OSError:
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        as_attachment=attachment,
+        filename=reply.upload_name or None,
+        content_type=mimetypes.guess_type(reply.upload_name or reply.upload.name)[0]
+        or "application/octet-stream",
+    )
+
+
+def _explained(explanation: Explanation) -> dict:
+    return {
+        "title": str(explanation.title),
+        "detail": str(explanation.detail),
+        "action": str(explanation.action),
+    }

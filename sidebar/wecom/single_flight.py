@@ -1,0 +1,57 @@
+"""One worker does the work, the others wait for its result: across processes, through a lock
+in the shared cache (set-if-absent with a timeout, released only by its owner).
+
+Used for whatever many workers would otherwise all fetch from WeCom at once: tokens and
+tickets (sidebar.wecom.credentials), and media uploads (sidebar.replies.media).
+"""
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def single_flight(
+    cache,
+    lock_key: str,
+    *,
+    read: Callable[[], T | None],
+    produce: Callable[[], T],
+    lock_timeout: float,
+    poll_interval: float = 0.05,
+) -> T:
+    """`read()` if it has a result; else `produce()` it in exactly one worker at a time.
+
+    The lock holder re-reads first (another worker may have finished meanwhile). Waiters
+    poll `read()`. If the holder vanishes without a result and its lock outlives twice
+    `lock_timeout`, the waiter produces anyway. Errors of the shared cache propagate: the
+    caller decides how to carry on without it.
+    """
+    owner = secrets.token_hex(8)
+    give_up_at = time.monotonic() + 2 * lock_timeout
+    while time.monotonic() < give_up_at:
+        if cache.add(lock_key, owner, timeout=lock_timeout):
+            try:
+                found = read()
+                return found if found else produce()
+            finally:
+                _release(cache, lock_key, owner)
+        time.sleep(poll_interval)
+        found = read()
+        if found:
+            return found
+    logger.warning("Lock %s not released by its holder; going ahead without it", lock_key)
+    return produce()
+
+
+def _release(cache, lock_key: str, owner: str) -> None:
+    try:
+        if cache.get(lock_key) == owner:
+            cache.delete(lock_key)
+    except Exception:  # the lock expires on its own; the result is what matters
+        logger.warning("Could not release lock %s; it expires on its own", lock_key)
