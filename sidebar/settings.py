@@ -202,7 +202,8 @@ WECOM_ERROR_COOLDOWN = env.int("WECOM_ERROR_COOLDOWN", default=60)
 WECOM_CONTACT_CACHE_SECONDS = env.int("WECOM_CONTACT_CACHE_SECONDS", default=60)
 # How many WeCom calls one process makes at once. A slow WeCom then holds at most this many
 # threads; sign-in and credential calls may use all of them, lookups all but a third, and a
-# call that finds no free slot within 2 s is refused unsent (README, "Deploying").
+# call that finds no free slot waits up to 2 s while WeCom is quick, and is refused unsent
+# while it is slow (README, "Deploying").
 WECOM_MAX_CONCURRENT_CALLS = env.int("WECOM_MAX_CONCURRENT_CALLS", default=6)
 # The domain-ownership file from the admin console (WW_verify_*.txt), served at the site root.
 WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")

@@ -30,3 +30,9 @@ STORAGES = {
 }
 # Uploaded reply files go to a scratch directory, never into the checkout.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="sidebar-media-")
+# The test database is a file, as in production, not Django's shared-cache in-memory default:
+# tests where many threads write at once (media uploads, sign-ins) then meet SQLite's real
+# locking (IMMEDIATE transactions that wait), not "table is locked" errors of shared cache.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.path.join(tempfile.mkdtemp(prefix="sidebar-db-"), "test.sqlite3")
+}

@@ -69,6 +69,14 @@ FIELD_GROUPS = [
 
 
 class ReplyForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        # A new file brings its own name, unless the admin typed one now.
+        if "upload" in self.changed_data and "upload_name" not in self.changed_data:
+            upload = data.get("upload")
+            self.instance.upload_name = data["upload_name"] = getattr(upload, "name", "") or ""
+        return data
+
     class Meta:
         model = Reply
         fields = [

@@ -9,6 +9,7 @@ shared cache, the others wait for its media_id (sidebar.wecom.single_flight). Wh
 cache is down, each process serialises its own uploads and the database still shares results.
 """
 
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -20,10 +21,9 @@ from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sidebar.exceptions import WeComError
 from sidebar.replies import kinds
 from sidebar.replies.models import MediaUpload, Reply
-from sidebar.wecom.single_flight import single_flight
+from sidebar.wecom.single_flight import SharedCacheError, single_flight
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ def usable_for() -> float:
 def media_id(*, client, reply: Reply) -> str:
     """The media_id to send `reply`'s file by: a fresh one, uploaded now if need be."""
     key = _key(client, reply)
-    read = lambda: _read(key, client, reply)  # noqa: E731
-    produce = lambda: _upload(key, client, reply)  # noqa: E731
+    read = functools.partial(_read, key, client, reply)
+    produce = functools.partial(_upload, key, client, reply)
     try:
         return single_flight(
             caches["wecom"],
@@ -61,9 +61,7 @@ def media_id(*, client, reply: Reply) -> str:
             produce=produce,
             lock_timeout=client.app.upload_timeout + 10,
         )
-    except WeComError:
-        raise
-    except Exception:
+    except SharedCacheError:
         logger.warning("Shared cache unreachable; uploads of this file are per process")
     with _local_lock(key):
         return read() or produce()

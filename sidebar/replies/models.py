@@ -80,11 +80,15 @@ class Reply(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if self.upload and not self.upload._committed:
-            self.upload_sha256, self.upload_size = _digest(self.upload.file)
-            self.upload_name = self.upload_name or _basename(self.upload.name)
-        elif not self.upload:
+        if not self.upload:
             self.upload_sha256, self.upload_size, self.upload_name = "", None, ""
+        elif not self.upload._committed or not self.upload_sha256:
+            self.upload_name = self.upload_name or _basename(self.upload.name)
+            if self.upload._committed:
+                with self.upload.storage.open(self.upload.name, "rb") as stored:
+                    self.upload_sha256, self.upload_size = _digest(stored)
+            else:
+                self.upload_sha256, self.upload_size = _digest(self.upload.file)
         self.search_text = search.search_text(*kinds.searchable(self))
         super().save(*args, **kwargs)
 

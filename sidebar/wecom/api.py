@@ -5,6 +5,7 @@ failures and non-zero `errcode` become our own exceptions (sidebar.exceptions). 
 access_token travels in the query string, so no URL ever goes into an exception or log line.
 """
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -29,8 +30,10 @@ BUSY_ATTEMPTS = 3
 BUSY_BACKOFF_SECONDS = 0.2
 # WeCom keeps temporary media for three days.
 MEDIA_LIFETIME_SECONDS = 3 * 24 * 3600
-# How long a call waits for a free slot (CallSlots) before it is refused unsent.
+# How long a call waits for a free slot (CallSlots) before it is refused unsent, and the call
+# duration beyond which WeCom counts as slow (then nobody waits for a slot).
 SLOT_WAIT_SECONDS = 2.0
+SLOW_CALL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,32 +52,52 @@ class CallSlots:
     at most `limit` threads and the rest keep serving pages and /healthz.
 
     A third of the slots are kept for priority calls (tokens, tickets, sign-in), so a crowd of
-    lookups cannot lock staff out of the page. A call that finds every slot it may use taken
-    waits up to `wait` seconds for one to free: a burst against a healthy WeCom (forty staff
-    signing in at nine o'clock) is absorbed in milliseconds, while against a hanging WeCom
-    the call gives up without being sent and the panel says WeCom is slow.
+    lookups cannot lock staff out of the page. A call that finds every slot it may use taken:
+
+    - while WeCom answers quickly, waits up to `wait` seconds for a slot (a burst against a
+      healthy WeCom, forty staff signing in at nine o'clock, is absorbed in milliseconds);
+    - while WeCom is slow (a call in flight for longer than `slow`, or recent calls taking
+      that long on average), is refused at once, unsent, and the panel says WeCom is slow.
+      Waiting then would only hold more threads for nothing.
     """
 
-    def __init__(self, limit: int, *, wait: float = SLOT_WAIT_SECONDS):
+    def __init__(
+        self, limit: int, *, wait: float = SLOT_WAIT_SECONDS, slow: float = SLOW_CALL_SECONDS
+    ):
         self.limit = max(1, limit)
         self.reserved = self.limit // 3
         self.wait = wait
-        self._in_flight = 0
+        self.slow = slow
+        self._started: dict[int, float] = {}  # in-flight calls: ticket -> when they began
+        self._tickets = itertools.count()
+        self._recent = 0.0  # moving average of call durations, seconds
         self._freed = threading.Condition(threading.Lock())
 
     @contextmanager
     def slot(self, *, priority: bool, path: str) -> Iterator[None]:
         allowed = self.limit if priority else self.limit - self.reserved
         with self._freed:
-            if not self._freed.wait_for(lambda: self._in_flight < allowed, timeout=self.wait):
-                raise WeComOverloaded(f"{self._in_flight} calls already in flight", path=path)
-            self._in_flight += 1
+            give_up_at = time.monotonic() + self.wait
+            while len(self._started) >= allowed:
+                left = give_up_at - time.monotonic()
+                if left <= 0 or self._wecom_is_slow():
+                    raise WeComOverloaded(
+                        f"{len(self._started)} calls already in flight", path=path
+                    )
+                self._freed.wait(timeout=min(left, 0.1))
+            ticket = next(self._tickets)
+            self._started[ticket] = time.monotonic()
         try:
             yield
         finally:
             with self._freed:
-                self._in_flight -= 1
+                took = time.monotonic() - self._started.pop(ticket)
+                self._recent += (took - self._recent) * 0.2
                 self._freed.notify_all()
+
+    def _wecom_is_slow(self) -> bool:
+        oldest = min(self._started.values(), default=time.monotonic())
+        return self._recent > self.slow or time.monotonic() - oldest > self.slow
 
 
 class WeComAPI:

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sidebar.exceptions import COOLDOWN_ERRCODES, WeComAPIError, WeComError, api_error
+from sidebar.exceptions import COOLDOWN_ERRCODES, WeComAPIError, api_error
 from sidebar.wecom.api import Grant
-from sidebar.wecom.single_flight import single_flight
+from sidebar.wecom.single_flight import SharedCacheError, single_flight
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +141,7 @@ class CredentialStore:
                 lock_timeout=self.lock_timeout,
                 poll_interval=self.poll_interval,
             )
-        except WeComError:
-            raise
-        except Exception:
+        except SharedCacheError:
             # The shared cache failed under the lock: carry on with this process's copy.
             self._mark_shared_down()
             return self._read(kind) or self._fetch_and_store(kind, fetch)

@@ -16,6 +16,11 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class SharedCacheError(Exception):
+    """The shared cache failed while taking or waiting for the lock (the original is the
+    cause). Errors of `read` and `produce` propagate as they are."""
+
+
 def single_flight(
     cache,
     lock_key: str,
@@ -29,13 +34,17 @@ def single_flight(
 
     The lock holder re-reads first (another worker may have finished meanwhile). Waiters
     poll `read()`. If the holder vanishes without a result and its lock outlives twice
-    `lock_timeout`, the waiter produces anyway. Errors of the shared cache propagate: the
-    caller decides how to carry on without it.
+    `lock_timeout`, the waiter produces anyway. If the shared cache fails, SharedCacheError
+    is raised: the caller decides how to carry on without it.
     """
     owner = secrets.token_hex(8)
     give_up_at = time.monotonic() + 2 * lock_timeout
     while time.monotonic() < give_up_at:
-        if cache.add(lock_key, owner, timeout=lock_timeout):
+        try:
+            acquired = cache.add(lock_key, owner, timeout=lock_timeout)
+        except Exception as exc:
+            raise SharedCacheError(f"could not take {lock_key}") from exc
+        if acquired:
             try:
                 found = read()
                 return found if found else produce()

@@ -5,6 +5,8 @@ from django.core.files.base import ContentFile
 from sidebar.replies import samples
 from sidebar.replies.models import Category, MenuItem, Reply
 
+KINDS = [kind for kind, _label in Reply.Kind.choices]
+
 
 def category(name="常用", order=0) -> Category:
     return Category.objects.get_or_create(name=name, defaults={"order": order})[0]
@@ -14,7 +16,7 @@ def reply(kind: str, *, title=None, upload: bytes | None = None, filename="", **
     made = Reply(category=fields.pop("category", None) or category(), kind=kind, **fields)
     made.title = title or f"{kind} reply"
     if upload is not None:
-        made.upload.save(filename or f"{kind}.bin", ContentFile(upload), save=False)
+        made.upload = ContentFile(upload, name=filename or f"{kind}.bin")  # as admin uploads
     made.full_clean()
     made.save()
     return made
