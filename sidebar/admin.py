@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from sidebar import csv_export
+from sidebar.audit_admin import AuditLogAdmin
 from sidebar.diagnosis import diagnose
 from sidebar.models import ClientFailureReport, Lookup
 
@@ -18,29 +18,14 @@ CSV_FIELDS = [
 
 
 @admin.register(Lookup)
-class LookupAdmin(admin.ModelAdmin):
+class LookupAdmin(AuditLogAdmin):
     """The audit log: read-only, filtered, searchable, exportable."""
 
     list_display = CSV_FIELDS
     list_filter = ["outcome", "entry", "created_at", "from_cache"]
     search_fields = ["staff_userid", "target_id"]
-    date_hierarchy = "created_at"
-    actions = ["export_csv"]
-    list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Export selected lookups as CSV"), permissions=["view"])
-    def export_csv(self, request, queryset):
-        rows = queryset.order_by("-created_at").values_list(*CSV_FIELDS).iterator()
-        return csv_export.response("lookups", CSV_FIELDS, rows)
+    csv_name = "lookups"
+    csv_fields = CSV_FIELDS
 
 
 @admin.register(ClientFailureReport)

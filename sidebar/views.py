@@ -17,6 +17,7 @@ from sidebar.explanations import Explanation, explain
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
 from sidebar.problems import json_problem, problem_fragment, problem_page
+from sidebar.replies.rules import SEND_ENTRIES
 from sidebar.signing import page_signatures
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
@@ -79,7 +80,10 @@ def page(request, *, app):
             "home": reverse("sidebar:home"),
             "signatures": reverse("sidebar:signatures"),
             "reports": reverse("sidebar:reports"),
+            "library": reverse("sidebar:replies:library"),
         },
+        # Where replies can be sent from (the library tab shows there).
+        "sendEntries": list(SEND_ENTRIES),
         **signatures,
     }
     context = {"boot": boot, "staff": staff, "emulator": emulator.enabled()}

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from sidebar import csv_export
+from sidebar.audit_admin import AuditLogAdmin
 from sidebar.replies import kinds, placeholders, previews
 from sidebar.replies.models import Category, MenuItem, Reply, Send
 
@@ -188,37 +188,12 @@ SEND_CSV_FIELDS = [
 
 
 @admin.register(Send)
-class SendAdmin(admin.ModelAdmin):
+class SendAdmin(AuditLogAdmin):
     """发送记录: every send with its outcome; read-only, filtered, searchable, exportable."""
 
-    list_display = [
-        "created_at",
-        "staff_userid",
-        "entry",
-        "target_id",
-        "reply_title",
-        "kind",
-        "outcome",
-        "err_msg",
-        "duration_ms",
-    ]
+    list_display = [f for f in SEND_CSV_FIELDS if f != "wecom_version"]
     list_filter = ["outcome", "kind", "entry", "created_at"]
     search_fields = ["staff_userid", "target_id", "reply_title"]
-    date_hierarchy = "created_at"
-    actions = ["export_csv"]
-    list_per_page = 100
     exclude = ["media_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Export selected sends as CSV"), permissions=["view"])
-    def export_csv(self, request, queryset):
-        rows = queryset.order_by("-created_at").values_list(*SEND_CSV_FIELDS).iterator()
-        return csv_export.response("sends", SEND_CSV_FIELDS, rows)
+    csv_name = "sends"
+    csv_fields = SEND_CSV_FIELDS

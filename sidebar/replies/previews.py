@@ -31,6 +31,12 @@ class Preview:
     shop_image_url: str = ""
 
     @property
+    def file_ext(self) -> str:
+        """What the file card's icon says: the extension, as chat apps label files."""
+        name, _, ext = self.file_name.rpartition(".")
+        return ext[:4].upper() if name and ext.isalnum() else ""
+
+    @property
     def price_yuan(self) -> str:
         return f"{self.price_fen / 100:.2f}" if self.price_fen is not None else ""
 

@@ -10,11 +10,18 @@
  * - The toolbar APIs need a successful agentConfig ("no permission") and an entry that has
  *   what they ask for ("without context of ...").
  *
+ * - sendChatMessage is checked as the client checks it: an entry with a chat, the msgtype
+ *   allowed there for this client version and platform, the fields each type requires, an
+ *   http(s) imgUrl, a mini-program page ending in .html, and a mediaid the WeCom stand-in
+ *   issued and that has not expired (`checkMedia`). The staff member may cancel (`confirm`).
+ *
  * Configure before this script runs:
- *   window.__WECOM_BRIDGE__ = {chat, verify, onMessage?}
+ *   window.__WECOM_BRIDGE__ = {chat, verify, checkMedia?, confirm?, onMessage?}
  * where `chat` is {entry, userId?, chatId?, corpId?} or a function returning one (asked at
- * every call, so the chat can change under an open page). What was invoked and answered is kept
- * in window.__WECOM_BRIDGE_LOG__; what sendChatMessage sent, in window.__WECOM_SENT__.
+ * every call, so the chat can change under an open page); checkMedia(mediaid, type) answers
+ * "ok", "expired", "unknown" or "wrong type"; confirm(message) answers false to cancel. What was
+ * invoked and answered is kept in window.__WECOM_BRIDGE_LOG__; what sendChatMessage sent, in
+ * window.__WECOM_SENT__.
  */
 (function () {
   "use strict";
@@ -27,7 +34,34 @@
   var version = match ? match[1] : "0";
 
   var CONTACT_ENTRIES = ["single_chat_tools", "contact_profile", "single_kf_tools"];
-  var CHAT_ENTRIES = ["single_chat_tools", "group_chat_tools", "single_kf_tools"];
+  var platform = /iPhone|iPad|iPod/.test(navigator.userAgent) ? "ios"
+    : /Android/.test(navigator.userAgent) ? "android"
+    : /Windows/.test(navigator.userAgent) ? "windows"
+    : /Macintosh|Mac OS X/.test(navigator.userAgent) ? "mac" : "other";
+  var MOBILE = platform === "ios" || platform === "android";
+  // sendChatMessage: the entries that have a chat, and the first version of each.
+  var SEND_SINCE = {
+    single_chat_tools: "2.8.10",
+    group_chat_tools: "2.8.10",
+    chat_attachment: "3.1.6",
+    single_kf_tools: "3.1.10",
+    chain_single_chat_tools: "4.0.8",
+    chain_group_chat_tools: "4.0.8",
+  };
+  // msgtype -> the first version that sends it here (null: never), per the documented tables.
+  function typeSince(msgtype, entry) {
+    var kf = entry === "single_kf_tools";
+    switch (msgtype) {
+      case "text": case "image": case "video": case "file": case "news": return "0";
+      case "miniprogram": return platform === "mac" ? "4.1.26" : "3.1.0";
+      case "msgmenu":
+        if (!kf || platform === "mac") return null;
+        return platform === "windows" || platform === "other" ? "3.1.20" : "3.1.12";
+      case "channels_shop_product": return kf ? "4.1.6" : null;
+      default: return null;
+    }
+  }
+  var MEDIA_TYPES = ["image", "video", "file"];
   // The first client version that has each API (FACTS.md §3).
   var SINCE = {
     getContext: "3.0.24",
@@ -122,16 +156,70 @@
     },
     sendChatMessage: function (p) {
       return withAgent("sendChatMessage", function (chat) {
-        if (CHAT_ENTRIES.indexOf(chat.entry) === -1) {
-          return { err_msg: "sendChatMessage:fail without context of external contact" };
-        }
-        var message = { chat: chat, message: p };
-        sent.push(message);
-        if (options.onMessage) options.onMessage(message);
-        return { err_msg: "sendChatMessage:ok" };
+        var fail = function (why) { return { err_msg: "sendChatMessage:fail " + why }; };
+        if (!SEND_SINCE[chat.entry]) return fail("without context of external contact");
+        if (olderThan(version, SEND_SINCE[chat.entry])) return fail("function not exist");
+        if (chat.entry === "chat_attachment" && platform === "mac") return fail("function not exist");
+        var since = typeSince(p.msgtype, chat.entry);
+        if (since === null || olderThan(version, since)) return fail("unsupported msgtype");
+        var problem = checkFields(p);
+        if (problem) return fail(problem);
+        var media = MEDIA_TYPES.indexOf(p.msgtype) !== -1 ? p[p.msgtype].mediaid : null;
+        return Promise.resolve(media && options.checkMedia ? options.checkMedia(media, p.msgtype) : "ok")
+          .then(function (found) {
+            if (found !== "ok") return fail("invalid mediaid");
+            return Promise.resolve(options.confirm ? options.confirm(p) : true);
+          })
+          .then(function (confirmed) {
+            if (confirmed && confirmed.err_msg) return confirmed;
+            if (confirmed === false) return { err_msg: "sendChatMessage:cancel" };
+            // enterChat: phones from 3.1.10 jump into the chat; other clients ignore it.
+            var entered = Boolean(p.enterChat) && MOBILE && !olderThan(version, "3.1.10");
+            var message = { chat: chat, message: documented(p), enteredChat: entered };
+            sent.push(message);
+            if (options.onMessage) options.onMessage(message);
+            return { err_msg: "sendChatMessage:ok" };
+          });
       });
     },
   };
+
+  // The message as the page gave it, without what the SDK adds to every legacy invoke
+  // (appId, verifyAppId, verifySignature, ...).
+  function documented(p) {
+    var body = p.msgtype === "channels_shop_product" ? "channelsShopProduct" : p.msgtype;
+    var message = { msgtype: p.msgtype };
+    message[body] = p[body];
+    if (p.enterChat !== undefined) message.enterChat = p.enterChat;
+    return message;
+  }
+
+  function isHttp(url) {
+    return typeof url === "string" && /^https?:\/\/[^\/]/.test(url);
+  }
+
+  // The first field a message of its type lacks or gets wrong, as the client words it.
+  function checkFields(p) {
+    var body = p.msgtype === "channels_shop_product" ? p.channelsShopProduct : p[p.msgtype];
+    if (!body || typeof body !== "object") return "invalid " + p.msgtype;
+    var required = {
+      text: ["content"], image: ["mediaid"], video: ["mediaid"], file: ["mediaid"],
+      news: ["link"], miniprogram: ["appid", "title", "imgUrl", "page"], msgmenu: ["list"],
+      channels_shop_product: ["productId", "shopAppId", "imgUrl", "title", "sellingPrice", "shopImgUrl", "shopNickname"],
+    }[p.msgtype];
+    for (var i = 0; i < required.length; i++) {
+      var value = body[required[i]];
+      if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) {
+        return "missing " + required[i];
+      }
+    }
+    if ((p.msgtype === "miniprogram" || (p.msgtype === "news" && body.imgUrl)) && !isHttp(body.imgUrl)) {
+      return "invalid imgUrl";
+    }
+    if (p.msgtype === "miniprogram" && !/\.html($|\?)/.test(body.page)) return "invalid page";
+    if (p.msgtype === "msgmenu" && body.list.length > 10) return "invalid list";
+    return "";
+  }
 
   function answer(name, params) {
     if (SINCE[name] && olderThan(version, SINCE[name])) {

@@ -69,7 +69,9 @@ def browser():
 class WeComWebview:
     """A page opened the way the WeCom client opens a toolbar page."""
 
-    def __init__(self, browser, corp, *, chat: dict, user_agent: str = WECOM_MOBILE):
+    def __init__(
+        self, browser, corp, *, chat: dict, user_agent: str = WECOM_MOBILE, cancel_sends=False
+    ):
         self.context = browser.new_context(
             user_agent=user_agent,
             viewport={"width": 360, "height": 720},
@@ -80,9 +82,14 @@ class WeComWebview:
             "__wecomVerify",
             lambda kind, params, url: corp.verify_signature(kind=kind, params=params, url=url),
         )
+        self.context.expose_function(
+            "__wecomCheckMedia", lambda media_id, kind: corp.check_media(media_id, kind)
+        )
         config = (
             f"window.__WECOM_BRIDGE__ = {{chat: {json.dumps(chat)}, "
-            "verify: function (k, p, u) { return window.__wecomVerify(k, p, u); }};"
+            "verify: function (k, p, u) { return window.__wecomVerify(k, p, u); }, "
+            "checkMedia: function (m, t) { return window.__wecomCheckMedia(m, t); }, "
+            f"confirm: function () {{ return {'false' if cancel_sends else 'true'}; }}}};"
         )
         if "wxwork/" in user_agent:
             self.context.add_init_script(script=config)
@@ -90,6 +97,10 @@ class WeComWebview:
         self.context.add_init_script(script=CSP_WATCH)
         self.page = self.context.new_page()
         self.errors = collect_errors(self.page)
+
+    def sent(self) -> list[dict]:
+        """What the emulated client put into the chat (sendChatMessage answered ok)."""
+        return self.page.evaluate("window.__WECOM_SENT__ || []")
 
     def bridge_log(self) -> list[dict]:
         return self.page.evaluate("window.__WECOM_BRIDGE_LOG__ || []")
@@ -109,8 +120,12 @@ class WeComWebview:
 def webview(live_server, standin, corp, browser):
     opened = []
 
-    def open_page(*, chat: dict, user_agent: str = WECOM_MOBILE, path: str = "/sidebar/"):
-        view = WeComWebview(browser, corp, chat=chat, user_agent=user_agent)
+    def open_page(
+        *, chat: dict, user_agent: str = WECOM_MOBILE, path: str = "/sidebar/", cancel_sends=False
+    ):
+        view = WeComWebview(
+            browser, corp, chat=chat, user_agent=user_agent, cancel_sends=cancel_sends
+        )
         opened.append(view)
         view.page.goto(live_server.url + path)
         return view

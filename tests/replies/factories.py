@@ -22,8 +22,9 @@ def reply(kind: str, *, title=None, upload: bytes | None = None, filename="", **
     return made
 
 
-def every_kind() -> dict[str, Reply]:
-    """One enabled reply of each kind, with what WeCom needs."""
+def every_kind(picture=lambda name: f"https://example.com/{name}.png") -> dict[str, Reply]:
+    """One enabled reply of each kind, with what WeCom needs; `picture(name)` is the address
+    of each cover picture (browser tests pass one the page can load)."""
     made = {
         "text": reply("text", title="问候", text="{客户称呼}您好，我是{成员姓名}。"),
         "image": reply("image", title="产品图", upload=samples.png(), filename="产品.png"),
@@ -41,14 +42,14 @@ def every_kind() -> dict[str, Reply]:
             link="https://example.com/a",
             card_title="新品发布",
             description="今年的新品",
-            image_url="https://example.com/cover.png",
+            image_url=picture("cover"),
         ),
         "miniprogram": reply(
             "miniprogram",
             title="商城",
             appid="wx8bd80126147df384",
             card_title="商城首页",
-            image_url="https://example.com/mp.png",
+            image_url=picture("mp"),
             page="/index/page.html",
         ),
         "msgmenu": reply("msgmenu", title="满意度", head_content="您对本次服务满意吗？"),
@@ -57,10 +58,10 @@ def every_kind() -> dict[str, Reply]:
             title="热卖商品",
             product_id="10000000000000",
             shop_app_id="wx123123123123123",
-            image_url="https://example.com/p.png",
+            image_url=picture("p"),
             card_title="保温杯",
             selling_price=1990,
-            shop_img_url="https://example.com/s.png",
+            shop_img_url=picture("s"),
             shop_nickname="示例小店",
         ),
     }

@@ -18,7 +18,11 @@
   var REFUSED = "sidebar: the server would not sign ";
   var generation = 0;
   var shown = null; // {entry, id} of what the panel shows now
+  var current = null; // the chat the panel shows: {entry, kind?, id, fields?}
   var reported = {};
+  var library = document.getElementById("library");
+  var tabs = document.getElementById("tabs");
+  var libraryEntry = null; // the entry the library was loaded for
 
   // What each entry asks the client for, and which lookup shows it.
   var TOOLBAR = {
@@ -230,19 +234,179 @@
         if (same && !force) return null;
         if (!same) explain("loading");
         shown = { entry: chat.entry, id: chat.id };
-        return render(chat, mine).catch(function () {
-          if (mine === generation) explain("network");
-        });
+        current = chat;
+        return render(chat, mine)
+          .catch(function () {
+            if (mine === generation) explain("network");
+          })
+          .then(function () {
+            // The library loads after the customer panel, never before it.
+            if (mine === generation) offerLibrary(chat.entry, force);
+          });
       })
       .catch(function (error) {
         if (mine !== generation) return;
         shown = null;
+        current = null;
+        offerLibrary(null);
         // A refused signature surfaces from the SDK in its own words; say what really failed.
         var message = signingRefused || messageOf(error);
         explain(causeOf(message), message);
         report(message, error.entry);
       });
   }
+
+  // The reply library (话术) ------------------------------------------------------------
+
+  function say(id) {
+    return document.getElementById("say-" + id).content.textContent;
+  }
+
+  function showView(view) {
+    panel.hidden = view !== "panel";
+    library.hidden = view !== "library";
+    tabs.querySelectorAll(".tab").forEach(function (tab) {
+      tab.setAttribute("aria-pressed", String(tab.dataset.view === view));
+    });
+  }
+
+  // Show the library tab where replies can be sent from; load it once per entry. From the
+  // chat attachment bar the library is the main view.
+  function offerLibrary(entry, force) {
+    var sendable = entry && boot.sendEntries.indexOf(entry) !== -1;
+    tabs.hidden = !sendable;
+    if (!sendable) {
+      libraryEntry = null;
+      showView("panel");
+      return;
+    }
+    if (entry === "chat_attachment" && libraryEntry !== entry) showView("library");
+    if (libraryEntry === entry && !force) return;
+    libraryEntry = entry;
+    fetch(boot.endpoints.library + "?entry=" + encodeURIComponent(entry), {
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          if (libraryEntry !== entry) return;
+          var template = document.createElement("template");
+          template.innerHTML = html;
+          library.replaceChildren(template.content);
+        });
+      })
+      .catch(function () {
+        if (libraryEntry === entry) libraryEntry = null; // try again on the next look
+      });
+  }
+
+  function filterLibrary() {
+    var input = library.querySelector(".library-search");
+    var query = input ? input.value.trim().toLowerCase() : "";
+    var pressed = library.querySelector(".chip[aria-pressed=true]");
+    var category = pressed ? pressed.dataset.category : "";
+    var any = false;
+    library.querySelectorAll(".reply-category").forEach(function (section) {
+      var inCategory = !category || section.dataset.category === category;
+      var visible = 0;
+      section.querySelectorAll(".reply").forEach(function (item) {
+        var match = inCategory && (!query || item.dataset.search.indexOf(query) !== -1);
+        item.hidden = !match;
+        if (match) visible++;
+      });
+      section.hidden = visible === 0;
+      if (visible) any = true;
+    });
+    var empty = library.querySelector(".library-empty");
+    if (empty) empty.hidden = any;
+  }
+
+  function showSaid(item, said, good) {
+    var status = item.querySelector(".reply-status");
+    status.textContent = said.title;
+    status.className = "reply-status " + (good ? "said-ok" : "said-fail");
+    var old = item.querySelector(".reply-said");
+    if (old) old.remove();
+    if (good || !(said.detail || said.action)) return;
+    var box = document.createElement("div");
+    box.className = "reply-said";
+    [said.detail, said.action].forEach(function (text) {
+      if (!text) return;
+      var line = document.createElement("p");
+      line.textContent = text;
+      box.appendChild(line);
+    });
+    item.appendChild(box);
+  }
+
+  // Ask the server for the message (it checks, fills and uploads), hand it to the client,
+  // report the client's answer. A media_id the client found dead is replaced once.
+  function sendReply(item, retryOf) {
+    var button = item.querySelector(".send");
+    var chat = current;
+    if (!chat) return Promise.resolve();
+    button.disabled = true;
+    showSaid(item, { title: say("sending") }, true);
+    var form = new FormData();
+    form.append("entry", chat.entry);
+    Object.keys(chat.fields || {}).forEach(function (name) {
+      form.append(name, chat.fields[name]);
+    });
+    var enterChat = library.querySelector("[data-enter-chat]");
+    if (enterChat && enterChat.checked) form.append("enter_chat", "on");
+    if (retryOf) form.append("retry_of", retryOf);
+    return post(button.dataset.send, form)
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (answer) {
+        if (answer.refused) return showSaid(item, answer.refused, false);
+        if (!answer.message) return showSaid(item, { title: answer.error || say("network") }, false);
+        var started = Date.now();
+        return ww.sendChatMessage(answer.message).then(
+          function (result) { return finishSend(item, answer, result, started, retryOf); },
+          function (result) { return finishSend(item, answer, result, started, retryOf); }
+        );
+      })
+      .catch(function () {
+        showSaid(item, { title: say("network") }, false);
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  function finishSend(item, answer, result, started, retryOf) {
+    var said = messageOf(result);
+    var body = JSON.stringify({ err_msg: said.slice(0, 500), duration_ms: Date.now() - started });
+    return post(answer.result, body, "application/json")
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (verdict) {
+        if (verdict.retry && !retryOf) return sendReply(item, String(answer.send));
+        showSaid(item, verdict.said || { title: said }, verdict.outcome === "sent");
+      });
+  }
+
+  tabs.addEventListener("click", function (event) {
+    var tab = event.target.closest(".tab");
+    if (tab) showView(tab.dataset.view);
+  });
+  library.addEventListener("input", function (event) {
+    if (event.target.classList.contains("library-search")) filterLibrary();
+  });
+  library.addEventListener("click", function (event) {
+    var chip = event.target.closest(".chip");
+    if (chip) {
+      library.querySelectorAll(".chip").forEach(function (other) {
+        other.setAttribute("aria-pressed", String(other === chip));
+      });
+      filterLibrary();
+      return;
+    }
+    var button = event.target.closest(".send");
+    if (button && !button.disabled) sendReply(button.closest(".reply"));
+  });
 
   // Looking again while a look is under way waits for it, then looks once more: a page that
   // becomes visible while it loads must not look the chat up twice.

@@ -1,0 +1,151 @@
+"""Quick replies in real Chromium, the native-bridge stand-in beneath the unmodified SDK: the
+library loads after the customer panel, search filters it, each kind the entry allows goes
+into the chat through sendChatMessage, and the client's answer is recorded."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from playwright.sync_api import expect
+
+from sidebar.replies.models import Send
+from sidebar.standin.seed import demo_corp
+from tests.browser.conftest import WECOM_OLD
+from tests.replies import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SINGLE = {"entry": "single_chat_tools", "userId": "wmChenXiaoMing0001"}
+KF = {"entry": "single_kf_tools", "userId": "wmKfCustomer00001"}
+GROUP = {"entry": "group_chat_tools", "chatId": "wrSalesGroup00001"}
+
+
+@pytest.fixture
+def corp():
+    return demo_corp()
+
+
+@pytest.fixture
+def library(standin):
+    # Covers the page can load (the stand-in draws pictures), so no request fails.
+    return factories.every_kind(picture=lambda name: f"{standin.url}/avatar/{name}.svg")
+
+
+def db(query):
+    """Run an ORM query off this thread: Playwright keeps an event loop on it, and Django's
+    ORM refuses to run where a loop is."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: list(query()) if callable(query) else query).result()
+
+
+def outcomes():
+    return db(
+        lambda: Send.objects.order_by("id").values_list("reply_title", "outcome", "duration_ms")
+    )
+
+
+def open_library(view):
+    expect(view.page.locator("#tabs")).to_be_visible()
+    view.page.get_by_role("button", name="话术", exact=True).click()
+    expect(view.page.locator("#library .reply").first).to_be_visible()
+
+
+def send(view, title: str, *, said="已发送"):
+    item = view.page.locator(".reply", has_text=title)
+    item.get_by_role("button", name="发送").click()
+    expect(item.locator(".reply-status")).to_have_text(said)
+
+
+def offered_kinds(view) -> set[str]:
+    return set(
+        view.page.locator("#library .reply").evaluate_all("els => els.map(e => e.dataset.kind)")
+    )
+
+
+def test_the_library_follows_the_customer_panel_and_sends_into_the_chat(library, webview, corp):
+    view = webview(chat=SINGLE)
+    expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
+    open_library(view)
+    assert offered_kinds(view) == {"text", "image", "video", "file", "news", "miniprogram"}
+    send(view, "问候")
+    send(view, "产品图")
+    send(view, "价格表")
+    sent = [m["message"] for m in view.sent()]
+    assert sent[0] == {"msgtype": "text", "text": {"content": "陈先生（老客户）您好，我是张三。"}}
+    assert (
+        sent[1]["msgtype"] == "image"
+        and corp.check_media(sent[1]["image"]["mediaid"], "image") == "ok"
+    )
+    assert corp.media[sent[2]["file"]["mediaid"]]["filename"] == "2026价格表.pdf"
+    rows = outcomes()
+    assert [(title, outcome) for title, outcome, _ in rows] == [
+        ("问候", "sent"),
+        ("产品图", "sent"),
+        ("价格表", "sent"),
+    ]
+    assert all(duration is not None for _, _, duration in rows)
+    assert view.errors == [] and view.csp_violations() == []
+    view.screenshot("replies-library")
+
+
+def test_customer_service_chats_offer_menus_and_products(library, webview):
+    view = webview(chat=KF)
+    open_library(view)
+    assert {"msgmenu", "channels_shop_product"} <= offered_kinds(view)
+    view.page.locator("[data-enter-chat]").check()
+    send(view, "满意度")
+    send(view, "热卖商品")
+    first, second = view.sent()
+    assert first["message"]["msgtype"] == "msgmenu" and first["enteredChat"] is True
+    assert second["message"]["channelsShopProduct"]["shopNickname"] == "示例小店"
+    assert view.errors == [] and view.csp_violations() == []
+
+
+def test_search_finds_replies_by_pinyin(library, webview):
+    view = webview(chat=GROUP)
+    open_library(view)
+    search = view.page.locator(".library-search")
+    search.fill("jiage")  # 价格表, by its pinyin
+    expect(view.page.locator("#library .reply:visible .reply-title")).to_have_text(["价格表"])
+    search.fill("sp")  # 视频 (shi pin): the initials
+    expect(view.page.locator("#library .reply:visible .reply-title")).to_have_text(["演示视频"])
+    search.fill("没有这个")
+    expect(view.page.locator(".library-empty")).to_be_visible()
+    assert view.errors == []
+
+
+def test_an_old_client_is_not_offered_mini_programs(library, webview):
+    view = webview(chat=SINGLE, user_agent=WECOM_OLD)
+    expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
+    open_library(view)
+    assert "miniprogram" not in offered_kinds(view) and "image" in offered_kinds(view)
+
+
+def test_a_cancelled_send_is_recorded_as_cancelled(library, webview):
+    view = webview(chat=SINGLE, cancel_sends=True)
+    open_library(view)
+    send(view, "官网文章", said="未发送：您取消了发送")
+    assert view.sent() == []
+    assert [outcome for _, outcome, _ in outcomes()] == [Send.Outcome.CANCELLED]
+    assert view.errors == []
+
+
+def test_a_dead_media_id_is_replaced_without_anyone_seeing_a_failure(library, webview, corp):
+    view = webview(chat=GROUP)
+    open_library(view)
+    send(view, "产品图")
+    corp.expire_media()  # WeCom forgot every media_id early
+    send(view, "产品图")  # the client refuses the old one; the page sends a fresh one
+    first, second = (m["message"]["image"]["mediaid"] for m in view.sent())
+    assert first != second and corp.check_media(second, "image") == "ok"
+    assert [outcome for _, outcome, _ in outcomes()] == ["sent", "retried", "sent"]
+    assert view.errors == []
+
+
+def test_the_attachment_bar_opens_on_the_library(library, webview):
+    view = webview(chat={"entry": "chat_attachment"})
+    expect(view.page.locator("#library .reply").first).to_be_visible()
+    expect(view.page.locator("#panel")).to_be_hidden()
+    assert "text" not in offered_kinds(view)  # no single customer to name here
+    send(view, "官网文章")
+    assert view.sent()[0]["chat"]["entry"] == "chat_attachment"
+    assert view.errors == []
