@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
-# The first client version of each toolbar API (FACTS.md §3).
+# The first client version of each toolbar API (docs/wecom.md, "Client versions").
 MINIMUM_VERSIONS = {
     "getContext": "3.0.24",
     "getCurExternalChat": "2.8.17",

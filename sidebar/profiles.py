@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
-# add_way values (FACTS.md §5).
+# add_way values (docs/wecom.md, "Customers").
 ADD_WAYS = {
     0: _("unknown source"),
     1: _("scanned a QR code"),

@@ -73,10 +73,7 @@ def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: s
         staff_userid=staff_userid,
         entry=entry,
         target_id=external_userid,
-        fetch=_cached(
-            _cache_key("contact", client, external_userid),
-            lambda: client.get_external_contact(external_userid),
-        ),
+        fetch=_contact(client, external_userid),
         decide=decide,
     )
 
@@ -111,10 +108,7 @@ def look_up_kf_customer(*, client, staff_userid: str, entry: str, external_useri
         staff_userid=staff_userid,
         entry=entry,
         target_id=external_userid,
-        fetch=_cached(
-            _cache_key("kf", client, external_userid),
-            lambda: client.get_kf_customer(external_userid),
-        ),
+        fetch=_kf_customer(client, external_userid),
         decide=decide,
     )
 
@@ -158,8 +152,8 @@ def look_up_chain_contact(*, client, staff_userid: str, entry: str, corp_id: str
 
 
 def look_up_chain_chat(*, client, staff_userid: str, entry: str, chat_id: str):
-    """An upstream/downstream group: WeCom has no server API that reads it (FACTS.md §11.7),
-    so the panel shows its id."""
+    """An upstream/downstream group: WeCom has no server API that reads it (docs/wecom.md,
+    "Customers"), so the panel shows its id."""
     return _look_up(
         staff_userid=staff_userid,
         entry=entry,
@@ -201,19 +195,11 @@ def customer_name(*, client, staff_userid: str, entry: str, external_userid: str
     WeCom name (微信客服: their WeChat nickname). Raises Refused when the staff member may
     not see the customer, WeComError when WeCom fails."""
     if entry == "single_kf_tools":
-        fetch = _cached(
-            _cache_key("kf", client, external_userid),
-            lambda: client.get_kf_customer(external_userid),
-        )
-        customer, _from_cache = fetch()
+        customer, _from_cache = _kf_customer(client, external_userid)()
         if customer is None:
             raise Refused(KF_UNRESOLVED)
         return profiles.build_kf_customer(customer).nickname
-    fetch = _cached(
-        _cache_key("contact", client, external_userid),
-        lambda: client.get_external_contact(external_userid),
-    )
-    payload, _from_cache = fetch()
+    payload, _from_cache = _contact(client, external_userid)()
     follower = profiles.find_follower(payload, staff_userid)
     if follower is None:
         raise Refused(DENIED)
@@ -325,6 +311,20 @@ def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
         return answer, False
 
     return fetch
+
+
+def _contact(client, external_userid: str) -> Callable:
+    return _cached(
+        _cache_key("contact", client, external_userid),
+        lambda: client.get_external_contact(external_userid),
+    )
+
+
+def _kf_customer(client, external_userid: str) -> Callable:
+    return _cached(
+        _cache_key("kf", client, external_userid),
+        lambda: client.get_kf_customer(external_userid),
+    )
 
 
 def _shared_corp(client, corp_id: str) -> Callable:

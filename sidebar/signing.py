@@ -1,4 +1,4 @@
-"""JS-SDK signatures (FACTS.md §2).
+"""JS-SDK signatures (docs/wecom.md, "JS-SDK signatures").
 
 signature = lowercase hex SHA-1 of
     jsapi_ticket=TICKET&noncestr=NONCE&timestamp=TIMESTAMP&url=URL

@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "wecom"
 
 
 def load_fixture(name: str) -> dict:
-    """A WeCom body from tests/fixtures/wecom (FACTS.md's documented samples)."""
+    """A WeCom body from tests/fixtures/wecom (WeCom's documented sample answers)."""
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 

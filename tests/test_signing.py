@@ -1,4 +1,5 @@
-"""FACTS.md §2 test vectors: TV1 (official), TV2, and the derived negatives of TV3."""
+"""Signature vectors (docs/wecom.md, "JS-SDK signatures"): WeCom's official example, the
+WeChat JS-SDK's, and negatives derived from them."""
 
 import pytest
 

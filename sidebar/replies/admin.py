@@ -4,7 +4,6 @@ and who sent it how often, and the send log (发送记录), read-only and export
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, Max, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -150,9 +149,7 @@ class ReplyAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("as the customer sees it"))
     def preview(self, reply):
-        return render_to_string(
-            "sidebar/replies/bubble.html", {"preview": previews.of_reply(reply)}
-        )
+        return previews.render(reply)
 
     @admin.display(description=_("sent by"))
     def sent_by(self, reply):

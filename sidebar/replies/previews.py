@@ -1,9 +1,9 @@
-"""A message as the customer will see it in the chat, for the library, the admin and the
-emulator's transcript alike: one shape (Preview), rendered by one template
-(sidebar/replies/bubble.html), built from a reply or from a sendChatMessage object."""
+"""A reply as the customer will see it in the chat, for the library and the admin alike: one
+shape (Preview), rendered by one template (sidebar/replies/bubble.html)."""
 
 from dataclasses import dataclass, field
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from sidebar import profiles
@@ -83,53 +83,6 @@ def of_reply(reply: Reply) -> Preview:
     )
 
 
-def of_message(message: dict, *, media_url=lambda media_id: "", media_name=lambda m: "") -> Preview:
-    """What the customer sees for a sendChatMessage object (the emulator's transcript)."""
-    kind = str(message.get("msgtype", ""))
-    if kind == "channels_shop_product":
-        body = message.get("channelsShopProduct") or {}
-    else:
-        body = message.get(kind) or {}
-    if not isinstance(body, dict):
-        body = {}
-    text = lambda name: str(body.get(name) or "")  # noqa: E731
-    if kind == "text":
-        return Preview(kind, text=text("content"))
-    if kind in ("image", "video"):
-        return Preview(kind, media_url=media_url(text("mediaid")))
-    if kind == "file":
-        return Preview(kind, file_name=media_name(text("mediaid")))
-    if kind == "news":
-        return Preview(
-            kind,
-            link=text("link"),
-            title=text("title"),
-            description=text("desc"),
-            image_url=profiles.safe_url(text("imgUrl")),
-        )
-    if kind == "miniprogram":
-        return Preview(
-            kind,
-            title=text("title"),
-            image_url=profiles.safe_url(text("imgUrl")),
-            appid=text("appid"),
-            page=text("page"),
-        )
-    if kind == "msgmenu":
-        items = [
-            {"type": item.get("type"), "content": (item.get(item.get("type")) or {}).get("content")}
-            for item in body.get("list") or []
-            if isinstance(item, dict)
-        ]
-        return Preview(kind, head=text("head_content"), tail=text("tail_content"), menu=items)
-    if kind == "channels_shop_product":
-        price = text("sellingPrice")
-        return Preview(
-            kind,
-            title=text("title"),
-            image_url=profiles.safe_url(text("imgUrl")),
-            price_fen=int(price) if price.isdigit() else None,
-            shop_name=text("shopNickname"),
-            shop_image_url=profiles.safe_url(text("shopImgUrl")),
-        )
-    return Preview(kind or "unknown", text=str(message))
+def render(reply: Reply) -> str:
+    """The reply's bubble, as HTML."""
+    return render_to_string("sidebar/replies/bubble.html", {"preview": of_reply(reply)})

@@ -9,7 +9,7 @@ platforms that have the feature, so nothing is offered that some client would re
 
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.useragent import ANDROID, IOS, MAC, OTHER, WINDOWS, WeComClient
+from sidebar.useragent import ANDROID, IOS, MAC, OTHER, WINDOWS, WeComClient, parse_version
 
 ALL = (IOS, ANDROID, WINDOWS, MAC)
 
@@ -53,7 +53,7 @@ def _floor(floors: dict[str, str | None], platform: str) -> str | None:
     if platform != OTHER:
         return floors[platform]
     known = [f for f in floors.values() if f is not None]
-    return max(known, key=lambda v: tuple(int(p) for p in v.split("."))) if known else None
+    return max(known, key=parse_version) if known else None
 
 
 def refusal(*, entry: str, kind: str, client: WeComClient):

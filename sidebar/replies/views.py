@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from sidebar.access import staff_required
-from sidebar.exceptions import ConfigurationError
-from sidebar.explanations import Explanation, explain
+from sidebar.explanations import Explanation
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.problems import json_problem, problem_fragment
 from sidebar.replies import rules, services
@@ -70,8 +69,6 @@ def send(request, reply_id: int, *, staff):
         )
         response["X-Sidebar-Outcome"] = "refused"
         return response
-    except ConfigurationError as exc:
-        return json_problem(request, explain(exc))
     result_url = reverse("sidebar:replies:result", args=[prepared.send.pk])
     return JsonResponse(
         {"send": prepared.send.pk, "message": prepared.message, "result": result_url}

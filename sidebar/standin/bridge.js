@@ -62,7 +62,7 @@
     }
   }
   var MEDIA_TYPES = ["image", "video", "file"];
-  // The first client version that has each API (FACTS.md §3).
+  // The first client version that has each API (docs/wecom.md, "Client versions").
   var SINCE = {
     getContext: "3.0.24",
     getCurExternalChat: "2.8.17",

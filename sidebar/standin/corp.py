@@ -1,6 +1,6 @@
 """The state of a stand-in WeCom corp: its app, staff, customers, and what it has issued.
 
-It answers in WeCom's documented wire format (FACTS.md): errcode inside HTTP-200 bodies,
+It answers in WeCom's documented wire format (docs/wecom.md): errcode inside HTTP-200 bodies,
 tokens and tickets that expire, OAuth codes that are single use and die after five minutes.
 Every call is counted. Tests and the emulator can queue canned bodies and inject faults per
 endpoint. Nothing here imports the app: it is the other side of the wire.

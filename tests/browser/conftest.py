@@ -15,7 +15,7 @@ expect.set_options(timeout=30_000)
 BRIDGE = (Path(__file__).resolve().parents[2] / "sidebar" / "standin" / "bridge.js").read_text()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-# User agents as the client sends them (FACTS.md TV11 shapes).
+# User agents as the client sends them (docs/wecom.md, "Client versions").
 WECOM_MOBILE = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0 Mobile Safari/537.36 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh "

@@ -52,7 +52,7 @@ def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
     assert_clean(view)
 
 
-# What the page shows from each of the nine entries (FACTS.md §3, getContext).
+# What the page shows from each of the nine entries getContext names (docs/wecom.md).
 HOME = (None, ".home-title", "当前成员：zhangsan")
 ENTRIES = {
     "single_chat_tools": ("wmChenXiaoMing0001", PROFILE_NAME, "陈小明"),

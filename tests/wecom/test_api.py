@@ -1,4 +1,4 @@
-"""The transport against the stand-in over real HTTP, fed FACTS.md's documented bodies.
+"""The transport against the stand-in over real HTTP, fed WeCom's documented bodies.
 
 Assertions read back what went over the wire (method, path, query) from the stand-in's log.
 """

@@ -1,5 +1,4 @@
 from django import template
-from django.template.loader import get_template
 
 from sidebar.replies import previews
 
@@ -9,5 +8,4 @@ register = template.Library()
 @register.simple_tag
 def preview(reply):
     """The reply as the customer will see it (sidebar/replies/bubble.html)."""
-    bubble = get_template("sidebar/replies/bubble.html")
-    return bubble.render({"preview": previews.of_reply(reply)})
+    return previews.render(reply)
