@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a request the app cannot read gets a plain 4xx before anything parses it again.
     "sidebar.middleware.RejectUnreadableRequestsMiddleware",
+    # The emulator's client user agent (a no-op unless the emulator is on).
+    "sidebar.emulator.middleware.EmulatedUserAgentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sidebar.middleware.ResponseHeadersMiddleware",

@@ -17,8 +17,9 @@ from sidebar.explanations import Explanation, explain
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
 from sidebar.problems import json_problem, problem_fragment, problem_page
-from sidebar.replies.rules import SEND_ENTRIES
+from sidebar.replies import rules
 from sidebar.signing import page_signatures
+from sidebar.useragent import wecom_client
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
 
@@ -82,8 +83,8 @@ def page(request, *, app):
             "reports": reverse("sidebar:reports"),
             "library": reverse("sidebar:replies:library"),
         },
-        # Where replies can be sent from (the library tab shows there).
-        "sendEntries": list(SEND_ENTRIES),
+        # Where this client can send replies from (the library tab shows there).
+        "sendEntries": rules.send_entries(wecom_client(request.headers.get("User-Agent", ""))),
         **signatures,
     }
     context = {"boot": boot, "staff": staff, "emulator": emulator.enabled()}

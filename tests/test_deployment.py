@@ -1,7 +1,6 @@
 """gunicorn with the shipped deploy/gunicorn.conf.py: four worker processes sharing Redis,
 forty staff members signing in and loading the page at once from a cold cache."""
 
-import json
 import re
 import statistics
 import threading
@@ -10,6 +9,7 @@ import time
 import pytest
 import requests
 
+from tests.pages import boot_of
 from tests.servers import Gunicorn
 from tests.topology import deployment_environment
 
@@ -48,11 +48,6 @@ def sign_in_and_load(base_url: str) -> tuple[str, float]:
         page = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
         assert page.status_code == 200, page.text
         return page.text, time.perf_counter() - started
-
-
-def boot_of(html: str) -> dict:
-    found = re.search(r'<script id="sidebar-boot" type="application/json">(.*?)</script>', html)
-    return json.loads(found.group(1))
 
 
 @pytest.mark.processes

@@ -15,6 +15,7 @@ ROUTES = [
     "/emulator/assets/bridge-setup.js",
     "/emulator/assets/emulator.js",
     "/emulator/api/state",
+    "/emulator/media/3abc",
 ]
 
 

@@ -9,16 +9,14 @@ from django.test import Client
 
 from sidebar.middleware import CONTENT_SECURITY_POLICY
 from tests.conftest import redis_caches, walk_sign_in
+from tests.pages import boot_of
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
 
 def boot_data(response) -> dict:
-    body = response.content.decode()
-    marker = '<script id="sidebar-boot" type="application/json">'
-    start = body.index(marker) + len(marker)
-    return json.loads(body[start : body.index("</script>", start)])
+    return boot_of(response.content.decode())
 
 
 def verify(corp, signed: dict, url: str) -> tuple[str, str]:

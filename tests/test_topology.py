@@ -6,7 +6,6 @@ asserted is what breaks without the protection (a probe that hangs until gunicor
 worker, a WeCom call beyond the bound), never a latency. bench/serving.py measures latencies.
 """
 
-import json
 import re
 import threading
 
@@ -15,6 +14,7 @@ import requests
 
 from sidebar.standin.seed import seeded_corp
 from tests import fuzzing, load
+from tests.pages import boot_of
 from tests.topology import Topology
 
 pytestmark = pytest.mark.processes
@@ -43,11 +43,6 @@ def corp(top):
     top.corp.reset_counters()
     yield top.corp
     top.corp.clear_faults()
-
-
-def boot_of(html: str) -> dict:
-    found = re.search(r'<script id="sidebar-boot" type="application/json">(.*?)</script>', html)
-    return json.loads(found.group(1))
 
 
 def verify_boot(corp, boot: dict) -> tuple[str, str]:

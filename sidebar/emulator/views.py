@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sidebar import emulator, services, signin
+from sidebar.emulator import transcript
 from sidebar.exceptions import ConfigurationError
 from sidebar.middleware import CONTENT_SECURITY_POLICY
+from sidebar.replies.previews import render_preview
 from sidebar.wecom import get_client
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -30,7 +32,15 @@ SCRIPTS = {
     "emulator.css": ASSETS / "emulator.css",
 }
 # What the panel may ask the stand-in to do, and what the bridge asks it to check.
-STANDIN_ACTIONS = {"faults", "faults/clear", "expire-tokens", "rotate-tickets", "verify"}
+STANDIN_ACTIONS = {
+    "faults",
+    "faults/clear",
+    "expire-tokens",
+    "rotate-tickets",
+    "verify",
+    "expire-media",
+    "media-check",
+}
 
 
 def emulator_only(view):
@@ -62,6 +72,7 @@ def page(request):
     config = {
         "sidebar": reverse("sidebar:page"),
         "state": reverse("emulator:state"),
+        "bubble": reverse("emulator:bubble"),
         "standin": reverse("emulator:standin", args=["ACTION"]),
         "app": {
             "sign-out": reverse("emulator:sign-out"),
@@ -112,6 +123,42 @@ def standin_action(request, action):
 
 @require_POST
 @emulator_only
+def bubble(request):
+    """A message the emulated client sent, as the customer sees it: {message} -> {html}."""
+    try:
+        message = json.loads(request.body or b"{}").get("message")
+        shown = transcript.preview(message, _media_info)
+    except (ValueError, AttributeError) as exc:
+        return JsonResponse({"error": f"not a message: {exc}"}, status=400)
+    return JsonResponse({"html": render_preview(shown)})
+
+
+@require_GET
+@emulator_only
+def media(request, media_id):
+    """A file uploaded to the stand-in, for the transcript (the page's CSP allows only its own
+    origin for video, and the stand-in's port may not be reachable from the browser)."""
+    try:
+        content, content_type = _standin_bytes("media/" + media_id)
+    except urllib.error.HTTPError as exc:
+        raise Http404 from exc
+    except (urllib.error.URLError, TimeoutError) as exc:
+        return JsonResponse({"error": f"the stand-in did not answer: {exc}"}, status=502)
+    return HttpResponse(content, content_type=content_type)
+
+
+def _media_info(media_id: str) -> dict | None:
+    if not transcript.MEDIA_ID.fullmatch(media_id):
+        return None
+    try:
+        content, _type = _standin_bytes("media-info/" + media_id)
+        return json.loads(content)
+    except (urllib.error.URLError, TimeoutError, ValueError):
+        return None
+
+
+@require_POST
+@emulator_only
 def sign_out(request):
     """Forget who is signed in, so the next page load asks the stand-in (and you) again."""
     request.session.pop(signin.SESSION_STAFF, None)
@@ -146,8 +193,18 @@ def reset_credentials(request):
     return JsonResponse({"ok": True})
 
 
+def _standin_url(action: str) -> str:
+    return settings.WECOM_API_BASE_URL.rstrip("/") + "/_standin/" + action
+
+
+def _standin_bytes(action: str) -> tuple[bytes, str]:
+    """GET a control path of the stand-in: its body and content type (HTTPError if it says no)."""
+    with urllib.request.urlopen(_standin_url(action), timeout=5) as answer:  # noqa: S310
+        return answer.read(), answer.headers.get("Content-Type", "application/octet-stream")
+
+
 def _standin(method: str, action: str, body: dict | None = None) -> JsonResponse:
-    url = settings.WECOM_API_BASE_URL.rstrip("/") + "/_standin/" + action
+    url = _standin_url(action)
     data = json.dumps(body or {}).encode() if method == "POST" else None
     request = urllib.request.Request(  # noqa: S310 (a loopback URL from settings)
         url, data=data, method=method, headers={"Content-Type": "application/json"}

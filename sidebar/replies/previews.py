@@ -85,4 +85,8 @@ def of_reply(reply: Reply) -> Preview:
 
 def render(reply: Reply) -> str:
     """The reply's bubble, as HTML."""
-    return render_to_string("sidebar/replies/bubble.html", {"preview": of_reply(reply)})
+    return render_preview(of_reply(reply))
+
+
+def render_preview(preview: Preview) -> str:
+    return render_to_string("sidebar/replies/bubble.html", {"preview": preview})

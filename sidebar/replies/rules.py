@@ -60,7 +60,7 @@ def refusal(*, entry: str, kind: str, client: WeComClient):
     """Why a reply of `kind` cannot be sent from `entry` by this client, or None if it can."""
     if entry not in ENTRY_SINCE:
         return _("Replies can be sent only from the toolbar of a chat or the chat attachment bar.")
-    if not client.at_least(ENTRY_SINCE[entry]) or client.platform in ENTRY_NOT_ON.get(entry, ()):
+    if not sends_from(entry, client):
         return _("Your WeCom app cannot send messages from here.")
     entries, floors = KIND_RULES[kind]
     if entries is not None and entry not in entries:
@@ -69,6 +69,20 @@ def refusal(*, entry: str, kind: str, client: WeComClient):
     if floor is None or not client.at_least(floor):
         return _("Your WeCom app is too old for this kind of message, or cannot send it here.")
     return None
+
+
+def sends_from(entry: str, client: WeComClient) -> bool:
+    """Whether this client has sendChatMessage in `entry` at all."""
+    return (
+        entry in ENTRY_SINCE
+        and client.at_least(ENTRY_SINCE[entry])
+        and client.platform not in ENTRY_NOT_ON.get(entry, ())
+    )
+
+
+def send_entries(client: WeComClient) -> list[str]:
+    """The entries this client sends from: where the page offers the library."""
+    return [entry for entry in SEND_ENTRIES if sends_from(entry, client)]
 
 
 def may_send(*, entry: str, kind: str, client: WeComClient) -> bool:

@@ -176,6 +176,19 @@ class StandinCorp:
             return "expired"
         return "ok" if item["type"] == media_type else "wrong type"
 
+    def media_info(self, media_id: str) -> dict | None:
+        """What is known about an uploaded file, without its bytes (None: never issued)."""
+        with self._lock:
+            item = self.media.get(media_id)
+            if item is None:
+                return None
+            return {
+                "type": item["type"],
+                "filename": item["filename"],
+                "size": len(item["content"]),
+                "expired": item["expires_at"] <= time.time(),
+            }
+
     def reset_counters(self) -> None:
         with self._lock:
             self.calls.clear()

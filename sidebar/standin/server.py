@@ -14,6 +14,7 @@ Besides WeCom's paths it has a control API under /_standin/ for tests and the em
   POST /_standin/expire-media     every media_id issued so far is past its lifetime
   POST /_standin/media-check      {mediaid, type}: what the client finds when it sends it
   GET  /_standin/media/<media_id> the uploaded file (the emulator's transcript shows it)
+  GET  /_standin/media-info/<media_id>  {type, filename, size, expired} of an uploaded file
 """
 
 import html
@@ -207,6 +208,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if method == "GET" and action.startswith("media/"):
             self._media(action.removeprefix("media/"))
+            return
+        if method == "GET" and action.startswith("media-info/"):
+            info = corp.media_info(action.removeprefix("media-info/"))
+            if info is None:
+                self._send_json({"errcode": 40007, "errmsg": "invalid media_id"}, status=404)
+            else:
+                self._send_json(info)
             return
         if method != "POST":
             self._send_json({"error": "POST only"}, status=405)

@@ -204,3 +204,21 @@ def emulator(live_server, standin, corp, browser, settings):
     yield open_emulator
     for view in opened:
         view.close()
+
+
+PROFILE_NAME = ".profile .name-text"
+
+
+@pytest.fixture
+def signed_in(emulator):
+    """The emulator, signed in as 张三 (the demo corp's chooser), showing the first customer."""
+    view = emulator()
+    expect(view.sidebar.get_by_text("选择成员")).to_be_visible()
+    view.sign_in_as("张三 zhangsan")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    return view
+
+
+def assert_clean(view):
+    assert view.errors == []
+    assert view.csp_violations() == []

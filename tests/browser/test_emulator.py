@@ -13,30 +13,16 @@ import requests
 from playwright.sync_api import expect
 
 from sidebar.standin.seed import demo_corp
+from tests.browser.conftest import PROFILE_NAME, assert_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PROFILE_NAME = ".profile .name-text"
 TITLE = ".problem-title"
 
 
 @pytest.fixture
 def corp():
     return demo_corp()
-
-
-@pytest.fixture
-def signed_in(emulator):
-    view = emulator()
-    expect(view.sidebar.get_by_text("选择成员")).to_be_visible()
-    view.sign_in_as("张三 zhangsan")
-    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
-    return view
-
-
-def assert_clean(view):
-    assert view.errors == []
-    assert view.csp_violations() == []
 
 
 def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
@@ -334,8 +320,8 @@ def test_send_chat_message_is_recorded(signed_in):
     view = signed_in
     message = "ww.sendChatMessage({msgtype: 'text', text: {content: '您好，这是报价单'}})"
     assert call(view, message)["ok"]["errMsg"] == "sendChatMessage:ok"
-    expect(view.page.locator("#sent li")).to_have_count(1)
-    expect(view.page.locator("#sent li")).to_contain_text("您好，这是报价单")
+    # The transcript shows it as the customer sees it.
+    expect(view.page.locator("#transcript > li .bubble-text")).to_have_text("您好，这是报价单")
     assert_clean(view)
 
 

@@ -1,8 +1,6 @@
 """Replies of every kind, made the way admin makes them (files through the storage API)."""
 
-from django.core.files.base import ContentFile
-
-from sidebar.replies import samples
+from sidebar.replies import demo, samples
 from sidebar.replies.models import Category, MenuItem, Reply
 
 KINDS = [kind for kind, _label in Reply.Kind.choices]
@@ -12,14 +10,9 @@ def category(name="常用", order=0) -> Category:
     return Category.objects.get_or_create(name=name, defaults={"order": order})[0]
 
 
-def reply(kind: str, *, title=None, upload: bytes | None = None, filename="", **fields) -> Reply:
-    made = Reply(category=fields.pop("category", None) or category(), kind=kind, **fields)
-    made.title = title or f"{kind} reply"
-    if upload is not None:
-        made.upload = ContentFile(upload, name=filename or f"{kind}.bin")  # as admin uploads
-    made.full_clean()
-    made.save()
-    return made
+def reply(kind: str, *, title=None, **fields) -> Reply:
+    fields["category"] = fields.get("category") or category()
+    return demo.make(kind, title=title or f"{kind} reply", **fields)
 
 
 def every_kind(picture=lambda name: f"https://example.com/{name}.png") -> dict[str, Reply]:

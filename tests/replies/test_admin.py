@@ -84,7 +84,7 @@ def test_an_admin_creates_a_reply_of_each_kind(admin_client, kind):
     if kind == "msgmenu":
         assert MenuItem.objects.filter(reply=reply).count() == 3
     page = admin_client.get(f"/admin/replies/reply/{reply.pk}/change/").content.decode()
-    assert f"bubble-{kind}" in page  # the preview, as the customer will see it
+    assert f'class="bubble" data-kind="{kind}"' in page  # the preview, as the customer sees it
 
 
 def _errors(response) -> str:

@@ -1,8 +1,9 @@
 /*
  * Emulator only: make this page look, to the unmodified SDK, like a page inside the WeCom
- * client. It takes the client version and the current chat from the emulator panel that frames
- * the page (same origin), and has the stand-in check signatures through this app's emulator
- * routes (the page's CSP allows only its own origin). bridge.js, loaded next, does the rest.
+ * client. It takes the client's user agent, the current chat and the staff member's answer to
+ * each send from the emulator panel that frames the page (same origin), and has the stand-in
+ * check signatures and media_ids through this app's emulator routes (the page's CSP allows only
+ * its own origin). bridge.js, loaded next, does the rest.
  */
 (function () {
   "use strict";
@@ -14,8 +15,8 @@
   } catch (error) {
     host = null; // framed by another origin: behave as a page opened on its own
   }
-  var version = host ? host.clientVersion() : "4.1.30";
-  var ua = navigator.userAgent.replace(/\s*wxwork\/[\d.]+/i, "") + " wxwork/" + version;
+  // The client's user agent, as the panel plays it (the server sees the same one).
+  var ua = host ? host.userAgent() : navigator.userAgent.replace(/\s*wxwork\/[\d.]+/i, "") + " wxwork/4.1.30";
   Object.defineProperty(navigator, "userAgent", { get: function () { return ua; } });
 
   // Phones keep the webview when the staff member switches chats; the emulator plays that by
@@ -45,19 +46,30 @@
     return found ? decodeURIComponent(found[1]) : "";
   }
 
+  // Ask the stand-in through the app's emulator route for `action` (verify, media-check).
+  function askStandin(action, body) {
+    return fetch(script.dataset.standin.replace("ACTION", action), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body),
+    })
+      .then(function (response) { return response.json(); })
+      .then(function (data) { return data.result || "fail"; });
+  }
+
   window.__WECOM_BRIDGE__ = {
     chat: function () {
       return host ? host.chat() : { entry: "normal" };
     },
     verify: function (kind, params, url) {
-      return fetch(script.dataset.verify, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ kind: kind, params: params, url: url }),
-      })
-        .then(function (response) { return response.json(); })
-        .then(function (data) { return data.result || "fail"; });
+      return askStandin("verify", { kind: kind, params: params, url: url });
+    },
+    checkMedia: function (mediaid, type) {
+      return askStandin("media-check", { mediaid: mediaid, type: type });
+    },
+    confirm: function (message) {
+      return host ? host.confirm(message) : true;
     },
     onMessage: function (message) {
       if (host) host.recordMessage(message);

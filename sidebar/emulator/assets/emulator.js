@@ -11,8 +11,24 @@
   var entrySelect = document.getElementById("entry");
   var chatSelect = document.getElementById("chat");
   var versionSelect = document.getElementById("version");
+  var platformSelect = document.getElementById("platform");
+  var cancelSends = document.getElementById("cancel-sends");
+  var transcript = document.getElementById("transcript");
   var status = document.getElementById("status");
   var STORAGE_KEY = "sidebar-emulator";
+  // The emulated client's user agent reaches the server in this cookie (EmulatedUserAgentMiddleware).
+  var UA_COOKIE = "sidebar-emulator-ua";
+  // User agents as each client sends them (docs/wecom.md, "Client versions"); VERSION is replaced.
+  var USER_AGENTS = {
+    android: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) " +
+      "Chrome/126.0 Mobile Safari/537.36 wxwork/VERSION MicroMessenger/7.0.1 Language/zh ColorScheme/Light",
+    ios: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) " +
+      "Mobile/15E148 wxwork/VERSION MicroMessenger/7.0.1 Language/zh ColorScheme/Light",
+    windows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) " +
+      "Chrome/126.0 Safari/537.36 wxwork/VERSION MicroMessenger/7.0.1 Language/zh ColorScheme/Light",
+    mac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) " +
+      "wxwork/VERSION MicroMessenger/7.0.1 Language/zh ColorScheme/Light",
+  };
   var CUSTOMER_APIS = [
     "/cgi-bin/externalcontact/get",
     "/cgi-bin/externalcontact/groupchat/get",
@@ -70,15 +86,56 @@
     }
   }
 
+  function userAgent() {
+    return USER_AGENTS[platformSelect.value].replace("VERSION", versionSelect.value);
+  }
+
   function save() {
-    saved = { entry: entrySelect.value, chat: chatSelect.value, version: versionSelect.value };
+    saved = {
+      entry: entrySelect.value,
+      chat: chatSelect.value,
+      version: versionSelect.value,
+      platform: platformSelect.value,
+    };
     localStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
+    document.cookie = UA_COOKIE + "=" + encodeURIComponent(userAgent()) + "; path=/; SameSite=Strict";
+  }
+
+  // One message in the transcript: who it went to, and the bubble the server renders for it.
+  function showMessage(sent) {
+    var item = document.createElement("li");
+    var meta = document.createElement("span");
+    meta.className = "meta";
+    var chat = chatSelect.selectedOptions[0];
+    meta.textContent = [
+      new Date().toLocaleTimeString(),
+      chat ? chat.textContent.split(" · ")[0] : sent.chat.entry,
+      sent.enteredChat ? "↪" : "",
+    ].join(" ");
+    item.dataset.msgtype = sent.message.msgtype;
+    item.appendChild(meta);
+    transcript.appendChild(item);
+    document.getElementById("transcript-empty").hidden = true;
+    post(config.bubble, { message: sent.message })
+      .then(function (answer) {
+        var bubble = document.createElement("div");
+        bubble.innerHTML = answer.html; // rendered and escaped by the server
+        item.appendChild(bubble.firstElementChild || bubble);
+        var chatBox = transcript.parentElement; // newest at the bottom, in view, as chats do
+        chatBox.scrollTop = chatBox.scrollHeight;
+      })
+      .catch(function (error) {
+        var failed = document.createElement("code");
+        failed.textContent = JSON.stringify(sent.message) + " (" + error.message + ")";
+        item.appendChild(failed);
+      });
   }
 
   // What the emulated client is showing now; bridge-setup.js asks at every toolbar call.
   window.__EMULATOR__ = {
-    clientVersion: function () {
-      return versionSelect.value;
+    userAgent: userAgent,
+    confirm: function () {
+      return !cancelSends.checked;
     },
     chat: function () {
       var entry = entrySelect.value;
@@ -95,11 +152,7 @@
       }
       return chat;
     },
-    recordMessage: function (message) {
-      var item = document.createElement("li");
-      item.textContent = JSON.stringify(message.message);
-      document.getElementById("sent").appendChild(item);
-    },
+    recordMessage: showMessage,
   };
 
   // Switching the chat: the desktop client reloads the toolbar page; a phone keeps the page
@@ -211,14 +264,17 @@
     save();
     switchChat();
   });
-  versionSelect.addEventListener("change", function () {
-    save();
-    reopen();
+  [versionSelect, platformSelect].forEach(function (select) {
+    select.addEventListener("change", function () {
+      save();
+      reopen();
+    });
   });
   frame.addEventListener("load", refreshState);
 
   if (saved.entry) entrySelect.value = saved.entry;
   if (saved.version) versionSelect.value = saved.version;
+  if (saved.platform) platformSelect.value = saved.platform;
   refreshState().then(function () {
     fillChats();
     save();

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from sidebar import emulator
+from sidebar.replies import demo
 from sidebar.standin.seed import demo_corp
 from sidebar.standin.server import AUTHORIZE_PATH, StandinServer
 
@@ -49,12 +50,15 @@ class Command(BaseCommand):
         )
         corp.choose_staff = True
         server = StandinServer(corp, host=api.hostname, port=api.port).start()
+        # Covers the stand-in draws, so the demo library's pictures load without the internet.
+        seeded = demo.seed(picture=lambda name: f"{server.url}/avatar/{name}.svg")
         host = addrport.rsplit(":", 1)[0] if ":" in addrport else "127.0.0.1"
         port = addrport.rsplit(":", 1)[-1]
+        library = f"Demo reply library: {seeded} replies.\n" if seeded else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nWeCom stand-in ({corp.corp_name}, {len(corp.staff)} staff, "
-                f"{len(corp.contacts)} customers) on {server.url}\n"
+                f"{len(corp.contacts)} customers) on {server.url}\n{library}"
                 f"Open http://{host}:{port}/emulator/ in a browser.\n"
             )
         )
