@@ -12,7 +12,8 @@ from django.core.cache import caches
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
 from tests import servers
-from tests.servers import RedisServer
+from tests.servers import Gunicorn, RedisServer
+from tests.topology import deployment_environment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wecom"
 
@@ -153,3 +154,22 @@ def staff_client(client, standin, corp):
     response = walk_sign_in(client, corp)
     assert response.status_code == 302 and response["Location"] == "/sidebar/"
     return client
+
+
+@pytest.fixture
+def deployment(standin, corp, redis_settings, tmp_path):
+    """gunicorn with the shipped deploy/gunicorn.conf.py, four workers sharing the real Redis,
+    a SQLite database and a media directory in `tmp_path`; counters reset once it is up."""
+    env = deployment_environment(standin, corp, redis_settings.url, tmp_path)
+    env.update(
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_COOKIES="off",
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
+    )
+    with Gunicorn(env, tmp_path, workers=4) as server:
+        server.env = env
+        # Whatever the health checks cost is not part of what is measured.
+        redis_settings.flush()
+        corp.reset_counters()
+        yield server

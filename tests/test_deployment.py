@@ -10,44 +10,18 @@ import pytest
 import requests
 
 from tests.pages import boot_of
-from tests.servers import Gunicorn
-from tests.topology import deployment_environment
+from tests.topology import sign_in
 
 CLIENTS = 40
-WORKERS = 4
-
-
-@pytest.fixture
-def deployment(standin, corp, redis_settings, tmp_path):
-    env = deployment_environment(standin, corp, redis_settings.url, tmp_path)
-    env.update(
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_COOKIES="off",
-        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
-    )
-    with Gunicorn(env, tmp_path, workers=WORKERS) as server:
-        # Whatever the health checks cost is not part of what is measured.
-        redis_settings.flush()
-        corp.reset_counters()
-        yield server
+WORKERS = 4  # as the deployment fixture (tests/conftest.py) starts it
 
 
 def sign_in_and_load(base_url: str) -> tuple[str, float]:
     """What a staff member's webview does: page → WeCom OAuth → callback → page."""
     started = time.perf_counter()
     with requests.Session() as browser:
-        first = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
-        assert first.status_code == 302, first.text
-        authorize = browser.get(
-            first.headers["Location"].split("#")[0], allow_redirects=False, timeout=30
-        )
-        assert authorize.status_code == 302
-        callback = browser.get(authorize.headers["Location"], allow_redirects=False, timeout=30)
-        assert callback.status_code == 302, callback.text
-        assert callback.headers["Location"] == "/sidebar/"
-        page = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
-        assert page.status_code == 200, page.text
-        return page.text, time.perf_counter() - started
+        html = sign_in(browser, base_url)
+    return html, time.perf_counter() - started
 
 
 @pytest.mark.processes

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -38,6 +38,25 @@ def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dic
         PYTHONPATH=str(PROJECT),
     )
     return env
+
+
+def sign_in(browser: requests.Session, base_url: str, *, as_user: str | None = None) -> str:
+    """What a staff member's webview does: page → WeCom OAuth → callback → page. Answers the
+    page's HTML; `browser` keeps the session. `as_user` picks the staff member the stand-in
+    signs in (else its default)."""
+    first = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
+    assert first.status_code == 302, first.text
+    authorize = first.headers["Location"].split("#")[0]
+    if as_user:
+        authorize += "&" + urlencode({"standin_userid": as_user})
+    answer = browser.get(authorize, allow_redirects=False, timeout=30)
+    assert answer.status_code == 302
+    callback = browser.get(answer.headers["Location"], allow_redirects=False, timeout=30)
+    assert callback.status_code == 302, callback.text
+    assert callback.headers["Location"] == "/sidebar/"
+    page = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
+    assert page.status_code == 200, page.text
+    return page.text
 
 
 class Topology:
