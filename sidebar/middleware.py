@@ -5,7 +5,10 @@ RejectUnreadableRequestsMiddleware (first in MIDDLEWARE): a request in a charset
 UTF-8, malformed multipart, too many fields or too large a body would otherwise surface deep
 inside Django, at the CSRF check or, worse, again inside the error handlers (which re-run the
 CSRF check on the same body), and end as a 500 with a page of tracebacks. Parsing once up front
-turns each into a plain 400, 413 or 415 that says what was wrong.
+turns each into a plain 400, 413 or 415 that says what was wrong. A body the app answered
+without reading (a GET that carried one, a form refused as too large) is read off the socket
+before the response goes out: a worker that closes a socket with unread data resets it, and the
+proxy, still sending, reports the reset as a 502 instead of the app's answer.
 
 ResponseHeadersMiddleware, for HTML:
 
@@ -23,6 +26,9 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# The most of an unread body the app reads and drops (nginx lets at most 64 MB through, to
+# admin forms); past it the connection is left to close.
+DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 class RejectUnreadableRequestsMiddleware:
@@ -33,8 +39,31 @@ class RejectUnreadableRequestsMiddleware:
         problem = _unreadable(request)
         if problem is not None:
             status, message = problem
-            return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-        return self.get_response(request)
+            response = HttpResponse(
+                message, status=status, content_type="text/plain; charset=utf-8"
+            )
+        else:
+            response = self.get_response(request)
+        _drain(request)
+        return response
+
+
+def _drain(request) -> None:
+    """Read and drop what is left of the request body, if nothing has read it."""
+    if getattr(request, "_read_started", True):
+        return
+    try:
+        left = min(int(request.META.get("CONTENT_LENGTH") or 0), DRAIN_LIMIT)
+    except ValueError:
+        return
+    try:
+        while left > 0:
+            chunk = request.read(min(left, 64 * 1024))
+            if not chunk:
+                break
+            left -= len(chunk)
+    except OSError:
+        pass  # the client went away: nothing left to protect
 
 
 def _unreadable(request) -> tuple[int, str] | None:

@@ -159,13 +159,12 @@ def staff_client(client, standin, corp):
 @pytest.fixture
 def deployment(standin, corp, redis_settings, tmp_path):
     """gunicorn with the shipped deploy/gunicorn.conf.py, four workers sharing the real Redis,
-    a SQLite database and a media directory in `tmp_path`; counters reset once it is up."""
+    and a SQLite database and media directory in `tmp_path`; counters reset once it is up."""
     env = deployment_environment(standin, corp, redis_settings.url, tmp_path)
     env.update(
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_COOKIES="off",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
-        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
     )
     with Gunicorn(env, tmp_path, workers=4) as server:
         server.env = env

@@ -95,6 +95,45 @@ def test_the_domain_ownership_file_is_served_at_the_root(top):
     assert plain.status_code == 200 and plain.text == "Topo123"
 
 
+def test_admin_uploads_pass_nginx_and_everything_else_stays_small(top):
+    """A reply file past WeCom's limit reaches the app, which explains the limit; a page
+    request of the same size never gets past nginx."""
+    admin = top.admin()
+    csrf = {"csrfmiddlewaretoken": admin.cookies["csrftoken"]}
+    referer = {"Referer": top.url + "/admin/"}
+    added = admin.post(
+        top.url + "/admin/replies/category/add/",
+        data={**csrf, "name": "资料", "order": 0, "_continue": "1"},
+        headers=referer,
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert added.status_code == 302, added.status_code
+    category = re.search(r"/admin/replies/category/(\d+)/", added.headers["Location"]).group(1)
+    big = b"PK" + b"\0" * (25 * 1024 * 1024)
+    form = {
+        **csrf,
+        "category": category,
+        "title": "资料包",
+        "kind": "file",
+        "order": 0,
+        "enabled": "on",
+        "menu_items-TOTAL_FORMS": 0,
+        "menu_items-INITIAL_FORMS": 0,
+    }
+    answer = admin.post(
+        top.url + "/admin/replies/reply/add/",
+        data=form,
+        files={"upload": ("资料包.zip", big, "application/zip")},
+        headers=referer,
+        timeout=120,
+    )
+    assert answer.status_code == 200, answer.status_code  # the form again, with the reason
+    assert "最多接受 20 MB" in answer.text
+    too_big = top.session().post(top.url + "/sidebar/reports/", data=big[: 2 * 1024 * 1024])
+    assert too_big.status_code == 413
+
+
 def test_slow_clients_never_reach_a_worker(top, corp):
     """More clients trickling headers or bodies than gunicorn has threads (4 x 8): nginx holds
     them all, and everyone else is served."""

@@ -29,6 +29,7 @@ def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dic
         DJANGO_DEBUG="off",
         DJANGO_LOG_LEVEL="WARNING",
         DATABASE_URL=f"sqlite:///{work_dir / 'db.sqlite3'}",
+        DJANGO_MEDIA_ROOT=str(work_dir / "media"),
         REDIS_URL=redis_url,
         WECOM_CORP_ID=corp.corp_id,
         WECOM_AGENT_ID=corp.agent_id,
@@ -138,19 +139,9 @@ class Topology:
         return str(self.nginx.certificate) if self.nginx is not None else True
 
     def sign_in(self, userid: str = "zhangsan") -> requests.Session:
-        """A staff member's webview after WeCom OAuth: page → stand-in → callback → page."""
+        """A staff member's webview after WeCom OAuth, with its session and CSRF cookie."""
         browser = self.session()
-        self.corp.signin_as = userid
-        first = browser.get(self.url + "/sidebar/", allow_redirects=False, timeout=60)
-        assert first.status_code == 302, first.status_code
-        authorize = requests.get(
-            first.headers["Location"].split("#")[0], allow_redirects=False, timeout=60
-        )
-        assert authorize.status_code == 302, authorize.text
-        callback = browser.get(authorize.headers["Location"], allow_redirects=False, timeout=60)
-        assert callback.status_code == 302, callback.text
-        page = browser.get(self.url + "/sidebar/", allow_redirects=False, timeout=60)
-        assert page.status_code == 200, page.status_code  # and the CSRF cookie is set
+        sign_in(browser, self.url, as_user=userid)
         return browser
 
     def admin(self) -> requests.Session:

@@ -28,7 +28,8 @@ MAKE_PICTURE = """
 from sidebar.replies import demo, samples
 from sidebar.replies.models import Category
 category = Category.objects.create(name="新品")
-print(demo.make("image", title="新品图", category=category, upload=samples.png(), filename="新品.png").pk)
+made = demo.make("image", title="新品图", category=category, upload=samples.png(), filename="a.png")
+print(made.pk)
 """
 
 
