@@ -77,12 +77,11 @@ class Section:
 # The library -------------------------------------------------------------------------------
 
 
-def offered(*, entry: str, client: WeComClient) -> list[Section]:
-    """The enabled replies this client may send from `entry`, by category. A reply that
-    cannot be sent here is not offered at all."""
-    allowed = rules.sendable_kinds(entry=entry, client=client)
+def offered(*, entry: str, kinds: set[str]) -> list[Section]:
+    """The enabled replies of `kinds` (those the client may send from `entry`:
+    rules.sendable_kinds), by category. A reply that cannot be sent here is not offered."""
     replies = (
-        Reply.objects.filter(enabled=True, kind__in=allowed)
+        Reply.objects.filter(enabled=True, kind__in=kinds)
         .select_related("category")
         .prefetch_related("menu_items")
     )

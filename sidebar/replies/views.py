@@ -3,9 +3,11 @@
 import mimetypes
 
 from django.core import signing
-from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -13,7 +15,7 @@ from sidebar.access import staff_required
 from sidebar.explanations import Explanation
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.problems import json_problem, problem_fragment
-from sidebar.replies import rules, services
+from sidebar.replies import library_cache, rules, services
 from sidebar.replies.forms import ResultForm, SendForm
 from sidebar.replies.models import Reply
 from sidebar.useragent import wecom_client
@@ -35,11 +37,19 @@ def library(request, *, staff):
     if entry not in rules.SEND_ENTRIES:
         return problem_fragment(request, NOT_A_SEND_ENTRY)
     client = wecom_client(request.headers.get("User-Agent", ""))
-    context = {
-        "sections": services.offered(entry=entry, client=client),
-        "may_enter_chat": rules.may_enter_chat(client),
-    }
-    return render(request, "sidebar/replies/library.html", context)
+    kinds = rules.sendable_kinds(entry=entry, client=client)
+    may_enter_chat = rules.may_enter_chat(client)
+
+    def render():
+        context = {
+            "sections": services.offered(entry=entry, kinds=kinds),
+            "may_enter_chat": may_enter_chat,
+        }
+        # No request: nothing of this staff member's may enter HTML that others are served.
+        return render_to_string("sidebar/replies/library.html", context)
+
+    variant = (entry, sorted(kinds), may_enter_chat, get_language())
+    return HttpResponse(library_cache.rendered(variant=variant, render=render))
 
 
 @require_POST

@@ -1,0 +1,55 @@
+"""The library as the page shows it, rendered once per library version and kept in the shared
+cache: with a thousand replies, rendering takes a couple of hundred milliseconds, and every
+staff member on the same kind of client sees the same HTML (placeholders are filled at send
+time, never here).
+
+What varies the HTML is in the key: the entry (which replies it may hold), the kinds this
+client may send, whether it may jump into the chat, and the language. Any change to a reply, a
+category or a menu item moves the library version, so the next request renders afresh; the
+cache's lifetime bounds what a change made behind Django's back (a raw UPDATE) can leave.
+Without a reachable cache it renders every time.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+
+from django.core.cache import caches
+
+VERSION_KEY = "replies:library-version"
+LIFETIME = 300  # seconds a rendered library is kept
+
+
+def _cache():
+    return caches["default"]  # fails open: an outage reads as a miss
+
+
+def version() -> str | None:
+    """The library's current version, or None when the cache cannot tell."""
+    cache = _cache()
+    found = cache.get(VERSION_KEY)
+    if found is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), timeout=None)
+        found = cache.get(VERSION_KEY)
+    return found
+
+
+def changed(**_signal) -> None:
+    """A reply, category or menu item changed: every rendered library is out of date."""
+    _cache().set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def rendered(*, variant: tuple, render: Callable[[], str]) -> str:
+    """The library's HTML for `variant` (entry, kinds, enter-chat, language), from the cache
+    when this version of it was rendered before."""
+    current = version()
+    if current is None:
+        return render()
+    digest = hashlib.sha256(repr(variant).encode()).hexdigest()[:24]
+    key = f"replies:library:{current}:{digest}"
+    cache = _cache()
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, timeout=LIFETIME)
+    return html

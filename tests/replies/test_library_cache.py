@@ -1,0 +1,63 @@
+"""The rendered library is shared while the library stays the same, and renders afresh the
+moment an admin changes a reply, a category or a menu item, or when the cache is down."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sidebar.replies.models import Category, MenuItem
+from tests.replies import factories
+from tests.replies.conftest import ANDROID, MAC
+
+pytestmark = pytest.mark.django_db
+
+
+def library(client, entry="single_kf_tools", user_agent=ANDROID) -> tuple[str, int]:
+    """The library's HTML, and how many database queries serving it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/sidebar/replies/", {"entry": entry}, HTTP_USER_AGENT=user_agent)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def rendering_queries(queries: int) -> int:
+    return queries - 2  # the session and the staff member's sign-in check stay
+
+
+def test_served_from_the_cache_until_something_changes(staff_client):
+    made = factories.every_kind()
+    first, cold = library(staff_client)
+    again, warm = library(staff_client)
+    assert again == first and warm < cold
+    for change in (
+        lambda: made["text"].save(),
+        lambda: setattr(made["news"], "title", "改过的标题") or made["news"].save(),
+        lambda: Category.objects.create(name="新分类"),
+        lambda: MenuItem.objects.filter(reply=made["msgmenu"]).first().delete(),
+    ):
+        change()
+        _, queries = library(staff_client)
+        assert queries == cold, "a change must render the library afresh"
+    fresh, _ = library(staff_client)
+    assert "改过的标题" in fresh and fresh.count('class="menu-item menu-') == 1
+
+
+def test_each_client_and_entry_gets_its_own_library(staff_client):
+    factories.every_kind()
+    kf, _ = library(staff_client)
+    mac, _ = library(staff_client, user_agent=MAC)
+    group, _ = library(staff_client, entry="group_chat_tools")
+    assert 'data-kind="msgmenu"' in kf and 'data-kind="msgmenu"' not in mac
+    assert 'data-kind="text"' in kf and 'data-kind="text"' not in group
+    assert "data-enter-chat" in kf and "data-enter-chat" not in mac
+
+
+def test_without_a_cache_it_renders_every_time(staff_client, settings):
+    factories.every_kind()
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    first, cold = library(staff_client)
+    second, queries = library(staff_client)
+    assert first == second and queries == cold
