@@ -67,6 +67,21 @@ def test_check_deploy_passes_on_the_documented_environment(tmp_path, development
     assert shown.stdout.strip().splitlines()[-1] == "False", shown.stderr
 
 
+def test_the_file_storage_comes_from_the_environment(tmp_path):
+    env_file = tmp_path / "sidebar.env"
+    env_file.write_text(
+        "DJANGO_SECRET_KEY=x\n"
+        "DJANGO_FILE_STORAGE=django.core.files.storage.InMemoryStorage\n"
+        'DJANGO_FILE_STORAGE_OPTIONS={"base_url": "/files/"}\n'
+    )
+    code = (
+        "from django.core.files.storage import storages; d = storages['default']; "
+        "print(type(d).__name__, d.base_url)"
+    )
+    shown = run_manage(env_file, "shell", "-c", code)
+    assert shown.stdout.strip().splitlines()[-1] == "InMemoryStorage /files/", shown.stderr
+
+
 def test_the_service_reads_the_documented_file():
     assert "Environment=DJANGO_ENV_FILE=/etc/sidebar/sidebar.env" in UNIT
     assert (

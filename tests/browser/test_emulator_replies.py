@@ -98,6 +98,8 @@ def test_each_kind_from_each_entry_lands_in_the_transcript(library, signed_in, c
         allowed = rules.sendable_kinds(entry=entry, client=ANDROID_NOW)
         # Every kind the entry allows is offered, and nothing else.
         assert offered_kinds(view) == allowed, entry
+        if entry == "single_chat_tools":
+            view.screenshot("emulator-library")
         for kind in sorted(allowed):
             send_first(view, kind)
             sent_kinds.append(kind)

@@ -5,6 +5,7 @@ or when the client finds it dead; a failed upload is explained and nothing is se
 import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.cache import caches
@@ -116,6 +117,24 @@ def test_a_media_id_the_client_finds_dead_is_replaced_and_sent_again(staff_clien
     assert final["retry"] is False and final["outcome"] == "failed"
     first, second = Send.objects.order_by("id")
     assert (first.outcome, second.outcome, second.retry_of_id) == ("retried", "failed", first.pk)
+
+
+def test_files_may_live_in_any_storage_backend(staff_client, corp, settings):
+    """Django's storage API end to end: admin's upload, the preview, the upload to WeCom."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    from sidebar.replies import samples
+
+    picture = factories.reply("image", title="内存图", upload=samples.png(), filename="m.png")
+    assert not (Path(settings.MEDIA_ROOT) / picture.upload.name).exists()  # not on disk
+    served = staff_client.get(f"/sidebar/replies/{picture.pk}/file")
+    assert b"".join(served.streaming_content) == samples.png()
+    answer = staff_client.post(
+        f"/sidebar/replies/{picture.pk}/send/", GROUP, HTTP_USER_AGENT=ANDROID
+    ).json()
+    assert corp.media[answer["message"]["image"]["mediaid"]]["content"] == samples.png()
 
 
 @pytest.mark.parametrize(
