@@ -167,3 +167,43 @@ def test_the_admin_shows_how_often_and_by_whom_a_reply_was_sent(admin_client):
     assert '<td class="field-sent_count">4</td>' in listing
     detail = admin_client.get(f"/admin/replies/reply/{reply.pk}/change/").content.decode()
     assert "<li>zhangsan: 3</li><li>lisi: 1</li>" in detail and "wangwu" not in detail
+
+
+def test_send_records_are_listed_filtered_exported_and_read_only(admin_client):
+    reply = factories.reply("news", **GOOD["news"])
+    for staff, outcome, err in (
+        ("zhangsan", Send.Outcome.SENT, "sendChatMessage:ok"),
+        ("lisi", Send.Outcome.CANCELLED, "sendChatMessage:cancel"),
+        ("wangwu", Send.Outcome.FAILED, "sendChatMessage:fail unsupported msgtype"),
+    ):
+        Send.objects.create(
+            staff_userid=staff,
+            entry="single_chat_tools",
+            target_id="wmChenXiaoMing0001",
+            reply=reply,
+            reply_title=reply.title,
+            kind="news",
+            outcome=outcome,
+            err_msg=err,
+            duration_ms=150,
+        )
+    listing = admin_client.get("/admin/replies/send/").content.decode()
+    assert listing.count('<td class="field-outcome">') == 3
+    cancelled = admin_client.get("/admin/replies/send/", {"outcome__exact": "cancelled"})
+    assert "lisi" in cancelled.content.decode() and "wangwu" not in cancelled.content.decode()
+    exported = admin_client.post(
+        "/admin/replies/send/",
+        {
+            "action": "export_csv",
+            "_selected_action": list(Send.objects.values_list("pk", flat=True)),
+        },
+    )
+    assert exported["Content-Type"].startswith("text/csv")
+    body = b"".join(exported.streaming_content if exported.streaming else [exported.content])
+    assert body.decode("utf-8-sig").count("sendChatMessage:") == 3
+    row = Send.objects.get(staff_userid="lisi")
+    assert admin_client.get("/admin/replies/send/add/").status_code == 403
+    detail = admin_client.post(f"/admin/replies/send/{row.pk}/change/", {"outcome": "sent"})
+    assert detail.status_code == 403
+    row.refresh_from_db()
+    assert row.outcome == Send.Outcome.CANCELLED
