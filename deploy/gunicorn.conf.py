@@ -24,6 +24,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", 8))
 # its own timeout (WECOM_TIMEOUT), far below this.
 timeout = 30
 graceful_timeout = 30
+# Request heads at least as large as nginx passes on (large_client_header_buffers 4 8k): a
+# head nginx accepted must not be refused here before its body is read, which resets the
+# connection while nginx is still sending and turns the answer into a 502.
+limit_request_line = 8190
+limit_request_fields = 8192
+limit_request_field_size = 8190
 # nginx logs every request; gunicorn logs only its own problems, to stderr (the journal),
 # through the app's filters: one line per kind of problem a minute, secrets redacted, control
 # characters escaped (a malformed request line must not flood or forge the log).

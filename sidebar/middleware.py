@@ -21,6 +21,7 @@ ResponseHeadersMiddleware, for HTML:
 import codecs
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -49,16 +50,15 @@ class RejectUnreadableRequestsMiddleware:
 
 
 def _drain(request) -> None:
-    """Read and drop what is left of the request body, if nothing has read it."""
-    if getattr(request, "_read_started", True):
-        return
-    try:
-        left = min(int(request.META.get("CONTENT_LENGTH") or 0), DRAIN_LIMIT)
-    except ValueError:
-        return
+    """Read and drop what is left of the request body on the socket: all of it when nothing
+    read it, the rest when a parser stopped part way (a malformed or oversized form)."""
+    stream = getattr(request, "_stream", None)
+    if not isinstance(stream, LimitedStream):
+        return  # the body was read into memory (request.body), or this is not WSGI
+    left = DRAIN_LIMIT
     try:
         while left > 0:
-            chunk = request.read(min(left, 64 * 1024))
+            chunk = stream.read(min(left, 64 * 1024))
             if not chunk:
                 break
             left -= len(chunk)
