@@ -8,8 +8,6 @@ by status, the 5xx (there should be none) and how much the logs grew.
 
 import argparse
 import os
-import tempfile
-from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
@@ -17,9 +15,8 @@ import django
 
 django.setup()
 
-from sidebar.standin.seed import seeded_corp  # noqa: E402
 from tests import fuzzing  # noqa: E402
-from tests.topology import Topology  # noqa: E402
+from tests.topology import seeded_topology  # noqa: E402
 
 
 def main() -> None:
@@ -27,10 +24,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-fuzz-") as work,
-        Topology(seeded_corp(), Path(work)) as top,
-    ):
+    with seeded_topology("fuzz") as top:
         creds = fuzzing.Credentials.signed_in(top)
         app_log = top.gunicorn.log_path
         nginx_log = top.nginx.log_path.parent / "error.log"

@@ -17,9 +17,7 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -28,10 +26,9 @@ import django
 
 django.setup()
 
-from sidebar.standin.seed import seeded_corp  # noqa: E402
 from tests.load import Samples  # noqa: E402
 from tests.servers import PROJECT  # noqa: E402
-from tests.topology import Topology  # noqa: E402
+from tests.topology import Topology, seeded_topology  # noqa: E402
 
 ANDROID = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -121,10 +118,7 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-replies-") as work,
-        Topology(seeded_corp(), Path(work)) as top,
-    ):
+    with seeded_topology("replies") as top:
         staff = Staff(top)
         lookups(staff, "warm-up", 20)  # the profile and the credentials cached
         before = lookups(staff, "lookup, empty library", args.rounds)

@@ -14,9 +14,7 @@ Meanwhile /healthz is probed every 0.25 s and four signed-in staff load the page
 
 import argparse
 import os
-import tempfile
 import threading
-from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
@@ -24,9 +22,8 @@ import django
 
 django.setup()
 
-from sidebar.standin.seed import seeded_corp  # noqa: E402
 from tests import load  # noqa: E402
-from tests.topology import Topology  # noqa: E402
+from tests.topology import Topology, seeded_topology  # noqa: E402
 
 PROBE_TIMEOUT = 5.0
 SETUPS = {
@@ -85,10 +82,7 @@ def main() -> None:
             ("4 slow-header + 4 slow-body clients", slow_clients, args.slow_clients_seconds),
             ("WeCom answers in 3 s, 50 staff looking up", slow_wecom, args.wecom_seconds),
         ):
-            with (
-                tempfile.TemporaryDirectory(prefix="bench-serving-") as work,
-                Topology(seeded_corp(), Path(work), env=env, **options) as top,
-            ):
+            with seeded_topology("serving", env=env, **options) as top:
                 lines = run(top, seconds)
             print(f"\n{name} | {scenario}, {seconds:g} s")
             for line in lines:

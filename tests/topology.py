@@ -7,6 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -58,6 +59,18 @@ def sign_in(browser: requests.Session, base_url: str, *, as_user: str | None = N
     page = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
     assert page.status_code == 200, page.text
     return page.text
+
+
+@contextlib.contextmanager
+def seeded_topology(name: str, **options):
+    """A Topology of the seeded corp in a temporary directory (for bench/), removed after."""
+    from sidebar.standin.seed import seeded_corp
+
+    with (
+        tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as work,
+        Topology(seeded_corp(), Path(work), **options) as top,
+    ):
+        yield top
 
 
 class Topology:
