@@ -50,7 +50,7 @@ class StandinServer:
     def __init__(self, corp: StandinCorp, *, host: str = "127.0.0.1", port: int = 0):
         self.corp = corp
         handler = type("Handler", (_Handler,), {"corp": corp})
-        self.httpd = _QuietServer((host, port), handler)
+        self.httpd = QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
         corp.base_url = self.url
         self._thread: threading.Thread | None = None
@@ -77,7 +77,7 @@ class StandinServer:
         self.httpd.server_close()
 
 
-class _QuietServer(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # A client that gave up (timeout tests) closes its socket mid-answer; that is expected.
         pass

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from sidebar.exceptions import (
     WeComBusy,
@@ -23,8 +22,8 @@ from sidebar.exceptions import (
     api_error,
 )
 from sidebar.log_filters import redact
+from sidebar.outbound import pooled_session
 
-USER_AGENT = "sidebar/0.1 (WeCom chat-toolbar app)"
 # errcode -1 ("system busy"): WeCom advises a retry later, at most three times.
 BUSY_ATTEMPTS = 3
 BUSY_BACKOFF_SECONDS = 0.2
@@ -112,16 +111,7 @@ class WeComAPI:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.slots = CallSlots(max_concurrent_calls)
-        self.session = session or self._new_session()
-
-    @staticmethod
-    def _new_session() -> requests.Session:
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        session.headers["User-Agent"] = USER_AGENT
-        return session
+        self.session = session or pooled_session()
 
     def request(
         self,

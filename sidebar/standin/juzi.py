@@ -1,0 +1,271 @@
+"""A stand-in for Juzi's (句子互动) hosted sidebar service, on its own origin as Juzi is: its
+OAuth (docs/hosts.md, "Juzi") and a control API for tests and the emulator.
+
+  GET  /oauth/connect/authorize?redirect_uri&state   a chooser of hosted account and operator;
+       with standin_account and standin_operator it signs in at once (302 to redirect_uri)
+  GET  /api/v1/oauth/getUserInfo?code                 single-use codes that expire
+  GET  /_juzi/state                                   accounts, operators, call counts
+  POST /_juzi/faults     {errcode | answer, times?}   the next getUserInfo answers fail so
+                                                      (answer: a whole canned JSON answer)
+  POST /_juzi/faults/clear
+
+Codes: unknown -4, already used -1, older than `code_lifetime` -2 (Juzi documents the four
+errcodes but not which one a reused code gets; the app treats -1, -2 and -4 alike).
+"""
+
+import html
+import json
+import secrets
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sidebar.standin.server import QuietServer
+
+AUTHORIZE_PATH = "/oauth/connect/authorize"
+USER_INFO_PATH = "/api/v1/oauth/getUserInfo"
+CONTROL_PREFIX = "/_juzi/"
+CODE_LIFETIME = 300  # Juzi: a code unused for five minutes expires
+
+
+@dataclass
+class JuziHost:
+    """Juzi's view of one organisation: hosted WeCom accounts (bots) and the Juzi users who
+    operate them."""
+
+    org_id: str = "644a448ab93794cbdccf93cb"
+    # bot_id -> {corp_id, user_id, name}
+    accounts: dict = field(default_factory=dict)
+    # uid -> {name, email}
+    operators: dict = field(default_factory=dict)
+    code_lifetime: float = CODE_LIFETIME
+    calls: Counter = field(default_factory=Counter)
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+        self._codes: dict[str, dict] = {}  # code -> {bot_id, uid, issued, used}
+        self._faults: list[dict] = []
+
+    def issue_code(self, bot_id: str, uid: str) -> str:
+        code = secrets.token_hex(16)
+        with self._lock:
+            self._codes[code] = {"bot_id": bot_id, "uid": uid, "issued": time.time(), "used": False}
+        return code
+
+    def inject(
+        self, *, errcode: int | None = None, answer: object = None, times: int | None = 1
+    ) -> None:
+        """The next `times` getUserInfo calls (None: all) answer `errcode`, or `answer`."""
+        with self._lock:
+            self._faults.append({"errcode": errcode, "answer": answer, "times": times})
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def count(self, path: str) -> int:
+        with self._lock:
+            return self.calls[path]
+
+    def user_info(self, code: str) -> object:
+        with self._lock:
+            self.calls[USER_INFO_PATH] += 1
+            fault = self._take_fault()
+            if fault is not None:
+                return fault["answer"] if fault["errcode"] is None else _error(fault["errcode"])
+            found = self._codes.get(code)
+            if found is None:
+                return _error(-4)
+            if found["used"]:
+                return _error(-1)
+            if time.time() - found["issued"] > self.code_lifetime:
+                return _error(-2)
+            found["used"] = True
+        account, operator = self.accounts[found["bot_id"]], self.operators[found["uid"]]
+        return {
+            "errcode": 0,
+            "errmsg": "",
+            "data": {
+                "userId": account["user_id"],
+                "corpId": account["corp_id"],
+                "botId": found["bot_id"],
+                "orgId": self.org_id,
+                "uid": found["uid"],
+                "email": operator.get("email", ""),
+                "name": operator.get("name", ""),
+            },
+        }
+
+    def describe(self) -> dict:
+        with self._lock:
+            return {
+                "org_id": self.org_id,
+                "accounts": [{"bot_id": k, **v} for k, v in self.accounts.items()],
+                "operators": [{"uid": k, **v} for k, v in self.operators.items()],
+                "calls": dict(self.calls),
+            }
+
+    def _take_fault(self) -> dict | None:
+        if not self._faults:
+            return None
+        fault = self._faults[0]
+        if fault["times"] is not None:
+            fault["times"] -= 1
+            if fault["times"] <= 0:
+                self._faults.pop(0)
+        return fault
+
+
+ERRMSGS = {-1: "无效的授权码", -2: "授权码已过期", -4: "未找到授权码", -5: "未知错误"}
+
+
+def _error(errcode: int) -> dict:
+    return {"errcode": errcode, "errmsg": ERRMSGS.get(errcode, "error")}
+
+
+class JuziStandin:
+    def __init__(self, host: JuziHost, *, address: str = "127.0.0.1", port: int = 0):
+        self.host = host
+        handler = type("JuziHandler", (_Handler,), {"juzi": host})
+        self.httpd = QuietServer((address, port), handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        address, port = self.httpd.server_address[:2]
+        return f"http://{address}:{port}"
+
+    def start(self) -> "JuziStandin":
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    juzi: JuziHost
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if parts.path == AUTHORIZE_PATH:
+            self._authorize(query)
+        elif parts.path == USER_INFO_PATH:
+            self._send_json(self.juzi.user_info(query.get("code", "")))
+        elif parts.path == CONTROL_PREFIX + "state":
+            self._send_json(self.juzi.describe())
+        else:
+            self._send_json({"errcode": 404, "errmsg": "not found"}, status=404)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            body = {}
+        action = urlsplit(self.path).path.removeprefix(CONTROL_PREFIX)
+        if action == "faults" and (isinstance(body.get("errcode"), int) or "answer" in body):
+            self.juzi.inject(
+                errcode=body.get("errcode"), answer=body.get("answer"), times=body.get("times", 1)
+            )
+        elif action == "faults/clear":
+            self.juzi.clear_faults()
+        else:
+            self._send_json({"error": f"unknown action: {action}"}, status=404)
+            return
+        self._send_json({"ok": True})
+
+    def _authorize(self, query: dict) -> None:
+        target = query.get("redirect_uri", "")
+        state = query.get("state", "")
+        if not target.startswith(("http://", "https://")):
+            self._send_page(400, "<p>redirect_uri is required</p>")
+            return
+        if len(state) > 128 or (state and not (state.isascii() and state.isalnum())):
+            self._send_page(400, "<p>state must be [a-zA-Z0-9], at most 128 bytes</p>")
+            return
+        bot_id, uid = query.get("standin_account"), query.get("standin_operator")
+        if bot_id in self.juzi.accounts and uid in self.juzi.operators:
+            code = self.juzi.issue_code(bot_id, uid)
+            separator = "&" if "?" in target else "?"
+            self.send_response(302)
+            self.send_header(
+                "Location", target + separator + urlencode({"code": code, "state": state})
+            )
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        items = []
+        for uid, operator in self.juzi.operators.items():
+            for bot_id, account in self.juzi.accounts.items():
+                link = (
+                    AUTHORIZE_PATH
+                    + "?"
+                    + urlencode({**query, "standin_account": bot_id, "standin_operator": uid})
+                )
+                label = (
+                    f"<b>{html.escape(account['name'])}</b> {html.escape(account['user_id'])} "
+                    f"@ {html.escape(account['corp_id'])} · 操作人 {html.escape(operator['name'])}"
+                )
+                items.append(f'<li><a href="{html.escape(link)}">{label}</a></li>')
+        self._send_page(
+            200,
+            "<h1>句子互动 · 选择托管账号</h1><p>Juzi 模拟器：以哪个托管账号、由谁操作？</p>"
+            f'<ul class="accounts">{"".join(items)}</ul>',
+        )
+
+    def _send_page(self, status: int, body: str) -> None:
+        page = (
+            '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>句子互动</title>"
+            "<style>body{font:15px/1.6 sans-serif;margin:16px;color:#1f2329}"
+            "ul{padding:0;list-style:none}li a{display:block;padding:10px 12px;margin:6px 0;"
+            "border:1px solid #e5e6eb;border-radius:8px;text-decoration:none;color:inherit}"
+            f"h1{{font-size:17px}}</style>{body}</html>"
+        )
+        self._send(status, page.encode(), "text/html; charset=utf-8")
+
+    def _send_json(self, data: object, *, status: int = 200) -> None:
+        self._send(status, json.dumps(data, ensure_ascii=False).encode(), "application/json")
+
+    def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def demo_host(corp_id: str, *, other_corp_id: str = "wwOtherCorp000001") -> JuziHost:
+    """Hosted accounts of the demo corp (zhangsan, lisi) and one of another corp, operated by
+    two Juzi users."""
+    host = JuziHost()
+    host.accounts = {
+        "647844cd6059597fc5c79f38": {"corp_id": corp_id, "user_id": "zhangsan", "name": "张三"},
+        "647844cd6059597fc5c79f39": {"corp_id": corp_id, "user_id": "lisi", "name": "李四"},
+        "647844cd6059597fc5c79f3a": {
+            "corp_id": other_corp_id,
+            "user_id": "zhaoliu",
+            "name": "赵六（别的企业）",
+        },
+    }
+    host.operators = {
+        "644a448ab93794cbdccf93ca": {"name": "运营小周", "email": "zhou@example.com"},
+        "644a448ab93794cbdccf93cd": {"name": "客服主管老吴", "email": "wu@example.com"},
+    }
+    return host
