@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sidebar.standin.server import QuietServer
+from sidebar.standin.server import LoopbackServer
 
 AUTHORIZE_PATH = "/oauth/connect/authorize"
 USER_INFO_PATH = "/api/v1/oauth/getUserInfo"
@@ -126,29 +126,10 @@ def _error(errcode: int) -> dict:
     return {"errcode": errcode, "errmsg": ERRMSGS.get(errcode, "error")}
 
 
-class JuziStandin:
+class JuziStandin(LoopbackServer):
     def __init__(self, host: JuziHost, *, address: str = "127.0.0.1", port: int = 0):
         self.host = host
-        handler = type("JuziHandler", (_Handler,), {"juzi": host})
-        self.httpd = QuietServer((address, port), handler)
-        self.httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        address, port = self.httpd.server_address[:2]
-        return f"http://{address}:{port}"
-
-    def start(self) -> "JuziStandin":
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(type("JuziHandler", (_Handler,), {"juzi": host}), host=address, port=port)
 
 
 class _Handler(BaseHTTPRequestHandler):

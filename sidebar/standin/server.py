@@ -46,13 +46,12 @@ API_ROUTES = {
 FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times", "hold"}
 
 
-class StandinServer:
-    def __init__(self, corp: StandinCorp, *, host: str = "127.0.0.1", port: int = 0):
-        self.corp = corp
-        handler = type("Handler", (_Handler,), {"corp": corp})
-        self.httpd = QuietServer((host, port), handler)
+class LoopbackServer:
+    """An HTTP server for `handler` answering on a thread of its own: the stand-ins' shell."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str, port: int):
+        self.httpd = _QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
-        corp.base_url = self.url
         self._thread: threading.Thread | None = None
 
     @property
@@ -60,11 +59,7 @@ class StandinServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    @property
-    def authorize_url(self) -> str:
-        return self.url + AUTHORIZE_PATH
-
-    def start(self) -> "StandinServer":
+    def start(self):
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -72,12 +67,26 @@ class StandinServer:
         return self
 
     def stop(self) -> None:
-        self.corp.release()
         self.httpd.shutdown()
         self.httpd.server_close()
 
 
-class QuietServer(ThreadingHTTPServer):
+class StandinServer(LoopbackServer):
+    def __init__(self, corp: StandinCorp, *, host: str = "127.0.0.1", port: int = 0):
+        self.corp = corp
+        super().__init__(type("Handler", (_Handler,), {"corp": corp}), host=host, port=port)
+        corp.base_url = self.url
+
+    @property
+    def authorize_url(self) -> str:
+        return self.url + AUTHORIZE_PATH
+
+    def stop(self) -> None:
+        self.corp.release()
+        super().stop()
+
+
+class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # A client that gave up (timeout tests) closes its socket mid-answer; that is expected.
         pass
