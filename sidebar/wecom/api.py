@@ -21,8 +21,7 @@ from sidebar.exceptions import (
     WeComTransportError,
     api_error,
 )
-from sidebar.log_filters import redact
-from sidebar.outbound import pooled_session
+from sidebar.outbound import json_object, pooled_session
 
 # errcode -1 ("system busy"): WeCom advises a retry later, at most three times.
 BUSY_ATTEMPTS = 3
@@ -152,33 +151,20 @@ class WeComAPI:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, method: str, path: str, *, params, body, files, timeout: float) -> dict:
-        # Exceptions are raised `from None`: requests' own messages contain the full URL, and
-        # so the access_token. A redacted summary of the original is kept instead.
-        try:
-            response = self.session.request(
+        return json_object(
+            lambda: self.session.request(
                 method,
                 self.base_url + path,
                 params=params,
                 json=body,
                 files=files,
                 timeout=timeout,
-            )
-        except requests.Timeout:
-            raise WeComTimeout(f"no answer within {timeout:g} s", path=path) from None
-        except requests.RequestException as exc:
-            detail = redact(f"{type(exc).__name__}: {exc}")
-            raise WeComTransportError(detail, path=path) from None
-        if response.status_code != 200:
-            raise WeComTransportError(
-                f"HTTP {response.status_code}", path=path, status_code=response.status_code
-            )
-        try:
-            data = response.json()
-        except ValueError:
-            raise WeComTransportError("the answer is not JSON", path=path) from None
-        if not isinstance(data, dict):
-            raise WeComTransportError("the answer is not a JSON object", path=path)
-        return data
+            ),
+            path=path,
+            timeout=timeout,
+            transport_error=WeComTransportError,
+            timeout_error=WeComTimeout,
+        )
 
     # Credentials -------------------------------------------------------------------------
 

@@ -12,8 +12,7 @@ from urllib.parse import urlencode
 import requests
 
 from sidebar.hosts.juzi.errors import JuziTimeout, JuziTransportError, api_error
-from sidebar.log_filters import redact
-from sidebar.outbound import pooled_session
+from sidebar.outbound import json_object, pooled_session
 
 AUTHORIZE_PATH = "/oauth/connect/authorize"
 USER_INFO_PATH = "/api/v1/oauth/getUserInfo"
@@ -70,24 +69,13 @@ class JuziOAuth:
         return JuziIdentity(**fields)
 
     def _get(self, path: str, *, params: dict) -> dict:
-        # Raised `from None`: requests' messages contain the URL, and so the code.
-        try:
-            response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
-        except requests.Timeout:
-            raise JuziTimeout(f"no answer within {self.timeout:g} s", path=path) from None
-        except requests.RequestException as exc:
-            detail = redact(f"{type(exc).__name__}: {exc}")
-            raise JuziTransportError(detail, path=path) from None
-        if response.status_code != 200:
-            raise JuziTransportError(
-                f"HTTP {response.status_code}", path=path, status_code=response.status_code
-            )
-        try:
-            data = response.json()
-        except ValueError:
-            raise JuziTransportError("the answer is not JSON", path=path) from None
-        if not isinstance(data, dict):
-            raise JuziTransportError("the answer is not a JSON object", path=path)
+        data = json_object(
+            lambda: self.session.get(self.base_url + path, params=params, timeout=self.timeout),
+            path=path,
+            timeout=self.timeout,
+            transport_error=JuziTransportError,
+            timeout_error=JuziTimeout,
+        )
         errcode = data.get("errcode", 0)
         if errcode != 0:
             if not isinstance(errcode, int):
