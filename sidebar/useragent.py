@@ -41,6 +41,11 @@ def wecom_client(user_agent: str) -> WeComClient:
     return WeComClient(version=version or None, platform=_platform(user_agent or ""))
 
 
+def client_of(request) -> WeComClient:
+    """The client that sent `request`, from its User-Agent header."""
+    return wecom_client(request.headers.get("User-Agent", ""))
+
+
 def wecom_version(user_agent: str) -> str:
     """The version exactly as the client wrote it ('' when there is none)."""
     found = _VERSION.search(user_agent or "")

@@ -19,7 +19,7 @@ from sidebar.models import Lookup
 from sidebar.problems import json_problem, problem_fragment, problem_page
 from sidebar.replies import rules
 from sidebar.signing import page_signatures
-from sidebar.useragent import wecom_client
+from sidebar.useragent import client_of
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
 
@@ -84,7 +84,7 @@ def page(request, *, app):
             "library": reverse("sidebar:replies:library"),
         },
         # Where this client can send replies from (the library tab shows there).
-        "sendEntries": rules.send_entries(wecom_client(request.headers.get("User-Agent", ""))),
+        "sendEntries": rules.send_entries(client_of(request)),
         **signatures,
     }
     context = {"boot": boot, "staff": staff, "emulator": emulator.enabled()}

@@ -18,7 +18,7 @@ from sidebar.problems import json_problem, problem_fragment
 from sidebar.replies import library_cache, rules, services
 from sidebar.replies.forms import ResultForm, SendForm
 from sidebar.replies.models import Reply
-from sidebar.useragent import wecom_client
+from sidebar.useragent import client_of
 from sidebar.wecom import get_client
 
 COVER_SALT = "sidebar.replies.cover"
@@ -36,7 +36,7 @@ def library(request, *, staff):
     entry = request.GET.get("entry", "")
     if entry not in rules.SEND_ENTRIES:
         return problem_fragment(request, NOT_A_SEND_ENTRY)
-    client = wecom_client(request.headers.get("User-Agent", ""))
+    client = client_of(request)
     kinds = rules.sendable_kinds(entry=entry, client=client)
     may_enter_chat = rules.may_enter_chat(client)
 
@@ -66,7 +66,7 @@ def send(request, reply_id: int, *, staff):
             entry=form.cleaned_data["entry"],
             target=form.target,
             reply_id=reply_id,
-            wecom=wecom_client(request.headers.get("User-Agent", "")),
+            wecom=client_of(request),
             enter_chat=form.cleaned_data["enter_chat"],
             cover_url=lambda reply: request.build_absolute_uri(cover_path(reply)),
             retry_of=int(retry_of) if retry_of.isdigit() else None,
