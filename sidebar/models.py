@@ -2,8 +2,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sidebar.hosts.models import HostedRow
 
-class Lookup(models.Model):
+
+class Lookup(HostedRow):
     """One row per lookup a staff member made from the toolbar: the audit log."""
 
     class Outcome(models.TextChoices):
@@ -22,7 +24,7 @@ class Lookup(models.Model):
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
     from_cache = models.BooleanField(_("from cache"), default=False)
 
-    class Meta:
+    class Meta(HostedRow.Meta):
         verbose_name = _("lookup")
         verbose_name_plural = _("lookups")
         ordering = ["-created_at", "-id"]

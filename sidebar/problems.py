@@ -8,8 +8,11 @@ from django.urls import reverse
 from sidebar.explanations import Explanation
 
 
-def problem_page(request, explanation: Explanation, *, retry: bool = False):
-    context = {"explanation": explanation, "retry_url": reverse("sidebar:signin") if retry else ""}
+def problem_page(
+    request, explanation: Explanation, *, retry: bool = False, signin_view: str = "sidebar:signin"
+):
+    """A full page; with `retry`, a button that starts sign-in again at `signin_view`."""
+    context = {"explanation": explanation, "retry_url": reverse(signin_view) if retry else ""}
     return render(request, "sidebar/problem.html", context, status=explanation.http_status)
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError
 
-from sidebar import profiles
+from sidebar import hosts, profiles
 from sidebar.exceptions import WeComAPIError, WeComError
 from sidebar.explanations import (
     DENIED,
@@ -59,7 +59,7 @@ def refused(explanation: Explanation, outcome=Lookup.Outcome.DENIED) -> LookupRe
 # The kinds of lookup -------------------------------------------------------------------------
 
 
-def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: str):
+def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: str, operator=None):
     """A customer of a single chat or profile: only for staff who follow them."""
 
     def decide(payload):
@@ -71,6 +71,7 @@ def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: s
 
     return _look_up(
         staff_userid=staff_userid,
+        operator=operator,
         entry=entry,
         target_id=external_userid,
         fetch=_contact(client, external_userid),
@@ -78,16 +79,29 @@ def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: s
     )
 
 
-def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str):
+def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str, operator=None):
     """A customer group: only for its owner, its admins and its staff members."""
 
     def decide(group):
         if not profiles.may_see_group(group, staff_userid):
             return refused(GROUP_DENIED)
-        return shown("sidebar/fragments/group.html", group=profiles.build_group(group))
+        context = {"group": profiles.build_group(group), "viewer": staff_userid}
+        # Which customer members the viewer may open a chat with: those they added. Without
+        # it the panel still shows the group, only without those buttons.
+        try:
+            context["followed"] = set(_followed(client, staff_userid)()[0])
+        except WeComError as exc:
+            return LookupResult(
+                outcome=Lookup.Outcome.OK,
+                template="sidebar/fragments/group.html",
+                context={**context, "followed": set()},
+                errcode=exc.errcode,
+            )
+        return shown("sidebar/fragments/group.html", **context)
 
     return _look_up(
         staff_userid=staff_userid,
+        operator=operator,
         entry=entry,
         target_id=chat_id,
         fetch=_cached(_cache_key("group", client, chat_id), lambda: client.get_group_chat(chat_id)),
@@ -95,7 +109,9 @@ def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str):
     )
 
 
-def look_up_kf_customer(*, client, staff_userid: str, entry: str, external_userid: str):
+def look_up_kf_customer(
+    *, client, staff_userid: str, entry: str, external_userid: str, operator=None
+):
     """A WeChat customer-service customer: for any signed-in member of the corp (WeCom shows
     the toolbar to the staff member serving the chat; the API has no per-servicer check)."""
 
@@ -106,6 +122,7 @@ def look_up_kf_customer(*, client, staff_userid: str, entry: str, external_useri
 
     return _look_up(
         staff_userid=staff_userid,
+        operator=operator,
         entry=entry,
         target_id=external_userid,
         fetch=_kf_customer(client, external_userid),
@@ -113,7 +130,9 @@ def look_up_kf_customer(*, client, staff_userid: str, entry: str, external_useri
     )
 
 
-def look_up_chain_contact(*, client, staff_userid: str, entry: str, corp_id: str, user_id: str):
+def look_up_chain_contact(
+    *, client, staff_userid: str, entry: str, corp_id: str, user_id: str, operator=None
+):
     """An upstream/downstream contact: their ids, and their corp's name where WeCom gives it.
     The ids come from the client, so a failure to read the name degrades the panel, with a
     note saying why, instead of replacing it."""
@@ -144,6 +163,7 @@ def look_up_chain_contact(*, client, staff_userid: str, entry: str, corp_id: str
 
     return _look_up(
         staff_userid=staff_userid,
+        operator=operator,
         entry=entry,
         target_id=f"{corp_id}/{user_id}",
         fetch=fetch,
@@ -151,11 +171,12 @@ def look_up_chain_contact(*, client, staff_userid: str, entry: str, corp_id: str
     )
 
 
-def look_up_chain_chat(*, client, staff_userid: str, entry: str, chat_id: str):
+def look_up_chain_chat(*, client, staff_userid: str, entry: str, chat_id: str, operator=None):
     """An upstream/downstream group: WeCom has no server API that reads it (docs/wecom.md,
     "Customers"), so the panel shows its id."""
     return _look_up(
         staff_userid=staff_userid,
+        operator=operator,
         entry=entry,
         target_id=chat_id,
         fetch=lambda: (None, False),
@@ -165,10 +186,13 @@ def look_up_chain_chat(*, client, staff_userid: str, entry: str, chat_id: str):
     )
 
 
-def reject_invalid_lookup(*, staff_userid: str, entry: str, target_id: str) -> LookupResult:
+def reject_invalid_lookup(
+    *, staff_userid: str, entry: str, target_id: str, operator=None
+) -> LookupResult:
     """A lookup that failed validation: audited, and no WeCom call made."""
     result = refused(INVALID_REQUEST, outcome=Lookup.Outcome.INVALID)
-    _audit(staff_userid, entry, target_id, result.outcome, None, time.perf_counter(), False)
+    started = time.perf_counter()
+    _audit(staff_userid, operator, entry, target_id, result.outcome, None, started, False)
     return result
 
 
@@ -261,7 +285,7 @@ def record_failure(*, staff_userid, user_agent, error, signed_url, page_url, ent
 # The pipeline --------------------------------------------------------------------------------
 
 
-def _look_up(*, staff_userid, entry, target_id, fetch, decide) -> LookupResult:
+def _look_up(*, staff_userid, operator, entry, target_id, fetch, decide) -> LookupResult:
     started = time.perf_counter()
     from_cache = False
     errcode = None
@@ -275,13 +299,13 @@ def _look_up(*, staff_userid, entry, target_id, fetch, decide) -> LookupResult:
     else:
         result = decide(payload)
         errcode = result.errcode
-    _audit(staff_userid, entry, target_id, result.outcome, errcode, started, from_cache)
+    _audit(staff_userid, operator, entry, target_id, result.outcome, errcode, started, from_cache)
     return result
 
 
 _MISSING = object()
 # What `_cached` keeps, per app: one key per kind and WeCom id.
-CACHED_KINDS = ("contact", "group", "kf", "shared-corp", "staff")
+CACHED_KINDS = ("contact", "group", "kf", "shared-corp", "staff", "followed")
 
 
 def _cache_key(kind: str, client, target_id: str) -> str:
@@ -320,6 +344,13 @@ def _contact(client, external_userid: str) -> Callable:
     )
 
 
+def _followed(client, staff_userid: str) -> Callable:
+    return _cached(
+        _cache_key("followed", client, staff_userid),
+        lambda: client.get_followed_customers(staff_userid),
+    )
+
+
 def _kf_customer(client, external_userid: str) -> Callable:
     return _cached(
         _cache_key("kf", client, external_userid),
@@ -335,9 +366,10 @@ def _shared_corp(client, corp_id: str) -> Callable:
     )
 
 
-def _audit(staff_userid, entry, target_id, outcome, errcode, started, from_cache) -> None:
+def _audit(staff_userid, operator, entry, target_id, outcome, errcode, started, from_cache) -> None:
     row = Lookup(
         staff_userid=staff_userid[:64],
+        **hosts.audit_fields(operator),
         entry=entry[:64],
         target_id=target_id[:128],
         outcome=outcome,

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sidebar.middleware.ResponseHeadersMiddleware",
+    # Sees the session and CSRF cookies set below: third-party-frame cookies for Juzi.
+    "sidebar.hosts.juzi.framing.JuziCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -216,6 +218,16 @@ WECOM_MAX_CONCURRENT_CALLS = env.int("WECOM_MAX_CONCURRENT_CALLS", default=6)
 WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")
 # Development only (requires DEBUG): the WeCom emulator at /emulator/ (see `manage.py emulate`).
 WECOM_EMULATOR = env.bool("WECOM_EMULATOR", default=False)
+
+# Juzi's (句子互动) system sidebar: the same page at /sidebar/juzi/ (README, "Juzi").
+# Juzi's OAuth host (the region's console, e.g. https://…) and its helper script's URL.
+JUZI_OAUTH_BASE_URL = env.str("JUZI_OAUTH_BASE_URL", default="")
+JUZI_HELPER_URL = env.str("JUZI_HELPER_URL", default="")
+# The origins allowed to frame the Juzi page (Juzi's console), besides this site itself.
+JUZI_FRAME_ANCESTORS = env.list("JUZI_FRAME_ANCESTORS", default=[])
+JUZI_TIMEOUT = env.float("JUZI_TIMEOUT", default=5.0)
+# How long the signed address of a picture, video or file sent in Juzi works.
+JUZI_FILE_URL_SECONDS = env.int("JUZI_FILE_URL_SECONDS", default=3600)
 
 # Audit log rows older than this are deleted by `manage.py prune_lookups`.
 DJANGO_AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=180)

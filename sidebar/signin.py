@@ -12,6 +12,8 @@ from urllib.parse import quote, urlencode
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from sidebar import hosts
+from sidebar.hosts import Operator
 from sidebar.wecom.config import WeComApp
 
 SESSION_STAFF = "sidebar.staff"
@@ -31,6 +33,10 @@ class StateMismatch(SignInError):
 
 class NotAMember(SignInError):
     """WeCom identified a visitor (openid), not a member of the corp."""
+
+
+class OtherCorp(SignInError):
+    """A host vouched for an account of another corp than ours."""
 
 
 def current_staff(request, *, app: WeComApp) -> str | None:
@@ -53,6 +59,20 @@ def safe_next(request, candidate: str | None) -> str:
 
 
 def authorization_url(request, *, app: WeComApp, next_path: str) -> str:
+    params = {
+        "appid": app.corp_id,
+        "redirect_uri": request.build_absolute_uri(reverse("sidebar:oauth-callback")),
+        "response_type": "code",
+        "scope": "snsapi_base",
+        "state": new_state(request, next_path=next_path),
+        "agentid": app.agent_id,
+    }
+    return f"{app.oauth_authorize_url}?{urlencode(params, quote_via=quote)}#wechat_redirect"
+
+
+def new_state(request, *, next_path: str) -> str:
+    """A fresh single-use state for a sign-in that returns to `next_path` (hex: it suits
+    WeCom's and Juzi's OAuth alike)."""
     state = secrets.token_hex(16)
     now = time.time()
     pending = {
@@ -64,15 +84,7 @@ def authorization_url(request, *, app: WeComApp, next_path: str) -> str:
     # Keep the newest few: several tabs may sign in at once, but the list stays small.
     newest = sorted(pending.items(), key=lambda item: item[1]["at"])[-MAX_PENDING:]
     request.session[SESSION_PENDING] = dict(newest)
-    params = {
-        "appid": app.corp_id,
-        "redirect_uri": request.build_absolute_uri(reverse("sidebar:oauth-callback")),
-        "response_type": "code",
-        "scope": "snsapi_base",
-        "state": state,
-        "agentid": app.agent_id,
-    }
-    return f"{app.oauth_authorize_url}?{urlencode(params, quote_via=quote)}#wechat_redirect"
+    return state
 
 
 def take_state(request, state: str) -> str:
@@ -90,9 +102,58 @@ def sign_in(request, *, app: WeComApp, user_info: dict) -> None:
     userid = user_info.get("userid")
     if not userid:
         raise NotAMember
+    _start(request, {"userid": userid, "corp_id": app.corp_id})
+
+
+def sign_in_hosted(
+    request, *, app: WeComApp, userid: str, corp_id: str, account: str, operator: Operator
+):
+    """Start the staff session for a hosted account a host vouched for (docs/hosts.md): the
+    staff member is the account's WeCom userid, accepted only in our own corp; `account` is
+    the host's id of the hosted account. Raises OtherCorp."""
+    if corp_id != app.corp_id:
+        raise OtherCorp
+    _start(
+        request,
+        {
+            "userid": userid,
+            "corp_id": app.corp_id,
+            "host": operator.host,
+            "account": account,
+            "operator": {"uid": operator.uid, "name": operator.name},
+        },
+    )
+
+
+def _start(request, staff: dict) -> None:
     request.session.cycle_key()  # a new session key: no fixation across the sign-in
-    request.session[SESSION_STAFF] = {"userid": userid, "corp_id": app.corp_id, "at": time.time()}
+    request.session[SESSION_STAFF] = {**staff, "at": time.time()}
     request.session.pop(SESSION_RETRIED, None)
+
+
+def host_of(request) -> str:
+    """The host this session was signed in through: hosts.WECOM unless a host vouched."""
+    staff = request.session.get(SESSION_STAFF)
+    host = staff.get("host") if isinstance(staff, dict) else None
+    return host if isinstance(host, str) and host else hosts.WECOM
+
+
+def hosted_account(request) -> str:
+    """The host's id of the signed-in hosted account ('' in WeCom)."""
+    staff = request.session.get(SESSION_STAFF)
+    account = staff.get("account") if isinstance(staff, dict) else None
+    return account if isinstance(account, str) else ""
+
+
+def current_operator(request) -> Operator | None:
+    """Who operates the signed-in hosted account in its host's console; None in WeCom."""
+    staff = request.session.get(SESSION_STAFF)
+    if not isinstance(staff, dict) or not isinstance(staff.get("operator"), dict):
+        return None
+    found = staff["operator"]
+    return Operator(
+        host=host_of(request), uid=str(found.get("uid", "")), name=str(found.get("name", ""))
+    )
 
 
 def may_retry(request) -> bool:

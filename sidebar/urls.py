@@ -14,6 +14,8 @@ sidebar_patterns = (
         path("reports/", views.report_failure, name="reports"),
         path("signatures/", views.signatures, name="signatures"),
         path("replies/", include("sidebar.replies.urls")),
+        # The same page in Juzi's system sidebar (docs/hosts.md).
+        path("juzi/", include("sidebar.hosts.juzi.urls")),
     ],
     "sidebar",
 )

@@ -3,7 +3,9 @@ the pattern the official SDK itself reads) and the platform it runs on. Both dec
 toolbar features the client has (docs/wecom.md, "Sending into the chat")."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from sidebar.signin import host_of
 
 _VERSION = re.compile(r"wxwork/([\d.]+)", re.IGNORECASE)
 
@@ -15,6 +17,13 @@ MOBILE = (IOS, ANDROID)
 class WeComClient:
     version: tuple[int, ...] | None  # None: not the WeCom client
     platform: str
+    # The host the page runs in: "wecom" (the client itself) or a hosted sidebar such as
+    # "juzi" (docs/hosts.md), whose features do not depend on a WeCom version.
+    host: str = "wecom"
+
+    @property
+    def is_hosted(self) -> bool:
+        return self.host != "wecom"
 
     @property
     def version_text(self) -> str:
@@ -42,8 +51,11 @@ def wecom_client(user_agent: str) -> WeComClient:
 
 
 def client_of(request) -> WeComClient:
-    """The client that sent `request`, from its User-Agent header."""
-    return wecom_client(request.headers.get("User-Agent", ""))
+    """The client that sent `request`: its User-Agent header, and the host its session was
+    signed in through (a hosted sidebar's page runs in an ordinary browser)."""
+    client = wecom_client(request.headers.get("User-Agent", ""))
+    host = host_of(request) if hasattr(request, "session") else "wecom"
+    return client if host == "wecom" else replace(client, host=host)
 
 
 def wecom_version(user_agent: str) -> str:

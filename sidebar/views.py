@@ -4,22 +4,19 @@ sidebar.explanations, never into a 500."""
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from sidebar import emulator, forms, services, signin
+from sidebar import emulator, forms, hosts, services, signin
 from sidebar.access import staff_required, wecom_app
+from sidebar.boot import page_boot
 from sidebar.exceptions import WeComCodeInvalid, WeComError
 from sidebar.explanations import Explanation, explain
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
 from sidebar.problems import json_problem, problem_fragment, problem_page
-from sidebar.replies import rules
 from sidebar.signing import page_signatures
-from sidebar.useragent import client_of
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
 
@@ -31,6 +28,8 @@ JS_API_LIST = [
     "sendChatMessage",
     "getCurCorpGroupContact",
     "getCurCorpGroupChat",
+    "openEnterpriseChat",
+    "previewImage",
 ]
 
 STATE_MISMATCH = Explanation(
@@ -71,22 +70,14 @@ def page(request, *, app):
         signatures = page_signatures(request.build_absolute_uri(), client=get_client())
     except WeComError as exc:
         return problem_page(request, explain(exc))
-    boot = {
-        "corpId": app.corp_id,
-        "agentId": app.agent_id,
-        "jsApiList": JS_API_LIST,
-        "csrfToken": get_token(request),
-        "endpoints": {
-            "lookup": reverse("sidebar:lookup", args=["KIND"]),
-            "home": reverse("sidebar:home"),
-            "signatures": reverse("sidebar:signatures"),
-            "reports": reverse("sidebar:reports"),
-            "library": reverse("sidebar:replies:library"),
-        },
-        # Where this client can send replies from (the library tab shows there).
-        "sendEntries": rules.send_entries(client_of(request)),
+    boot = page_boot(
+        request,
+        host=hosts.WECOM,
+        corpId=app.corp_id,
+        agentId=app.agent_id,
+        jsApiList=JS_API_LIST,
         **signatures,
-    }
+    )
     context = {"boot": boot, "staff": staff, "emulator": emulator.enabled()}
     return render(request, "sidebar/page.html", context)
 
@@ -161,16 +152,24 @@ def lookup(request, kind, *, staff):
     if kind not in LOOKUPS:
         raise Http404
     form_class, look_up = LOOKUPS[kind]
+    operator = signin.current_operator(request)
     form = form_class(request.POST)
     if form.is_valid():
         ids = {name: form.cleaned_data[name] for name in form_class.target_fields}
         result = look_up(
-            client=get_client(), staff_userid=staff, entry=form.cleaned_data["entry"], **ids
+            client=get_client(),
+            staff_userid=staff,
+            operator=operator,
+            entry=form.cleaned_data["entry"],
+            **ids,
         )
     else:
         target = "/".join(request.POST.get(name, "") for name in form_class.target_fields)
         result = services.reject_invalid_lookup(
-            staff_userid=staff, entry=request.POST.get("entry", ""), target_id=target
+            staff_userid=staff,
+            operator=operator,
+            entry=request.POST.get("entry", ""),
+            target_id=target,
         )
     if result.outcome == Lookup.Outcome.OK:
         response = render(request, result.template, result.context)

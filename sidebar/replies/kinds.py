@@ -230,12 +230,17 @@ def validate_menu_item(item) -> None:
 # Building the message ----------------------------------------------------------------------
 
 
-def message(reply, *, text: str = "", media_id: str = "", cover_url: str = "") -> dict:
+def message(
+    reply, *, text: str = "", media_id: str = "", file_url: str = "", cover_url: str = ""
+) -> dict:
     """The sendChatMessage object for `reply`: `text` is its text with placeholders filled,
-    `media_id` its WeCom media, `cover_url` the absolute URL of an uploaded news cover."""
+    `media_id` its WeCom media, or `file_url` where a hosted sidebar fetches its file
+    (docs/hosts.md), `cover_url` the absolute URL of an uploaded news cover."""
     kind = reply.kind
     if kind == "text":
         body = {"content": text}
+    elif kind in MEDIA and file_url:
+        body = {"url": file_url, "title": reply.upload_name or reply.title}
     elif kind in MEDIA:
         body = {"mediaid": media_id}
     elif kind == "news":

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sidebar.hosts.models import HostedRow
 from sidebar.replies import kinds, search
 
 
@@ -169,7 +170,7 @@ class MediaUpload(models.Model):
         return f"{self.media_type} {self.sha256[:12]} ({self.uploaded_at:%Y-%m-%d %H:%M})"
 
 
-class Send(models.Model):
+class Send(HostedRow):
     """One row per reply a staff member sent (or tried to): the send log admins audit."""
 
     class Outcome(models.TextChoices):
@@ -211,7 +212,7 @@ class Send(models.Model):
         verbose_name=_("retry of"),
     )
 
-    class Meta:
+    class Meta(HostedRow.Meta):
         verbose_name = _("send")
         verbose_name_plural = _("sends")
         ordering = ["-created_at", "-id"]

@@ -48,6 +48,11 @@ KIND_RULES = {
 # Jump into the chat after sending: phones only.
 ENTER_CHAT_FLOORS = _floors(None, ios="3.1.10", android="3.1.10")
 
+# A hosted sidebar (docs/hosts.md) sends into its single and group chats the kinds its helper
+# documents, whatever browser it runs in; pictures, videos and files go by URL.
+HOSTED_ENTRIES = ("single_chat_tools", "group_chat_tools")
+HOSTED_KINDS = frozenset({"text", "image", "video", "file", "news", "miniprogram"})
+
 
 def _floor(floors: dict[str, str | None], platform: str) -> str | None:
     if platform != OTHER:
@@ -62,6 +67,10 @@ def refusal(*, entry: str, kind: str, client: WeComClient):
         return _("Replies can be sent only from the toolbar of a chat or the chat attachment bar.")
     if not sends_from(entry, client):
         return _("Your WeCom app cannot send messages from here.")
+    if client.is_hosted:
+        if kind not in HOSTED_KINDS:
+            return _("The hosted sidebar cannot send this kind of message.")
+        return None
     entries, floors = KIND_RULES[kind]
     if entries is not None and entry not in entries:
         return _("This kind of message can be sent only in WeChat customer service chats.")
@@ -73,6 +82,8 @@ def refusal(*, entry: str, kind: str, client: WeComClient):
 
 def sends_from(entry: str, client: WeComClient) -> bool:
     """Whether this client has sendChatMessage in `entry` at all."""
+    if client.is_hosted:
+        return entry in HOSTED_ENTRIES
     return (
         entry in ENTRY_SINCE
         and client.at_least(ENTRY_SINCE[entry])
@@ -94,5 +105,7 @@ def sendable_kinds(*, entry: str, client: WeComClient) -> set[str]:
 
 
 def may_enter_chat(client: WeComClient) -> bool:
+    if client.is_hosted:
+        return False
     floor = _floor(ENTER_CHAT_FLOORS, client.platform)
     return floor is not None and client.at_least(floor)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from sidebar import hosts
 from sidebar import services as lookups
 from sidebar.exceptions import WeComError
 from sidebar.explanations import Explanation, explain
+from sidebar.hosts import Operator
 from sidebar.replies import kinds, media, placeholders, rules
 from sidebar.replies.models import Category, Reply, Send
 from sidebar.useragent import WeComClient
@@ -108,9 +110,11 @@ def prepare(
     entry: str,
     target: dict[str, str],
     reply_id: int,
+    operator: Operator | None = None,
     wecom: WeComClient,
     enter_chat: bool = False,
     cover_url=None,
+    file_url=None,
     retry_of: int | None = None,
 ) -> Prepared:
     """Check, fill and record a send; the sendChatMessage object to hand to the client.
@@ -120,6 +124,7 @@ def prepare(
         raise SendRefused(NOT_IN_LIBRARY)
     row = Send(
         staff_userid=staff_userid[:64],
+        **hosts.audit_fields(operator),
         entry=entry,
         target_id="/".join(target.values())[:160],
         reply=reply,
@@ -130,7 +135,7 @@ def prepare(
         retry_of=_own_failed_send(staff_userid, retry_of),
     )
     try:
-        message = _message(client, row, staff_userid, target, wecom, cover_url)
+        message = _message(client, row, staff_userid, target, wecom, cover_url, file_url)
     except SendRefused as refusal:
         row.outcome = Send.Outcome.REFUSED
         row.err_msg = _said(refusal.explanation)
@@ -143,7 +148,7 @@ def prepare(
     return Prepared(send=row, message=message)
 
 
-def _message(client, row: Send, staff_userid, target, wecom, cover_url) -> dict:
+def _message(client, row: Send, staff_userid, target, wecom, cover_url, file_url) -> dict:
     reply, entry = row.reply, row.entry
     reason = rules.refusal(entry=entry, kind=reply.kind, client=wecom)
     if reason is not None:
@@ -159,6 +164,9 @@ def _message(client, row: Send, staff_userid, target, wecom, cover_url) -> dict:
     try:
         if reply.kind == "text":
             return kinds.message(reply, text=_filled(client, reply, staff_userid, entry, target))
+        if reply.kind in kinds.MEDIA and wecom.is_hosted:
+            # The host fetches the file itself: a signed URL that expires, no media_id.
+            return kinds.message(reply, file_url=file_url(reply))
         if reply.kind in kinds.MEDIA:
             row.media_id = media.media_id(client=client, reply=reply)
             return kinds.message(reply, media_id=row.media_id)

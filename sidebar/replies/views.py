@@ -11,11 +11,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from sidebar import signin
 from sidebar.access import staff_required
 from sidebar.explanations import Explanation
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.problems import json_problem, problem_fragment
-from sidebar.replies import library_cache, rules, services
+from sidebar.replies import file_urls, library_cache, rules, services
 from sidebar.replies.forms import ResultForm, SendForm
 from sidebar.replies.models import Reply
 from sidebar.useragent import client_of
@@ -63,12 +64,14 @@ def send(request, reply_id: int, *, staff):
         prepared = services.prepare(
             client=get_client(),
             staff_userid=staff,
+            operator=signin.current_operator(request),
             entry=form.cleaned_data["entry"],
             target=form.target,
             reply_id=reply_id,
             wecom=client_of(request),
             enter_chat=form.cleaned_data["enter_chat"],
             cover_url=lambda reply: request.build_absolute_uri(cover_path(reply)),
+            file_url=lambda reply: request.build_absolute_uri(file_urls.signed_path(reply)),
             retry_of=int(retry_of) if retry_of.isdigit() else None,
         )
     except services.SendRefused as refusal:
@@ -128,6 +131,27 @@ def cover(request, token: str):
     reply = get_object_or_404(Reply, pk=reply_id, kind="news")
     response = _stream(reply, attachment=False)
     response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_safe
+def shared_file(request, token: str, name: str):
+    """A reply's file at a signed, expiring address: a hosted sidebar fetches it to send it
+    (sidebar.replies.file_urls). Anything but a live token for the current file is a 404."""
+
+    def sha256_of(reply_id):
+        if not isinstance(reply_id, int):
+            return None
+        return Reply.objects.filter(pk=reply_id).values_list("upload_sha256", flat=True).first()
+
+    try:
+        reply_id = file_urls.reply_id(token, sha256_of=sha256_of)
+    except file_urls.Unusable:
+        raise Http404 from None
+    reply = get_object_or_404(Reply, pk=reply_id)
+    response = _stream(reply, attachment=reply.kind == "file")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
     return response
 
 

@@ -305,6 +305,17 @@ class StandinCorp:
             answer["next_cursor"] = str(start + self.page_size)
         return answer
 
+    def externalcontact_list(self, query: dict, body: dict | None = None) -> dict:
+        userid = query.get("userid", "")
+        if userid not in self.staff:
+            raise WireError(60111, "userid not found")
+        followed = [
+            external_userid
+            for external_userid, contact in self.contacts.items()
+            if any(f.get("userid") == userid for f in contact["follow_user"])
+        ]
+        return {"external_userid": followed}
+
     def groupchat_get(self, query: dict, body: dict | None = None) -> dict:
         body = body or {}
         chat_id = body.get("chat_id")

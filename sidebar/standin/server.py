@@ -36,6 +36,7 @@ API_ROUTES = {
     "/cgi-bin/ticket/get": ("GET", "get_agent_ticket", True),
     "/cgi-bin/auth/getuserinfo": ("GET", "getuserinfo", True),
     "/cgi-bin/externalcontact/get": ("GET", "externalcontact_get", True),
+    "/cgi-bin/externalcontact/list": ("GET", "externalcontact_list", True),
     "/cgi-bin/externalcontact/groupchat/get": ("POST", "groupchat_get", True),
     "/cgi-bin/kf/customer/batchget": ("POST", "kf_customer_batchget", True),
     "/cgi-bin/corpgroup/corp/list_app_share_info": ("POST", "list_app_share_info", True),

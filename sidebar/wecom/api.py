@@ -216,6 +216,16 @@ class WeComAPI:
             raise WeComTransportError("the answer has no external_contact", path=path)
         return data
 
+    def get_followed_customers(self, access_token: str, *, userid: str) -> list[str]:
+        """externalcontact/list: the external_userids of the customers a staff member added
+        (docs/wecom.md, "Opening a chat")."""
+        path = "/cgi-bin/externalcontact/list"
+        data = self.request("GET", path, params={"access_token": access_token, "userid": userid})
+        found = data.get("external_userid", [])
+        if not isinstance(found, list):
+            raise WeComTransportError("the answer's external_userid is not a list", path=path)
+        return [item for item in found if isinstance(item, str)]
+
     def get_group_chat(self, access_token: str, *, chat_id: str) -> dict:
         """externalcontact/groupchat/get with member names (need_name=1)."""
         path = "/cgi-bin/externalcontact/groupchat/get"

@@ -96,6 +96,10 @@ class WeComClient:
     def get_group_chat(self, chat_id: str) -> dict:
         return self._with_token(lambda token: self.api.get_group_chat(token, chat_id=chat_id))
 
+    def get_followed_customers(self, userid: str) -> list[str]:
+        """The external_userids of every customer the staff member added."""
+        return self._with_token(lambda token: self.api.get_followed_customers(token, userid=userid))
+
     def get_kf_customer(self, external_userid: str) -> dict | None:
         """The 微信客服 customer, or None when WeCom cannot resolve the id (for instance the
         48-hour rule: only customers active in the last 48 hours resolve)."""

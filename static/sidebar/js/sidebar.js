@@ -1,6 +1,7 @@
 /*
- * The toolbar page: register the official JS-SDK with the server's signatures, ask the client
- * where the page was opened and what is in the chat, and show the server's answer.
+ * The toolbar page: ask the host (the WeCom client through the official JS-SDK, or a hosted
+ * sidebar such as Juzi's; host-*.js) where the page was opened and what is in the chat, show
+ * the server's answer, send replies and act in the chat.
  *
  * All text the page shows comes from the server (rendered fragments and <template id="why-…">
  * elements), so it is translated with the rest of the app. Nothing here ever calls alert().
@@ -10,12 +11,6 @@
 
   var boot = JSON.parse(document.getElementById("sidebar-boot").textContent);
   var panel = document.getElementById("panel");
-  // The signatures inlined in the page are for boot.url; other URLs are signed on request.
-  var signed = { url: boot.url, config: boot.config, agentConfig: boot.agentConfig };
-  var lastSignedUrl = boot.url;
-  // Why the server last refused to sign a URL the SDK asked for (null: it did not refuse).
-  var signingRefused = null;
-  var REFUSED = "sidebar: the server would not sign ";
   var generation = 0;
   var shown = null; // {entry, id} of what the panel shows now
   var current = null; // the chat the panel shows: {entry, kind?, id, fields?}
@@ -23,40 +18,8 @@
   var library = document.getElementById("library");
   var tabs = document.getElementById("tabs");
   var libraryEntry = null; // the entry the library was loaded for
-
-  // What each entry asks the client for, and which lookup shows it.
-  var TOOLBAR = {
-    single_chat_tools: contact("contact"),
-    contact_profile: contact("contact"),
-    single_kf_tools: contact("kf"),
-    group_chat_tools: function () {
-      return ww.getCurExternalChat().then(function (r) {
-        return { kind: "group", id: r.chatId, fields: { chat_id: r.chatId } };
-      });
-    },
-    chain_single_chat_tools: function () {
-      return ww.getCurCorpGroupContact().then(function (r) {
-        return {
-          kind: "chain-contact",
-          id: r.corpId + "/" + r.userId,
-          fields: { corp_id: r.corpId, user_id: r.userId },
-        };
-      });
-    },
-    chain_group_chat_tools: function () {
-      return ww.getCurCorpGroupChat().then(function (r) {
-        return { kind: "chain-chat", id: r.chatId, fields: { chat_id: r.chatId } };
-      });
-    },
-  };
-
-  function contact(kind) {
-    return function () {
-      return ww.getCurExternalContact().then(function (r) {
-        return { kind: kind, id: r.userId, fields: { external_userid: r.userId } };
-      });
-    };
-  }
+  // The WeCom client or a hosted sidebar (host-wecom.js, host-juzi.js), as the server chose.
+  var host = window.sidebarHosts[boot.host](boot, post);
 
   function show(node) {
     panel.replaceChildren(node);
@@ -91,14 +54,9 @@
   }
 
   function causeOf(message) {
-    if (message.indexOf(REFUSED) === 0) return "resign-refused";
+    var known = host.causeOf(message);
+    if (known) return known;
     var m = message.toLowerCase();
-    if (/^(config|preverifyjsapi):.*invalid signature/.test(m)) return "config-signature";
-    if (/^agentconfig:.*invalid signature/.test(m)) return "agent-signature";
-    if (m.indexOf("invalid signature") !== -1) return "config-signature";
-    if (m.indexOf("reliable domain") !== -1 || m.indexOf("80001") !== -1) return "domain";
-    if (m.indexOf("invalid corpid") !== -1) return "corp-id";
-    if (m.indexOf("ticket") !== -1 || m.indexOf("42012") !== -1) return "ticket";
     if (m.indexOf("without context") !== -1) return "no-customer";
     if (m.indexOf("no permission") !== -1 || m.indexOf("permission denied") !== -1) return "no-permission";
     if (m.indexOf("function not exist") !== -1 || m.indexOf("not support") !== -1) return "client-too-old";
@@ -111,25 +69,6 @@
     return fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" });
   }
 
-  function signatureFor(kind) {
-    return function (url) {
-      lastSignedUrl = url;
-      if (url === signed.url) return Promise.resolve(signed[kind]);
-      return post(boot.endpoints.signatures, JSON.stringify({ url: url }), "application/json")
-        .then(function (response) {
-          return response.json().then(function (data) {
-            if (!response.ok) {
-              signingRefused = REFUSED + url + ": " + (data.error || "HTTP " + response.status);
-              throw new Error(signingRefused);
-            }
-            signingRefused = null;
-            signed = data;
-            return data[kind];
-          });
-        });
-    };
-  }
-
   // Tell the server, once per failure, what the client refused: admins see it with a
   // diagnosis. Best effort: a report that cannot be sent changes nothing on the page.
   function report(message, entry) {
@@ -137,7 +76,7 @@
     reported[message] = true;
     var body = {
       error: message.slice(0, 500),
-      signed_url: lastSignedUrl.slice(0, 2048),
+      signed_url: host.signedUrl().slice(0, 2048),
       page_url: location.href.slice(0, 2048),
       entry: (entry || "").slice(0, 64),
       user_agent: navigator.userAgent.slice(0, 512),
@@ -145,50 +84,12 @@
     post(boot.endpoints.reports, JSON.stringify(body), "application/json").catch(function () {});
   }
 
-  // ww.register() starts config/agentConfig and drops the promise it gets back, so a refused
-  // signature also surfaces as an unhandled rejection. The same failure reaches check() below,
-  // which explains it in the panel; mark only such SDK results (they carry errMsg) handled.
-  window.addEventListener("unhandledrejection", function (event) {
-    if (event.reason && typeof event.reason.errMsg === "string") event.preventDefault();
-  });
-
-  ww.register({
-    corpId: boot.corpId,
-    agentId: boot.agentId,
-    jsApiList: boot.jsApiList,
-    getConfigSignature: signatureFor("config"),
-    getAgentConfigSignature: signatureFor("agentConfig"),
-  });
-
-  // Clients before 3.0.24 have no getContext; their toolbar page opened from single chats,
-  // so try that and let getCurExternalContact say "without context" if it was not one.
-  function currentEntry() {
-    return ww.getContext().then(
-      function (context) {
-        return context.entry;
-      },
-      function (error) {
-        if (causeOf(messageOf(error)) === "client-too-old") return "single_chat_tools";
-        throw error;
-      }
-    );
-  }
+  host.start();
 
   // What is in the chat now: {entry, kind?, id?, fields?}.
   function currentChat() {
-    return currentEntry().then(function (entry) {
-      var ask = TOOLBAR[entry];
-      if (!ask) return { entry: entry, id: "" };
-      return ask().then(
-        function (chat) {
-          chat.entry = entry;
-          return chat;
-        },
-        function (error) {
-          error.entry = entry;
-          throw error;
-        }
-      );
+    return host.currentChat(function (error) {
+      return causeOf(messageOf(error));
     });
   }
 
@@ -222,8 +123,8 @@
   // never keeps the previous chat's content while a new one is fetched.
   function check(force) {
     var mine = ++generation;
-    if (!ww.env.isWeCom) {
-      explain("outside-wecom");
+    if (!host.present()) {
+      explain(host.absentCause);
       return Promise.resolve();
     }
     if (force) explain("loading");
@@ -250,7 +151,7 @@
         current = null;
         offerLibrary(null);
         // A refused signature surfaces from the SDK in its own words; say what really failed.
-        var message = signingRefused || messageOf(error);
+        var message = host.refusal() || messageOf(error);
         explain(causeOf(message), message);
         report(message, error.entry);
       });
@@ -362,7 +263,7 @@
         if (answer.refused) return showSaid(item, answer.refused, false);
         if (!answer.message) return showSaid(item, { title: answer.error || say("network") }, false);
         var started = Date.now();
-        return ww.sendChatMessage(answer.message).then(
+        return host.send(answer.message).then(
           function (result) { return finishSend(item, answer, result, started, retryOf); },
           function (result) { return finishSend(item, answer, result, started, retryOf); }
         );
@@ -388,6 +289,44 @@
       });
   }
 
+  // Acting in the chat --------------------------------------------------------------------
+
+  // Open a chat with a group member (a colleague, or a customer the staff member added); a
+  // failure is said beside the button, the panel stays.
+  function openChat(button) {
+    var ids = button.dataset.openUser
+      ? { userIds: [button.dataset.openUser] }
+      : { externalUserIds: [button.dataset.openExternal] };
+    var item = button.closest("li") || button.parentNode;
+    var old = item.querySelector(".action-said");
+    if (old) old.remove();
+    button.disabled = true;
+    host
+      .openChat(ids)
+      .catch(function (error) {
+        var line = document.createElement("p");
+        line.className = "action-said";
+        line.textContent = say("open-failed") + " " + messageOf(error);
+        item.appendChild(line);
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  // A picture in the host's full-screen viewer (an absolute URL, as the viewer needs).
+  function preview(image) {
+    var url = new URL(image.getAttribute("src"), location.href).href;
+    host.previewImage(url, [url]).catch(function () {});
+  }
+
+  panel.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-open-user], [data-open-external]");
+    if (button && !button.disabled) return openChat(button);
+    var image = event.target.closest("img[data-preview]");
+    if (image) preview(image);
+  });
+
   tabs.addEventListener("click", function (event) {
     var tab = event.target.closest(".tab");
     if (tab) showView(tab.dataset.view);
@@ -404,6 +343,8 @@
       filterLibrary();
       return;
     }
+    var image = event.target.closest(".reply .bubble-image");
+    if (image) return preview(image);
     var button = event.target.closest(".send");
     if (button && !button.disabled) sendReply(button.closest(".reply"));
   });

@@ -1,0 +1,24 @@
+"""What every sidebar page hands its script (the `sidebar-boot` JSON), whatever its host."""
+
+from django.middleware.csrf import get_token
+from django.urls import reverse
+
+from sidebar.replies import rules
+from sidebar.useragent import client_of
+
+
+def page_boot(request, *, host: str, **extra) -> dict:
+    return {
+        "host": host,
+        "csrfToken": get_token(request),
+        "endpoints": {
+            "lookup": reverse("sidebar:lookup", args=["KIND"]),
+            "home": reverse("sidebar:home"),
+            "signatures": reverse("sidebar:signatures"),
+            "reports": reverse("sidebar:reports"),
+            "library": reverse("sidebar:replies:library"),
+        },
+        # Where this client can send replies from (the library tab shows there).
+        "sendEntries": rules.send_entries(client_of(request)),
+        **extra,
+    }

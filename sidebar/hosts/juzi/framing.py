@@ -1,0 +1,74 @@
+"""How the Juzi page may be framed (docs/hosts.md, "Framing"). Juzi's console may show the page
+in an iframe on its own origin, so the Juzi views allow the origins in JUZI_FRAME_ANCESTORS as
+frame ancestors and load Juzi's helper script from JUZI_HELPER_URL's origin. The WeCom page
+keeps its own policy (frame-ancestors 'self', X-Frame-Options DENY).
+
+The session and CSRF cookies must reach the page inside a third-party frame too: for the Juzi
+pages and every request of a session signed in through Juzi they are sent SameSite=None;
+Secure (JuziCookiesMiddleware). Browsers treat http://localhost as secure, so development works
+over plain HTTP.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from sidebar import hosts, signin
+from sidebar.hosts.juzi import helper_origin
+
+
+def content_security_policy() -> str:
+    ancestors = " ".join(["'self'", *settings.JUZI_FRAME_ANCESTORS])
+    helper = helper_origin()
+    scripts = " ".join(filter(None, ["'self'", helper]))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self'",
+            "img-src 'self' https: http: data:",
+            f"connect-src {scripts}",
+            f"frame-ancestors {ancestors}",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "object-src 'none'",
+        ]
+    )
+
+
+def framed_by_juzi(view):
+    """A Juzi view: its pages (the sidebar, sign-in problems) may be framed by Juzi's console."""
+
+    @xframe_options_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.juzi_page = True  # JuziCookiesMiddleware: third-party-frame cookies
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = content_security_policy()
+        return response
+
+    return wrapper
+
+
+class JuziCookiesMiddleware:
+    """SameSite=None; Secure session and CSRF cookies for the Juzi pages and Juzi sessions.
+    Sits before SessionMiddleware and CsrfViewMiddleware, so it sees the cookies they set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+        cookies = [response.cookies[name] for name in names if name in response.cookies]
+        if cookies and (getattr(request, "juzi_page", False) or _juzi_session(request)):
+            for cookie in cookies:
+                cookie["samesite"] = "None"
+                cookie["secure"] = True
+        return response
+
+
+def _juzi_session(request) -> bool:
+    session = getattr(request, "session", None)
+    return session is not None and signin.host_of(request) == hosts.JUZI

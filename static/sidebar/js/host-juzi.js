@@ -1,0 +1,126 @@
+/*
+ * The page's host adapter for Juzi's (句子互动) system sidebar (docs/hosts.md, "Juzi"): Juzi's
+ * helper script, loaded from JUZI_HELPER_URL, answers instead of the WeCom client. Inside the
+ * system sidebar it replaces `window.wx` (then wx.isJuziWx is true); `window.juziWx` is the
+ * same object when the replacement could not happen. There is no getContext and no signature:
+ * getCurChatInfo says what chat is open (type 0 single, 1 group; external or internal), and
+ * getCurExternalContact / getCurExternalChat give its customer or group. Replies go out with
+ * sendChatMessage; pictures, videos and files by URL (the server signs one per send).
+ *
+ * The interface is host-wecom.js's; answers are normalised to {errMsg} like the SDK's.
+ */
+(function () {
+  "use strict";
+
+  var OTHER_ACCOUNT = "juzi: the sidebar shows another hosted account than the one signed in";
+
+  window.sidebarHosts = window.sidebarHosts || {};
+  window.sidebarHosts.juzi = function (boot) {
+    function helper() {
+      if (window.wx && window.wx.isJuziWx) return window.wx;
+      return window.juziWx || null;
+    }
+
+    // A helper answer as the SDK's: {errMsg, ...fields}; ":ok" resolves, anything else rejects.
+    function settle(name, answer, resolve, reject) {
+      var result = Object.assign({}, answer || {});
+      result.errMsg = String(result.err_msg || result.errMsg || name + ":fail no answer");
+      if (/:ok$/.test(result.errMsg)) resolve(result);
+      else reject(result);
+    }
+
+    function invoke(name, params) {
+      return new Promise(function (resolve, reject) {
+        helper().invoke(name, params || {}, function (answer) {
+          settle(name, answer, resolve, reject);
+        });
+      });
+    }
+
+    // getCurChatInfo, openEnterpriseChat: the {success, fail} style of the WeChat JS-SDK.
+    function call(name, params) {
+      return new Promise(function (resolve, reject) {
+        var options = Object.assign({}, params || {}, {
+          success: function (answer) {
+            var result = Object.assign({}, answer || {});
+            result.errMsg = String(result.errMsg || result.err_msg || name + ":ok");
+            resolve(result);
+          },
+          fail: function (answer) {
+            var result = Object.assign({}, answer || {});
+            result.errMsg = String(result.errMsg || result.err_msg || name + ":fail");
+            reject(result);
+          },
+        });
+        helper()[name](options);
+      });
+    }
+
+    function withEntry(entry) {
+      return function (error) {
+        error.entry = entry;
+        throw error;
+      };
+    }
+
+    return {
+      absentCause: "outside-juzi",
+      present: function () {
+        return Boolean(helper());
+      },
+      start: function () {},
+      currentChat: function () {
+        return call("getCurChatInfo").then(function (info) {
+          if (boot.botId && info.botId && info.botId !== boot.botId) {
+            throw { errMsg: OTHER_ACCOUNT };
+          }
+          // An internal chat (colleagues only) has no customer: the home panel.
+          if (!info.external) return { entry: "juzi_internal_chat", id: "" };
+          if (Number(info.type) === 1) {
+            var group = "group_chat_tools";
+            return invoke("getCurExternalChat").then(function (r) {
+              var chatId = r.chatId || info.wxChatId;
+              return { entry: group, kind: "group", id: chatId, fields: { chat_id: chatId } };
+            }, withEntry(group));
+          }
+          var single = "single_chat_tools";
+          return invoke("getCurExternalContact").then(function (r) {
+            var userId = r.userId || info.wxUserId;
+            return {
+              entry: single,
+              kind: "contact",
+              id: userId,
+              fields: { external_userid: userId },
+            };
+          }, withEntry(single));
+        });
+      },
+      send: function (message) {
+        return invoke("sendChatMessage", message);
+      },
+      openChat: function (ids) {
+        // As the legacy WeCom API it mirrors: ";"-joined ids.
+        return call("openEnterpriseChat", {
+          userIds: (ids.userIds || []).join(";"),
+          externalUserIds: (ids.externalUserIds || []).join(";"),
+          chatId: "",
+        });
+      },
+      previewImage: function (current, urls) {
+        helper().previewImage({ current: current, urls: urls });
+        return Promise.resolve({ errMsg: "previewImage:ok" });
+      },
+      causeOf: function (message) {
+        if (message === OTHER_ACCOUNT) return "juzi-other-account";
+        if (message.indexOf("getCurChatInfo:") === 0) return "juzi-no-chat";
+        return null;
+      },
+      refusal: function () {
+        return null;
+      },
+      signedUrl: function () {
+        return "";
+      },
+    };
+  };
+})();
