@@ -9,6 +9,7 @@ import pytest
 import requests
 from django.core.cache import caches
 
+from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
 from tests import servers
@@ -93,6 +94,19 @@ def standin(corp, settings):
     settings.WECOM_AGENT_SECRET = corp.secret
     settings.WECOM_API_BASE_URL = server.url
     settings.WECOM_OAUTH_AUTHORIZE_URL = server.authorize_url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def juzi(standin, corp, settings):
+    """The Juzi stand-in (OAuth, helper script, console) for the stand-in corp, and the app's
+    Juzi settings pointing at it. It answers at "localhost", the app at 127.0.0.1: another
+    site, as Juzi's console is to the page it frames."""
+    server = JuziStandin(demo_host(corp.corp_id), public_host="localhost").start()
+    settings.JUZI_OAUTH_BASE_URL = server.url
+    settings.JUZI_HELPER_URL = server.helper_url
+    settings.JUZI_FRAME_ANCESTORS = [server.url]
     yield server
     server.stop()
 

@@ -50,15 +50,25 @@ FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times", "hold"}
 class LoopbackServer:
     """An HTTP server for `handler` answering on a thread of its own: the stand-ins' shell."""
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str, port: int):
+    def __init__(
+        self,
+        handler: type[BaseHTTPRequestHandler],
+        *,
+        host: str,
+        port: int,
+        public_host: str | None = None,
+    ):
         self.httpd = _QuietServer((host, port), handler)
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        # The name its URLs use (e.g. "localhost" for a server bound to 127.0.0.1, to be
+        # another site than the app in a browser).
+        self.public_host = public_host
 
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.public_host or host}:{port}"
 
     def start(self):
         self._thread = threading.Thread(
