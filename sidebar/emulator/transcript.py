@@ -31,8 +31,12 @@ def preview(message: object, media_info: Callable[[str], dict | None]) -> Previe
 
     if kind == "text":
         return Preview(kind, text=text("content"))
+    if kind in ("image", "video") and text("url"):  # a hosted sidebar sends by URL
+        return Preview(kind, media_url=profiles.safe_url(text("url")))
     if kind in ("image", "video"):
         return Preview(kind, media_url=_media_url(text("mediaid")))
+    if kind == "file" and text("url"):
+        return Preview(kind, file_name=text("title"))
     if kind == "file":
         info = media_info(text("mediaid")) or {}
         return Preview(kind, file_name=info.get("filename", ""), file_size=info.get("size"))

@@ -69,8 +69,21 @@ ENTRIES = [
 @require_GET
 @emulator_only
 def page(request):
+    juzi = bool(settings.JUZI_OAUTH_BASE_URL)
     config = {
         "sidebar": reverse("sidebar:page"),
+        # The Juzi sidebar, when the Juzi stand-in runs: its console (on its own origin)
+        # frames the Juzi page, as Juzi's console does.
+        "juzi": {
+            "console": settings.JUZI_OAUTH_BASE_URL.rstrip("/") + "/console",
+            "page": request.build_absolute_uri(reverse("sidebar:juzi:page")),
+            # The framed page's cookies are partitioned under the console's site, so the panel
+            # cannot sign it out; it starts Juzi's sign-in there instead.
+            "signin": request.build_absolute_uri(reverse("sidebar:juzi:signin")),
+            "api": reverse("emulator:juzi", args=["ACTION"]),
+        }
+        if juzi
+        else None,
         "state": reverse("emulator:state"),
         "bubble": reverse("emulator:bubble"),
         "standin": reverse("emulator:standin", args=["ACTION"]),
@@ -84,11 +97,36 @@ def page(request):
     }
     response = render(request, "sidebar/emulator/page.html", {"entries": ENTRIES, "config": config})
     # The framed sidebar signs in through the stand-in's authorize page, on its own origin.
-    standin = urlsplit(settings.WECOM_OAUTH_AUTHORIZE_URL)
-    response["Content-Security-Policy"] = (
-        f"{CONTENT_SECURITY_POLICY}; frame-src 'self' {standin.scheme}://{standin.netloc}"
-    )
+    framed = [urlsplit(settings.WECOM_OAUTH_AUTHORIZE_URL)]
+    if juzi:
+        framed.append(urlsplit(settings.JUZI_OAUTH_BASE_URL))
+    origins = " ".join(f"{url.scheme}://{url.netloc}" for url in framed)
+    response["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; frame-src 'self' {origins}"
     return response
+
+
+# What the panel may ask the Juzi stand-in (docs/hosts.md): the console's open chat, failing
+# helper calls, failing sign-in codes.
+JUZI_ACTIONS = {"state", "chat", "helper-faults", "faults", "faults/clear"}
+
+
+@emulator_only
+def juzi(request, action):
+    if action not in JUZI_ACTIONS or not settings.JUZI_OAUTH_BASE_URL:
+        raise Http404
+    if request.method == "GET" and action == "state":
+        return _standin("GET", "state", base=_juzi_control())
+    if request.method != "POST" or action == "state":
+        return JsonResponse({"error": "POST"}, status=405)
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": "not JSON"}, status=400)
+    return _standin("POST", action, body, base=_juzi_control())
+
+
+def _juzi_control() -> str:
+    return settings.JUZI_OAUTH_BASE_URL.rstrip("/") + "/_juzi/"
 
 
 @require_GET
@@ -203,8 +241,8 @@ def _standin_bytes(action: str) -> tuple[bytes, str]:
         return answer.read(), answer.headers.get("Content-Type", "application/octet-stream")
 
 
-def _standin(method: str, action: str, body: dict | None = None) -> JsonResponse:
-    url = _standin_url(action)
+def _standin(method: str, action: str, body: dict | None = None, *, base="") -> JsonResponse:
+    url = base + action if base else _standin_url(action)
     data = json.dumps(body or {}).encode() if method == "POST" else None
     request = urllib.request.Request(  # noqa: S310 (a loopback URL from settings)
         url, data=data, method=method, headers={"Content-Type": "application/json"}

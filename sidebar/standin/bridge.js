@@ -21,7 +21,8 @@
  * every call, so the chat can change under an open page); checkMedia(mediaid, type) answers
  * "ok", "expired", "unknown" or "wrong type"; confirm(message) answers false to cancel. What was
  * invoked and answered is kept in window.__WECOM_BRIDGE_LOG__; what sendChatMessage sent, in
- * window.__WECOM_SENT__.
+ * window.__WECOM_SENT__; chats openEnterpriseChat opened and pictures previewImage showed
+ * (the SDK invokes it as imagePreview), in window.__WECOM_OPENED_CHATS__ / __WECOM_PREVIEWED__.
  */
 (function () {
   "use strict";
@@ -29,6 +30,8 @@
   var options = window.__WECOM_BRIDGE__ || {};
   var log = (window.__WECOM_BRIDGE_LOG__ = []);
   var sent = (window.__WECOM_SENT__ = []);
+  var opened = (window.__WECOM_OPENED_CHATS__ = []);
+  var previewed = (window.__WECOM_PREVIEWED__ = []);
   var state = { config: false, agentConfig: false };
   var match = navigator.userAgent.match(/wxwork\/([\d.]+)/i);
   var version = match ? match[1] : "0";
@@ -69,6 +72,8 @@
     getCurCorpGroupContact: "4.0.8",
     getCurCorpGroupChat: "4.0.12",
   };
+  // Opening a chat (docs/wecom.md, "Opening a chat"): externalUserIds from 2.4.20.
+  var EXTERNAL_CHAT_SINCE = "2.4.20";
 
   function olderThan(v, than) {
     var a = v.split("."), b = than.split(".");
@@ -153,6 +158,26 @@
         }
         return { err_msg: "getCurCorpGroupChat:ok", chatId: chat.chatId };
       });
+    },
+    openEnterpriseChat: function (p) {
+      if (!state.config && !state.agentConfig) return { err_msg: "openEnterpriseChat:fail no permission" };
+      var users = String(p.userIds || "").split(";").filter(Boolean);
+      var customers = String(p.externalUserIds || "").split(";").filter(Boolean);
+      if (customers.length && olderThan(version, EXTERNAL_CHAT_SINCE)) {
+        return { err_msg: "openEnterpriseChat:fail function not exist" };
+      }
+      if (!users.length && !customers.length && !p.chatId) {
+        return { err_msg: "openEnterpriseChat:fail invalid userIds" };
+      }
+      opened.push({ userIds: users, externalUserIds: customers, chatId: p.chatId || "" });
+      return { err_msg: "openEnterpriseChat:ok" };
+    },
+    imagePreview: function (p) {
+      if (!isHttp(p.current) || !Array.isArray(p.urls) || !p.urls.every(isHttp)) {
+        return { err_msg: "imagePreview:fail invalid url" };
+      }
+      previewed.push({ current: p.current, urls: p.urls });
+      return { err_msg: "imagePreview:ok" };
     },
     sendChatMessage: function (p) {
       return withAgent("sendChatMessage", function (chat) {

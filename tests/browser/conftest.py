@@ -105,6 +105,14 @@ class WeComWebview:
     def bridge_log(self) -> list[dict]:
         return self.page.evaluate("window.__WECOM_BRIDGE_LOG__ || []")
 
+    def opened_chats(self) -> list[dict]:
+        """The chats openEnterpriseChat opened: {userIds, externalUserIds, chatId}."""
+        return self.page.evaluate("window.__WECOM_OPENED_CHATS__ || []")
+
+    def previewed(self) -> list[dict]:
+        """The pictures previewImage showed: {current, urls}."""
+        return self.page.evaluate("window.__WECOM_PREVIEWED__ || []")
+
     def csp_violations(self) -> list[str]:
         return self.page.evaluate("window.__CSP_VIOLATIONS__")
 

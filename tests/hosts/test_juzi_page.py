@@ -167,6 +167,7 @@ def test_juzi_may_frame_the_juzi_page_with_third_party_cookies(client, juzi):
     assert csp(first)["frame-ancestors"] == f"'self' {juzi.url}"
     session = first.cookies["sessionid"]
     assert session["samesite"] == "None" and session["secure"]
+    assert session.output().endswith("; Partitioned")
     response, _ = sign_in(client, juzi)
     assert response.cookies["sessionid"]["samesite"] == "None"
     page = client.get(PAGE)

@@ -13,6 +13,12 @@
   var versionSelect = document.getElementById("version");
   var platformSelect = document.getElementById("platform");
   var cancelSends = document.getElementById("cancel-sends");
+  var hostSelect = document.getElementById("host");
+  var accountSelect = document.getElementById("juzi-account");
+  // Juzi's sidebar: its console on the Juzi stand-in's origin frames the Juzi page.
+  var juzi = config.juzi;
+  var juziOrigin = juzi ? new URL(juzi.console).origin : null;
+  var JUZI_ENTRIES = ["single_chat_tools", "group_chat_tools", "normal"];
   var transcript = document.getElementById("transcript");
   var status = document.getElementById("status");
   var STORAGE_KEY = "sidebar-emulator";
@@ -90,8 +96,59 @@
     return USER_AGENTS[platformSelect.value].replace("VERSION", versionSelect.value);
   }
 
+  function juziMode() {
+    return Boolean(juzi) && hostSelect.value === "juzi";
+  }
+
+  // Show the controls of the chosen host; in Juzi, the entries a Juzi chat can be.
+  function showHost() {
+    document.querySelectorAll("[data-host]").forEach(function (node) {
+      node.hidden = node.dataset.host !== hostSelect.value;
+    });
+    Array.prototype.forEach.call(entrySelect.options, function (option) {
+      option.disabled = juziMode() && JUZI_ENTRIES.indexOf(option.value) === -1;
+    });
+    if (entrySelect.selectedOptions[0] && entrySelect.selectedOptions[0].disabled) {
+      entrySelect.value = "single_chat_tools";
+      fillChats();
+    }
+  }
+
+  // The chat Juzi's console has open (getCurChatInfo): "normal" plays an internal chat.
+  function juziChat() {
+    var chat = { botId: accountSelect.value };
+    var value = chatSelect.disabled ? "" : chatSelect.value;
+    if (entrySelect.value === "group_chat_tools") chat.group = value;
+    else if (entrySelect.value === "single_chat_tools") chat.customer = value;
+    else chat.internal = true;
+    return chat;
+  }
+
+  function juziApi(action, body) {
+    return post(juzi.api.replace("ACTION", action), body);
+  }
+
+  function fillAccounts() {
+    if (!juzi) return Promise.resolve();
+    return fetch(juzi.api.replace("ACTION", "state"), { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (state) {
+        accountSelect.replaceChildren();
+        state.accounts.forEach(function (account) {
+          var option = document.createElement("option");
+          option.value = account.bot_id;
+          option.textContent = account.name + " · " + account.user_id + " @ " + account.corp_id;
+          accountSelect.appendChild(option);
+        });
+        if (saved.account) accountSelect.value = saved.account;
+      })
+      .catch(function (error) { say(String(error)); });
+  }
+
   function save() {
     saved = {
+      host: hostSelect.value,
+      account: accountSelect.value,
       entry: entrySelect.value,
       chat: chatSelect.value,
       version: versionSelect.value,
@@ -157,9 +214,32 @@
 
   // Switching the chat: the desktop client reloads the toolbar page; a phone keeps the page
   // and brings it back into view (the page must notice the new chat itself).
-  function reopen() {
-    frame.src = config.sidebar;
+  // `juziPage`: what the console frames instead of the Juzi page (its sign-in).
+  function reopen(juziPage) {
+    if (!juziMode()) {
+      frame.src = config.sidebar;
+      return;
+    }
+    var page = typeof juziPage === "string" ? juziPage : juzi.page;
+    juziApi("chat", { chat: juziChat() })
+      .then(function () {
+        frame.src = juzi.console + "?page=" + encodeURIComponent(page);
+      })
+      .catch(function (error) { say(error.message); });
   }
+
+  // What Juzi's console relays from its sidebar: sends join the transcript; other actions
+  // (opening a chat, previewing a picture) are said in the status line.
+  window.addEventListener("message", function (event) {
+    if (!juziOrigin || event.origin !== juziOrigin || !event.data || !event.data.juziConsole) return;
+    var call = event.data.juziConsole;
+    var answer = event.data.answer || {};
+    if (call === "sendChatMessage" && /:ok$/.test(answer.err_msg || "")) {
+      showMessage({ chat: juziChat(), message: event.data.params, enteredChat: false });
+    } else if (call === "openEnterpriseChat" || call === "previewImage") {
+      say(call + " " + JSON.stringify(event.data.params) + " → " + (answer.err_msg || ""));
+    }
+  });
 
   function switchChat() {
     var keep = document.getElementById("phone").checked;
@@ -169,7 +249,7 @@
     } catch (error) {
       page = null; // the frame is on the stand-in's sign-in page
     }
-    if (keep && page) page();
+    if (keep && page && !juziMode()) page();
     else reopen();
   }
 
@@ -232,10 +312,24 @@
     var button = event.target.closest("button");
     if (!button) return;
     var done;
-    if (button.dataset.standin) {
+    var juziPage = null;
+    if (button.dataset.app === "sign-out" && juziMode()) {
+      juziPage = juzi.signin;
+      done = Promise.resolve();
+    } else if (button.dataset.standin) {
       done = post(config.standin.replace("ACTION", button.dataset.standin));
+      if (button.dataset.standin === "faults/clear" && juzi) {
+        done = done.then(function () { return juziApi("faults/clear"); });
+      }
     } else if (button.dataset.app) {
       done = post(config.app[button.dataset.app]);
+    } else if (button.dataset.juzi === "helper-fault") {
+      done = juziApi("helper-faults", { call: document.getElementById("juzi-helper-fault").value, times: 1 });
+    } else if (button.dataset.juzi === "code-fault") {
+      // Refused twice: the fresh code the page asks for after the first refusal fails too.
+      var errcode = parseInt(document.getElementById("juzi-code-fault").value, 10);
+      done = juziApi("faults", { errcode: errcode, times: errcode === -5 ? 1 : 2 });
+      juziPage = juzi.signin;
     } else if (button.dataset.fault) {
       var kind = button.dataset.fault === "slow" ? "slow" : document.getElementById("fault-kind").value;
       // A profile the app cached a minute ago would hide the fault: forget it first.
@@ -249,12 +343,21 @@
     done
       .then(function () {
         say(button.textContent + " ✓");
-        reopen();
+        reopen(juziPage);
       })
       .catch(function (error) { say(button.textContent + ": " + error.message); })
       .then(refreshState);
   });
 
+  hostSelect.addEventListener("change", function () {
+    showHost();
+    save();
+    reopen();
+  });
+  accountSelect.addEventListener("change", function () {
+    save();
+    reopen();
+  });
   entrySelect.addEventListener("change", function () {
     fillChats();
     save();
@@ -272,11 +375,13 @@
   });
   frame.addEventListener("load", refreshState);
 
+  if (saved.host && juzi) hostSelect.value = saved.host;
   if (saved.entry) entrySelect.value = saved.entry;
   if (saved.version) versionSelect.value = saved.version;
   if (saved.platform) platformSelect.value = saved.platform;
-  refreshState().then(function () {
+  Promise.all([refreshState(), fillAccounts()]).then(function () {
     fillChats();
+    showHost();
     save();
     reopen();
   });

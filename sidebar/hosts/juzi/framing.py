@@ -5,11 +5,14 @@ keeps its own policy (frame-ancestors 'self', X-Frame-Options DENY).
 
 The session and CSRF cookies must reach the page inside a third-party frame too: for the Juzi
 pages and every request of a session signed in through Juzi they are sent SameSite=None;
-Secure (JuziCookiesMiddleware). Browsers treat http://localhost as secure, so development works
-over plain HTTP.
+Secure; Partitioned (JuziCookiesMiddleware). Partitioned (CHIPS) keeps them to Juzi's console as
+the top-level site, and is what current Chromium stores at all in a third-party frame, where
+it blocks unpartitioned cookies. Browsers treat http://localhost and 127.0.0.1 as secure, so
+development works over plain HTTP.
 """
 
 from functools import wraps
+from http.cookies import Morsel
 
 from django.conf import settings
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -66,7 +69,24 @@ class JuziCookiesMiddleware:
             for cookie in cookies:
                 cookie["samesite"] = "None"
                 cookie["secure"] = True
+                # dict's own setter: SimpleCookie's would turn the morsel back into a plain one
+                dict.__setitem__(response.cookies, cookie.key, PartitionedMorsel.of(cookie))
         return response
+
+
+class PartitionedMorsel(Morsel):
+    """A cookie with the Partitioned attribute, which Python's http.cookies (before 3.14)
+    does not know."""
+
+    @classmethod
+    def of(cls, morsel: Morsel) -> "PartitionedMorsel":
+        partitioned = cls()
+        partitioned.set(morsel.key, morsel.value, morsel.coded_value)
+        partitioned.update(morsel)
+        return partitioned
+
+    def OutputString(self, attrs=None):
+        return super().OutputString(attrs) + "; Partitioned"
 
 
 def _juzi_session(request) -> bool:

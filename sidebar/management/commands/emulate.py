@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sidebar import emulator
 from sidebar.replies import demo
+from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import demo_corp
 from sidebar.standin.server import AUTHORIZE_PATH, StandinServer
 
@@ -23,13 +24,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument(
+            "--juzi-port",
+            type=int,
+            default=8002,
+            help="port of the Juzi stand-in (its OAuth, helper and console; default 8002)",
+        )
+        parser.add_argument(
             "--token-lifetime",
             type=int,
             default=7200,
             help="seconds an access_token lives, so expiry paths can be watched (default 7200)",
         )
 
-    def handle(self, *args, addrport, token_lifetime, **options):
+    def handle(self, *args, addrport, token_lifetime, juzi_port, **options):
         if not emulator.enabled():
             raise CommandError("The emulator needs DJANGO_DEBUG=on and WECOM_EMULATOR=on.")
         api = urlsplit(settings.WECOM_API_BASE_URL)
@@ -54,15 +61,28 @@ class Command(BaseCommand):
         seeded = demo.seed(picture=lambda name: f"{server.url}/avatar/{name}.svg")
         host = addrport.rsplit(":", 1)[0] if ":" in addrport else "127.0.0.1"
         port = addrport.rsplit(":", 1)[-1]
+        juzi = self._start_juzi(juzi_port, app_host=host)
         library = f"Demo reply library: {seeded} replies.\n" if seeded else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nWeCom stand-in ({corp.corp_name}, {len(corp.staff)} staff, "
                 f"{len(corp.contacts)} customers) on {server.url}\n{library}"
+                f"Juzi stand-in (hosted accounts, console) on {juzi.url}\n"
                 f"Open http://{host}:{port}/emulator/ in a browser.\n"
             )
         )
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
+            juzi.stop()
             server.stop()
+
+    def _start_juzi(self, port: int, *, app_host: str) -> JuziStandin:
+        """The Juzi stand-in, on another site than the app (localhost vs 127.0.0.1), as Juzi's
+        console is to the page it frames; the Juzi settings point at it for this run."""
+        public = "127.0.0.1" if app_host == "localhost" else "localhost"
+        juzi = JuziStandin(demo_host(settings.WECOM_CORP_ID), port=port, public_host=public)
+        settings.JUZI_OAUTH_BASE_URL = juzi.url
+        settings.JUZI_HELPER_URL = juzi.helper_url
+        settings.JUZI_FRAME_ANCESTORS = [juzi.url]
+        return juzi.start()
