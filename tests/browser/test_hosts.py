@@ -69,6 +69,8 @@ def test_juzi_sidebar_end_to_end(emulator, juzi, library, monkeypatch):
     page.get_by_role("link", name=re.compile("张三 zhangsan .* 运营小周")).click()
     expect(page.locator(PROFILE_NAME)).to_have_text("陈小明")
     expect(page.locator(".who")).to_have_text("zhangsan，由运营小周操作")
+    expect(page.locator(".profile img.avatar")).to_have_js_property("complete", True)
+    view.screenshot("juzi-sidebar")  # README: the page in Juzi's console
 
     # The avatar opens in Juzi's viewer.
     page.locator(".profile img.avatar").click()
