@@ -8,6 +8,8 @@ from sidebar.models import ClientFailureReport, Lookup
 CSV_FIELDS = [
     "created_at",
     "staff_userid",
+    "host",
+    "operator_name",
     "entry",
     "target_id",
     "outcome",
@@ -22,8 +24,8 @@ class LookupAdmin(AuditLogAdmin):
     """The audit log: read-only, filtered, searchable, exportable."""
 
     list_display = CSV_FIELDS
-    list_filter = ["outcome", "entry", "created_at", "from_cache"]
-    search_fields = ["staff_userid", "target_id"]
+    list_filter = ["outcome", "entry", "host", "created_at", "from_cache"]
+    search_fields = ["staff_userid", "target_id", "operator_name", "operator_uid"]
     csv_name = "lookups"
     csv_fields = CSV_FIELDS
 

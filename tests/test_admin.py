@@ -95,6 +95,8 @@ def test_csv_export(admin_client, rows):
     assert table[0] == [
         "created_at",
         "staff_userid",
+        "host",
+        "operator_name",
         "entry",
         "target_id",
         "outcome",
@@ -103,8 +105,9 @@ def test_csv_export(admin_client, rows):
         "from_cache",
     ]
     assert [r[1] for r in table[1:]] == ["zhangsan", "lisi", "wangwu"]
-    assert table[3][3] == "'=HYPERLINK(1)"  # a formula-looking cell stays text
-    assert table[3][5] == "60020"
+    assert [r[2] for r in table[1:]] == ["wecom"] * 3
+    assert table[3][5] == "'=HYPERLINK(1)"  # a formula-looking cell stays text
+    assert table[3][7] == "60020"
 
 
 @pytest.mark.parametrize(
@@ -147,7 +150,7 @@ def test_csv_exports_negative_errcodes_as_numbers(admin_client):
     )
     response = admin_client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [row.pk]})
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert table[1][5] == "-1"
+    assert table[1][7] == "-1"
 
 
 def test_anonymous_cannot_see_the_log(client, rows):

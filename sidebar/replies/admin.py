@@ -173,6 +173,8 @@ class ReplyAdmin(admin.ModelAdmin):
 SEND_CSV_FIELDS = [
     "created_at",
     "staff_userid",
+    "host",
+    "operator_name",
     "entry",
     "target_id",
     "reply_title",
@@ -189,8 +191,8 @@ class SendAdmin(AuditLogAdmin):
     """发送记录: every send with its outcome; read-only, filtered, searchable, exportable."""
 
     list_display = [f for f in SEND_CSV_FIELDS if f != "wecom_version"]
-    list_filter = ["outcome", "kind", "entry", "created_at"]
-    search_fields = ["staff_userid", "target_id", "reply_title"]
+    list_filter = ["outcome", "kind", "entry", "host", "created_at"]
+    search_fields = ["staff_userid", "target_id", "reply_title", "operator_name", "operator_uid"]
     exclude = ["media_id"]
     csv_name = "sends"
     csv_fields = SEND_CSV_FIELDS
