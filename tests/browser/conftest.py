@@ -3,6 +3,7 @@ the native-bridge stand-in beneath the unmodified @wecom/jssdk."""
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,26 @@ def signed_in(emulator):
 def assert_clean(view):
     assert view.errors == []
     assert view.csp_violations() == []
+
+
+@pytest.fixture
+def library(standin):
+    """The demo library, as `manage.py emulate` seeds it; kind -> the title of its first reply."""
+    with ThreadPoolExecutor(1) as pool:  # off the test thread, where Playwright keeps a loop
+        return pool.submit(_seed, standin.url).result()
+
+
+def _seed(standin_url):
+    from sidebar.replies import demo
+    from sidebar.replies.models import Reply
+
+    demo.seed(picture=lambda name: f"{standin_url}/avatar/{name}.svg")
+    replies = Reply.objects.order_by("-id").values_list("kind", "title")
+    return {kind: title for kind, title in replies}
+
+
+def db(query):
+    """The rows `query()` finds, read off the test thread (where Playwright keeps an asyncio
+    loop that Django's ORM refuses to run under)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: list(query())).result()

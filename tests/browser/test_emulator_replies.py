@@ -3,16 +3,14 @@ library, every kind sent from every entry that allows it, the chat transcript sh
 the customer sees it, client versions and platforms, a cancelled send, and media_ids that
 expire under an open page."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from playwright.sync_api import expect
 
-from sidebar.replies import demo, rules
-from sidebar.replies.models import Reply, Send
+from sidebar.replies import rules
+from sidebar.replies.models import Send
 from sidebar.standin.seed import demo_corp
 from sidebar.useragent import wecom_client
-from tests.browser.conftest import WECOM_MOBILE, assert_clean
+from tests.browser.conftest import WECOM_MOBILE, assert_clean, db
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,24 +31,6 @@ ANDROID_NOW = wecom_client(WECOM_MOBILE)
 @pytest.fixture
 def corp():
     return demo_corp()
-
-
-@pytest.fixture
-def library(standin):
-    """The demo library, as `manage.py emulate` seeds it; kind -> the title of its first reply."""
-    with ThreadPoolExecutor(1) as pool:  # off the test thread, where Playwright keeps a loop
-        return pool.submit(_seed, standin.url).result()
-
-
-def _seed(standin_url):
-    demo.seed(picture=lambda name: f"{standin_url}/avatar/{name}.svg")
-    replies = Reply.objects.order_by("-id").values_list("kind", "title")
-    return {kind: title for kind, title in replies}
-
-
-def db(query):
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: list(query())).result()
 
 
 def open_library(view):

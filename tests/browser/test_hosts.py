@@ -5,17 +5,16 @@ operator. WeCom: the same chat actions through the bridge stand-in beneath the S
 
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
 
 from sidebar.models import Lookup
-from sidebar.replies import demo, file_urls
+from sidebar.replies import file_urls
 from sidebar.replies.models import Reply, Send
 from sidebar.standin.juzi import fetch
 from sidebar.standin.seed import demo_corp
-from tests.browser.conftest import PROFILE_NAME, assert_clean
+from tests.browser.conftest import PROFILE_NAME, assert_clean, db
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,17 +24,6 @@ ZHOU = "644a448ab93794cbdccf93ca"
 @pytest.fixture
 def corp():
     return demo_corp()
-
-
-@pytest.fixture
-def library(standin):
-    with ThreadPoolExecutor(1) as pool:  # off the test thread, where Playwright keeps a loop
-        pool.submit(demo.seed, picture=lambda name: f"{standin.url}/avatar/{name}.svg").result()
-
-
-def db(query):
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: list(query())).result()
 
 
 def until(condition, what: str):
