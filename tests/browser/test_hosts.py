@@ -72,6 +72,10 @@ def test_juzi_sidebar_end_to_end(emulator, juzi, library, monkeypatch):
     text.locator(".send").click()
     expect(text.locator(".reply-status")).to_have_text("已发送")
     image = page.locator(".reply[data-kind=image]").first
+    # Its picture loads lazily: let it load before tapping, or the item grows under the tap.
+    image.scroll_into_view_if_needed()
+    expect(image.locator(".bubble-image")).to_have_js_property("complete", True)
+    expect(image.locator(".bubble-image")).not_to_have_js_property("naturalWidth", 0)
     image.locator(".send").click()
     expect(image.locator(".reply-status")).to_have_text("已发送")
     sent = juzi.host.sent()
