@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from sidebar.replies.models import Reply
+
 SALT = "sidebar.replies.file-url"
 
 
@@ -40,18 +42,17 @@ def lifetime() -> int:
     return max(1, settings.JUZI_FILE_URL_SECONDS)
 
 
-def reply_id(token: str, *, sha256_of) -> int:
-    """The reply a token names; raises Unusable. `sha256_of(reply_id)` is the file's current
-    SHA-256 (or None when the reply or its file is gone)."""
+def reply_for(token: str):
+    """The reply whose file a live token names, as the file still is; raises Unusable."""
     try:
         claims = signing.loads(token, salt=SALT)
     except signing.BadSignature:
         raise Unusable from None
     if not isinstance(claims, dict) or not isinstance(claims.get("e"), int):
         raise Unusable
-    if _now() > claims["e"]:
+    if _now() > claims["e"] or not isinstance(claims.get("r"), int):
         raise Unusable
-    found = sha256_of(claims.get("r"))
-    if not found or found[:16] != claims.get("h"):
+    reply = Reply.objects.filter(pk=claims["r"]).first()
+    if reply is None or not reply.upload_sha256 or reply.upload_sha256[:16] != claims.get("h"):
         raise Unusable
-    return claims["r"]
+    return reply

@@ -138,17 +138,10 @@ def cover(request, token: str):
 def shared_file(request, token: str, name: str):
     """A reply's file at a signed, expiring address: a hosted sidebar fetches it to send it
     (sidebar.replies.file_urls). Anything but a live token for the current file is a 404."""
-
-    def sha256_of(reply_id):
-        if not isinstance(reply_id, int):
-            return None
-        return Reply.objects.filter(pk=reply_id).values_list("upload_sha256", flat=True).first()
-
     try:
-        reply_id = file_urls.reply_id(token, sha256_of=sha256_of)
+        reply = file_urls.reply_for(token)
     except file_urls.Unusable:
         raise Http404 from None
-    reply = get_object_or_404(Reply, pk=reply_id)
     response = _stream(reply, attachment=reply.kind == "file")
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
