@@ -98,19 +98,27 @@ def _is_utf8(charset: str) -> bool:
         return False
 
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' https: http: data:",
-        "connect-src 'self'",
-        "frame-ancestors 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "object-src 'none'",
-    ]
-)
+def content_security_policy(*, script_origins=(), frame_ancestors=()) -> str:
+    """Our pages' policy; a hosted sidebar's page adds its host's script origin (scripts and
+    requests) and the origins that may frame it (sidebar.hosts.juzi.framing)."""
+    scripts = " ".join(["'self'", *script_origins])
+    ancestors = " ".join(["'self'", *frame_ancestors])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self'",
+            "img-src 'self' https: http: data:",
+            f"connect-src {scripts}",
+            f"frame-ancestors {ancestors}",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "object-src 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 class ResponseHeadersMiddleware:

@@ -19,25 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from sidebar import hosts, signin
 from sidebar.hosts.juzi import helper_origin
-
-
-def content_security_policy() -> str:
-    ancestors = " ".join(["'self'", *settings.JUZI_FRAME_ANCESTORS])
-    helper = helper_origin()
-    scripts = " ".join(filter(None, ["'self'", helper]))
-    return "; ".join(
-        [
-            "default-src 'self'",
-            f"script-src {scripts}",
-            "style-src 'self'",
-            "img-src 'self' https: http: data:",
-            f"connect-src {scripts}",
-            f"frame-ancestors {ancestors}",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "object-src 'none'",
-        ]
-    )
+from sidebar.middleware import content_security_policy
 
 
 def framed_by_juzi(view):
@@ -48,7 +30,10 @@ def framed_by_juzi(view):
     def wrapper(request, *args, **kwargs):
         request.juzi_page = True  # JuziCookiesMiddleware: third-party-frame cookies
         response = view(request, *args, **kwargs)
-        response["Content-Security-Policy"] = content_security_policy()
+        response["Content-Security-Policy"] = content_security_policy(
+            script_origins=[origin for origin in [helper_origin()] if origin],
+            frame_ancestors=settings.JUZI_FRAME_ANCESTORS,
+        )
         return response
 
     return wrapper
