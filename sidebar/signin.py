@@ -97,6 +97,15 @@ def take_state(request, state: str) -> str:
     return record["next"]
 
 
+def callback_code(request) -> str:
+    """The sign-in code an OAuth callback brought ('' when it is missing or cannot be one):
+    printable ASCII, at most 512 characters, for WeCom's and Juzi's callbacks alike."""
+    code = request.GET.get("code", "")
+    if len(code) > 512 or not code.isascii() or not code.isprintable():
+        return ""
+    return code
+
+
 def sign_in(request, *, app: WeComApp, user_info: dict) -> None:
     """Start the staff session from WeCom's getuserinfo answer. Raises NotAMember."""
     userid = user_info.get("userid")

@@ -92,8 +92,8 @@ def oauth_callback(request, *, app):
             # Back-navigation or a refresh onto a used callback URL: already signed in.
             return redirect("sidebar:page")
         return problem_page(request, STATE_MISMATCH, retry=True)
-    code = request.GET.get("code", "")
-    if not code or len(code) > 512 or not code.isascii() or not code.isprintable():
+    code = signin.callback_code(request)
+    if not code:
         return problem_page(request, NO_CODE, retry=True)
     try:
         user_info = get_client().get_user_info(code)

@@ -76,8 +76,8 @@ def oauth_callback(request, *, app):
             # Back-navigation or a refresh onto a used callback URL: already signed in.
             return redirect("sidebar:juzi:page")
         return _problem(request, STATE_MISMATCH, retry=True)
-    code = request.GET.get("code", "")
-    if not code or len(code) > 512 or not code.isascii() or not code.isprintable():
+    code = signin.callback_code(request)
+    if not code:
         return _problem(request, NO_CODE, retry=True)
     try:
         oauth = get_oauth()
