@@ -48,8 +48,11 @@ class LookupResult:
     errcode: int | None = None
 
 
-def shown(template: str, **context) -> LookupResult:
-    return LookupResult(outcome=Lookup.Outcome.OK, template=template, context=context)
+def shown(template: str, *, errcode: int | None = None, **context) -> LookupResult:
+    """The panel `template` shows; `errcode`: WeCom's error behind a part it shows without."""
+    return LookupResult(
+        outcome=Lookup.Outcome.OK, template=template, context=context, errcode=errcode
+    )
 
 
 def refused(explanation: Explanation, outcome=Lookup.Outcome.DENIED) -> LookupResult:
@@ -91,11 +94,8 @@ def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str, operat
         try:
             context["followed"] = set(_followed(client, staff_userid)()[0])
         except WeComError as exc:
-            return LookupResult(
-                outcome=Lookup.Outcome.OK,
-                template="sidebar/fragments/group.html",
-                context={**context, "followed": set()},
-                errcode=exc.errcode,
+            return shown(
+                "sidebar/fragments/group.html", **context, followed=set(), errcode=exc.errcode
             )
         return shown("sidebar/fragments/group.html", **context)
 
@@ -154,10 +154,10 @@ def look_up_chain_contact(
         )
         if not failed:
             return shown("sidebar/fragments/chain.html", chain=chain)
-        return LookupResult(
-            outcome=Lookup.Outcome.OK,
-            template="sidebar/fragments/chain.html",
-            context={"chain": chain, "note": explain(corp_or_error)},
+        return shown(
+            "sidebar/fragments/chain.html",
+            chain=chain,
+            note=explain(corp_or_error),
             errcode=corp_or_error.errcode,
         )
 

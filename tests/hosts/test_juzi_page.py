@@ -277,3 +277,17 @@ def test_refusals_in_juzi_are_what_juzi_cannot_send(juzi_client):
     assert response.status_code == 403
     kf = {"entry": "single_kf_tools", "external_userid": "wmKfCustomer00001"}
     assert send(juzi_client, factories.reply("text", text="你好"), kf).status_code == 403
+
+
+def test_a_group_shows_without_customer_chats_when_wecom_will_not_list_them(juzi_client, corp):
+    corp.inject("/cgi-bin/externalcontact/list", errcode=48002, errmsg="api forbidden")
+    response = juzi_client.post(
+        "/sidebar/lookup/group/", {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001"}
+    )
+    body = response.content.decode()
+    assert response["X-Sidebar-Outcome"] == "ok"
+    assert "销售客服群" in body
+    assert "data-open-external" not in body
+    assert 'data-open-user="lisi"' in body  # colleagues need no customer list
+    row = Lookup.objects.get()
+    assert (row.outcome, row.errcode) == ("ok", 48002)
