@@ -40,10 +40,16 @@ class OtherCorp(SignInError):
 
 
 def current_staff(request, *, app: WeComApp) -> str | None:
-    staff = request.session.get(SESSION_STAFF)
-    if isinstance(staff, dict) and staff.get("corp_id") == app.corp_id:
+    staff = _signed_in(request)
+    if staff.get("corp_id") == app.corp_id:
         return staff.get("userid") or None
     return None
+
+
+def _signed_in(request) -> dict:
+    """What the session keeps about who signed in ({} when nobody did)."""
+    staff = request.session.get(SESSION_STAFF)
+    return staff if isinstance(staff, dict) else {}
 
 
 def safe_next(request, candidate: str | None) -> str:
@@ -142,24 +148,21 @@ def _start(request, staff: dict) -> None:
 
 def host_of(request) -> str:
     """The host this session was signed in through: hosts.WECOM unless a host vouched."""
-    staff = request.session.get(SESSION_STAFF)
-    host = staff.get("host") if isinstance(staff, dict) else None
+    host = _signed_in(request).get("host")
     return host if isinstance(host, str) and host else hosts.WECOM
 
 
 def hosted_account(request) -> str:
     """The host's id of the signed-in hosted account ('' in WeCom)."""
-    staff = request.session.get(SESSION_STAFF)
-    account = staff.get("account") if isinstance(staff, dict) else None
+    account = _signed_in(request).get("account")
     return account if isinstance(account, str) else ""
 
 
 def current_operator(request) -> Operator | None:
     """Who operates the signed-in hosted account in its host's console; None in WeCom."""
-    staff = request.session.get(SESSION_STAFF)
-    if not isinstance(staff, dict) or not isinstance(staff.get("operator"), dict):
+    found = _signed_in(request).get("operator")
+    if not isinstance(found, dict):
         return None
-    found = staff["operator"]
     return Operator(
         host=host_of(request), uid=str(found.get("uid", "")), name=str(found.get("name", ""))
     )

@@ -21,12 +21,13 @@ class Operator:
     uid: str
     name: str = ""
 
-    def audit_fields(self) -> dict:
-        return {"host": self.host, "operator_uid": self.uid[:64], "operator_name": self.name[:64]}
-
 
 def audit_fields(operator: Operator | None) -> dict:
     """The host columns of an audit or send row (the WeCom client's when no operator)."""
     if operator is None:
         return {"host": WECOM, "operator_uid": "", "operator_name": ""}
-    return operator.audit_fields()
+    return {
+        "host": operator.host,
+        "operator_uid": operator.uid[:64],
+        "operator_name": operator.name[:64],
+    }

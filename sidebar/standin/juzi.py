@@ -109,8 +109,7 @@ class JuziHost:
         return answer
 
     def sent(self) -> list[dict]:
-        with self._lock:
-            return [r for r in self.records if r["call"] == "sendChatMessage"]
+        return self.calls_of("sendChatMessage")
 
     def calls_of(self, call: str) -> list[dict]:
         with self._lock:
@@ -285,9 +284,6 @@ class JuziStandin(LoopbackServer):
     @property
     def helper_url(self) -> str:
         return self.url + "/juzi-helper.js"
-
-    def console_url(self, page: str) -> str:
-        return self.url + "/console?" + urlencode({"page": page})
 
 
 class _Handler(BaseHTTPRequestHandler):

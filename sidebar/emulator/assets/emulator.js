@@ -221,7 +221,11 @@
       return;
     }
     var page = typeof juziPage === "string" ? juziPage : juzi.page;
-    juziApi("chat", { chat: juziChat() })
+    // The console's chat names a hosted account: not before the list of them has loaded.
+    accountsLoaded
+      .then(function () {
+        return juziApi("chat", { chat: juziChat() });
+      })
       .then(function () {
         frame.src = juzi.console + "?page=" + encodeURIComponent(page);
       })
@@ -379,7 +383,8 @@
   if (saved.entry) entrySelect.value = saved.entry;
   if (saved.version) versionSelect.value = saved.version;
   if (saved.platform) platformSelect.value = saved.platform;
-  Promise.all([refreshState(), fillAccounts()]).then(function () {
+  var accountsLoaded = fillAccounts();
+  Promise.all([refreshState(), accountsLoaded]).then(function () {
     fillChats();
     showHost();
     save();

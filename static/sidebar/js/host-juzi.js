@@ -21,18 +21,20 @@
       return window.juziWx || null;
     }
 
-    // A helper answer as the SDK's: {errMsg, ...fields}; ":ok" resolves, anything else rejects.
-    function settle(name, answer, resolve, reject) {
+    // A helper answer as the SDK's: {errMsg, ...fields}, `otherwise` when it says nothing.
+    function answerOf(answer, otherwise) {
       var result = Object.assign({}, answer || {});
-      result.errMsg = String(result.err_msg || result.errMsg || name + ":fail no answer");
-      if (/:ok$/.test(result.errMsg)) resolve(result);
-      else reject(result);
+      result.errMsg = String(result.errMsg || result.err_msg || otherwise);
+      return result;
     }
 
+    // invoke(): ":ok" resolves, anything else rejects.
     function invoke(name, params) {
       return new Promise(function (resolve, reject) {
         helper().invoke(name, params || {}, function (answer) {
-          settle(name, answer, resolve, reject);
+          var result = answerOf(answer, name + ":fail no answer");
+          if (/:ok$/.test(result.errMsg)) resolve(result);
+          else reject(result);
         });
       });
     }
@@ -42,14 +44,10 @@
       return new Promise(function (resolve, reject) {
         var options = Object.assign({}, params || {}, {
           success: function (answer) {
-            var result = Object.assign({}, answer || {});
-            result.errMsg = String(result.errMsg || result.err_msg || name + ":ok");
-            resolve(result);
+            resolve(answerOf(answer, name + ":ok"));
           },
           fail: function (answer) {
-            var result = Object.assign({}, answer || {});
-            result.errMsg = String(result.errMsg || result.err_msg || name + ":fail");
-            reject(result);
+            reject(answerOf(answer, name + ":fail"));
           },
         });
         helper()[name](options);

@@ -6,7 +6,8 @@
  *   present()               is the page inside this host at all
  *   absentCause             the explanation shown when it is not
  *   start()                 set up (register the SDK)
- *   currentChat()           -> Promise of {entry, kind?, id, fields?}; a failure carries .entry
+ *   currentChat(causeOf)    -> Promise of {entry, kind?, id, fields?}; a failure carries .entry
+ *                           (causeOf(error): the page's diagnosis, for fallbacks)
  *   send(message)           -> Promise of the host's answer ({errMsg}); rejects with it
  *   openChat({userIds, externalUserIds}) and previewImage(current, urls) -> Promise
  *   causeOf(message)        this host's diagnosis of a failure message, or null
