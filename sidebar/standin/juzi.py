@@ -35,11 +35,10 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sidebar.standin.server import LoopbackServer
+from sidebar.standin.server import LoopbackServer, StandinHandler
 
 AUTHORIZE_PATH = "/oauth/connect/authorize"
 USER_INFO_PATH = "/api/v1/oauth/getUserInfo"
@@ -286,13 +285,8 @@ class JuziStandin(LoopbackServer):
         return self.url + "/juzi-helper.js"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(StandinHandler):
     juzi: JuziHost
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         parts = urlsplit(self.path)
@@ -412,16 +406,6 @@ class _Handler(BaseHTTPRequestHandler):
             f"h1{{font-size:17px}}{style}</style>{body}</html>"
         )
         self._send(status, page.encode(), "text/html; charset=utf-8")
-
-    def _send_json(self, data: object, *, status: int = 200) -> None:
-        self._send(status, json.dumps(data, ensure_ascii=False).encode(), "application/json")
-
-    def _send(self, status: int, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
 
 
 def demo_host(corp_id: str, *, other_corp_id: str = "wwOtherCorp000001") -> JuziHost:

@@ -103,8 +103,10 @@ class _QuietServer(ThreadingHTTPServer):
         pass
 
 
-class _Handler(BaseHTTPRequestHandler):
-    corp: StandinCorp
+class StandinHandler(BaseHTTPRequestHandler):
+    """What every stand-in's handler shares: keep-alive HTTP/1.1, no log, answers with a
+    length."""
+
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes; with Nagle on, the body of every keep-alive
     # answer waits ~40 ms for the client's delayed ACK of the headers.
@@ -112,6 +114,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # quiet: tests read counters, not logs
         pass
+
+    def _send_json(self, data: object, *, status: int = 200) -> None:
+        payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        self._send(status, payload, "application/json; charset=UTF-8")
+
+    def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class _Handler(StandinHandler):
+    corp: StandinCorp
 
     def do_GET(self):
         self._dispatch("GET")
@@ -322,17 +339,6 @@ class _Handler(BaseHTTPRequestHandler):
             return json.loads(raw)
         except ValueError:
             return {"_raw": raw.decode("utf-8", "replace")}
-
-    def _send_json(self, data: dict, *, status: int = 200) -> None:
-        payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
-        self._send(status, payload, "application/json; charset=UTF-8")
-
-    def _send(self, status: int, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
 
 
 def _multipart(raw: bytes, content_type: str) -> dict:
