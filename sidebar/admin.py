@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import AuditLogAdmin
+from sidebar.audit_admin import AuditLogAdmin, EntryFilter
 from sidebar.diagnosis import diagnose
 from sidebar.models import ClientFailureReport, Lookup
 
@@ -24,7 +24,7 @@ class LookupAdmin(AuditLogAdmin):
     """The audit log: read-only, filtered, searchable, exportable."""
 
     list_display = CSV_FIELDS
-    list_filter = ["outcome", "entry", "host", "created_at", "from_cache"]
+    list_filter = ["outcome", EntryFilter, "host", "created_at", "from_cache"]
     search_fields = ["staff_userid", "target_id", "operator_name", "operator_uid"]
     csv_name = "lookups"
     csv_fields = CSV_FIELDS

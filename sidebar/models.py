@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sidebar.audit_indexes import audit_indexes
 from sidebar.hosts.models import HostedRow
 
 
@@ -15,8 +16,8 @@ class Lookup(HostedRow):
         INVALID = "invalid", _("Invalid request")
         UPSTREAM_ERROR = "upstream_error", _("WeCom error")
 
-    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    staff_userid = models.CharField(_("staff userid"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    staff_userid = models.CharField(_("staff userid"), max_length=64)
     entry = models.CharField(_("entry"), max_length=64)
     target_id = models.CharField(_("target id"), max_length=128, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
@@ -28,6 +29,7 @@ class Lookup(HostedRow):
         verbose_name = _("lookup")
         verbose_name_plural = _("lookups")
         ordering = ["-created_at", "-id"]
+        indexes = audit_indexes("lookup", filtered=("outcome", "entry", "host"))
 
     def __str__(self):
         return f"{self.staff_userid} → {self.target_id} ({self.outcome})"

@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
+from sidebar.customers import ViewerContact
+
 # add_way values (docs/wecom.md, "Customers").
 ADD_WAYS = {
     0: _("unknown source"),
@@ -77,16 +79,9 @@ class ContactProfile:
     other_followers: int
 
 
-def find_follower(payload: dict, userid: str) -> dict | None:
-    for follower in payload.get("follow_user") or []:
-        if isinstance(follower, dict) and follower.get("userid") == userid:
-            return follower
-    return None
-
-
-def build_profile(payload: dict, *, follower: dict) -> ContactProfile:
-    contact = payload.get("external_contact") or {}
-    followers = payload.get("follow_user") or []
+def build_profile(seen: ViewerContact) -> ContactProfile:
+    """The profile `seen.follower` (who must follow the customer) is shown."""
+    contact, follower = seen.external_contact, seen.follower or {}
     return ContactProfile(
         external_userid=_text(contact.get("external_userid")),
         name=_text(contact.get("name")),
@@ -105,7 +100,7 @@ def build_profile(payload: dict, *, follower: dict) -> ContactProfile:
         added_at=_timestamp(follower.get("createtime")),
         add_way=ADD_WAYS.get(follower.get("add_way"), ADD_WAYS[0]),
         state=_text(follower.get("state")),
-        other_followers=sum(1 for f in followers if f is not follower),
+        other_followers=max(0, seen.follower_count - 1),
     )
 
 

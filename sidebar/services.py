@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError
 
-from sidebar import hosts, profiles
+from sidebar import customers, hosts, profiles
 from sidebar.exceptions import WeComAPIError, WeComError
 from sidebar.explanations import (
     DENIED,
@@ -26,6 +26,7 @@ from sidebar.explanations import (
     explain,
 )
 from sidebar.models import ClientFailureReport, Lookup
+from sidebar.sqlite_writes import one_writer
 from sidebar.useragent import wecom_version
 
 logger = logging.getLogger(__name__)
@@ -65,19 +66,17 @@ def refused(explanation: Explanation, outcome=Lookup.Outcome.DENIED) -> LookupRe
 def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: str, operator=None):
     """A customer of a single chat or profile: only for staff who follow them."""
 
-    def decide(payload):
-        follower = profiles.find_follower(payload, staff_userid)
-        if follower is None:
+    def decide(seen):
+        if seen.follower is None:
             return refused(DENIED)
-        profile = profiles.build_profile(payload, follower=follower)
-        return shown("sidebar/fragments/contact.html", profile=profile)
+        return shown("sidebar/fragments/contact.html", profile=profiles.build_profile(seen))
 
     return _look_up(
         staff_userid=staff_userid,
         operator=operator,
         entry=entry,
         target_id=external_userid,
-        fetch=_contact(client, external_userid),
+        fetch=_contact(client, external_userid, staff_userid),
         decide=decide,
     )
 
@@ -223,12 +222,11 @@ def customer_name(*, client, staff_userid: str, entry: str, external_userid: str
         if customer is None:
             raise Refused(KF_UNRESOLVED)
         return profiles.build_kf_customer(customer).nickname
-    payload, _from_cache = _contact(client, external_userid)()
-    follower = profiles.find_follower(payload, staff_userid)
-    if follower is None:
+    seen, _from_cache = _contact(client, external_userid, staff_userid)()
+    if seen.follower is None:
         raise Refused(DENIED)
-    remark = str(follower.get("remark") or "").strip()
-    return remark or str((payload.get("external_contact") or {}).get("name") or "")
+    remark = str(seen.follower.get("remark") or "").strip()
+    return remark or str(seen.external_contact.get("name") or "")
 
 
 def staff_name(*, client, userid: str) -> str:
@@ -304,8 +302,8 @@ def _look_up(*, staff_userid, operator, entry, target_id, fetch, decide) -> Look
 
 
 _MISSING = object()
-# What `_cached` keeps, per app: one key per kind and WeCom id.
-CACHED_KINDS = ("contact", "group", "kf", "shared-corp", "staff", "followed")
+# What `_cached` keeps, per app: one key per kind and WeCom id (customers: sidebar.customers).
+CACHED_KINDS = ("group", "kf", "shared-corp", "staff", "followed")
 
 
 def _cache_key(kind: str, client, target_id: str) -> str:
@@ -315,6 +313,7 @@ def _cache_key(kind: str, client, target_id: str) -> str:
 def forget_cached_lookups(*, client, target_ids) -> None:
     """Drop what WeCom said about these ids, so the next lookup asks WeCom again."""
     keys = [_cache_key(kind, client, target) for kind in CACHED_KINDS for target in target_ids]
+    keys += customers.forget(client=client, external_userids=target_ids)
     caches["default"].delete_many(keys)
 
 
@@ -337,10 +336,13 @@ def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
     return fetch
 
 
-def _contact(client, external_userid: str) -> Callable:
-    return _cached(
-        _cache_key("contact", client, external_userid),
-        lambda: client.get_external_contact(external_userid),
+def _contact(client, external_userid: str, viewer: str) -> Callable:
+    """fetch() for `_look_up`: what `viewer` sees of the customer (sidebar.customers)."""
+    return lambda: customers.viewer_contact(
+        client=client,
+        external_userid=external_userid,
+        viewer=viewer,
+        lifetime=settings.WECOM_CONTACT_CACHE_SECONDS,
     )
 
 
@@ -378,7 +380,8 @@ def _audit(staff_userid, operator, entry, target_id, outcome, errcode, started, 
         from_cache=from_cache,
     )
     try:
-        row.save()
+        with one_writer():
+            row.save()
     except DatabaseError:
         # The lookup itself succeeded or failed on its own merits; keep the row in the log.
         logger.exception(

@@ -9,11 +9,8 @@ leave the server: only the timestamp, nonce and signature go to the page.
 
 import hashlib
 import secrets
-import string
 import time
 from dataclasses import asdict, dataclass
-
-_NONCE_ALPHABET = string.ascii_letters + string.digits
 
 
 def strip_fragment(url: str) -> str:
@@ -35,7 +32,7 @@ class Signed:
 
 
 def sign(url: str, *, ticket: str, timestamp: int | None = None) -> Signed:
-    nonce = "".join(secrets.choice(_NONCE_ALPHABET) for _ in range(16))
+    nonce = secrets.token_hex(8)  # 16 letters and digits
     ts = int(time.time()) if timestamp is None else timestamp
     sig = signature(ticket=ticket, noncestr=nonce, timestamp=ts, url=strip_fragment(url))
     return Signed(timestamp=ts, nonceStr=nonce, signature=sig)

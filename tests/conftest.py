@@ -130,7 +130,9 @@ def redis_caches(url: str) -> dict:
             },
         }
 
-    return {"default": cache(True), "wecom": cache(False)}
+    from django.conf import settings
+
+    return {"default": cache(True), "wecom": cache(False), "local": settings.LOCAL_CACHE}
 
 
 @pytest.fixture

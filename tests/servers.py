@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -141,6 +142,55 @@ class RedisServer(Service):
 
     def flush(self) -> None:
         assert self.command(b"FLUSHALL").startswith(b"+OK")
+
+
+class PostgresServer(Service):
+    """A throwaway PostgreSQL cluster from Debian's packages, on loopback, removed on stop.
+    PostgreSQL refuses to run as root, so as root it runs as the `postgres` system user, in
+    a directory of its own (a test's work directory is private to root)."""
+
+    name = "postgres"
+
+    def __init__(self, log_dir: Path):
+        bindir = postgres_bindir()
+        if bindir is None:
+            raise ServiceError("PostgreSQL is not installed: apt-get install postgresql")
+        self.port = free_port()
+        self.cluster = Path(tempfile.mkdtemp(prefix="sidebar-postgres-"))
+        as_user = []
+        if os.geteuid() == 0:
+            as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.cluster, "postgres")
+        data = self.cluster / "data"
+        initdb = subprocess.run(
+            [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "sidebar",
+             "--auth=trust", "-E", "UTF8", "--no-sync"],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        if initdb.returncode:
+            shutil.rmtree(self.cluster, ignore_errors=True)
+            raise ServiceError(f"initdb failed:\n{initdb.stderr[-4000:]}")
+        argv = [*as_user, str(bindir / "postgres"), "-D", str(data), "-p", str(self.port)]
+        argv += ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={data}"]
+        self.url = f"postgres://sidebar@127.0.0.1:{self.port}/postgres"
+        super().__init__(argv, log_path=log_dir / f"postgres-{self.port}.log")
+        self.wait_until(self.ready, what="accepting connections")
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.cluster, ignore_errors=True)
+
+    def ready(self) -> bool:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=sidebar dbname=postgres"):
+            return True
+
+
+def postgres_bindir() -> Path | None:
+    """Where Debian's PostgreSQL server binaries are (/usr/lib/postgresql/<version>/bin)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    return found[-1].parent if found else None
 
 
 class Gunicorn(Service):

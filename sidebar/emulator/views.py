@@ -13,11 +13,11 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sidebar import emulator, services, signin
 from sidebar.emulator import transcript
+from sidebar.entries import ENTRIES
 from sidebar.exceptions import ConfigurationError
 from sidebar.middleware import CONTENT_SECURITY_POLICY
 from sidebar.replies.previews import render_preview
@@ -51,19 +51,6 @@ def emulator_only(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-ENTRIES = [
-    ("single_chat_tools", _("Single chat toolbar")),
-    ("contact_profile", _("Customer profile")),
-    ("group_chat_tools", _("Customer group toolbar")),
-    ("single_kf_tools", _("WeChat customer service toolbar")),
-    ("chain_single_chat_tools", _("Upstream/downstream single chat")),
-    ("chain_group_chat_tools", _("Upstream/downstream group chat")),
-    ("chat_attachment", _("Chat attachment bar")),
-    ("internal_group_chat_board", _("Internal group board")),
-    ("normal", _("Opened elsewhere in the app")),
-]
 
 
 @require_GET

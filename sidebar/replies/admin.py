@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import AuditLogAdmin
+from sidebar.audit_admin import AuditLogAdmin, EntryFilter
 from sidebar.replies import kinds, placeholders, previews
 from sidebar.replies.models import Category, MenuItem, Reply, Send
 
@@ -191,7 +191,7 @@ class SendAdmin(AuditLogAdmin):
     """发送记录: every send with its outcome; read-only, filtered, searchable, exportable."""
 
     list_display = [f for f in SEND_CSV_FIELDS if f != "wecom_version"]
-    list_filter = ["outcome", "kind", "entry", "host", "created_at"]
+    list_filter = ["outcome", "kind", EntryFilter, "host", "created_at"]
     search_fields = ["staff_userid", "target_id", "reply_title", "operator_name", "operator_uid"]
     exclude = ["media_id"]
     csv_name = "sends"

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sidebar.audit_indexes import audit_indexes
 from sidebar.hosts.models import HostedRow
 from sidebar.replies import kinds, search
 
@@ -181,8 +182,8 @@ class Send(HostedRow):
         RETRIED = "retried", _("Failed, sent again")
         REFUSED = "refused", _("Refused by the server")
 
-    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    staff_userid = models.CharField(_("staff userid"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    staff_userid = models.CharField(_("staff userid"), max_length=64)
     entry = models.CharField(_("entry"), max_length=64)
     target_id = models.CharField(_("chat or customer"), max_length=160, blank=True)
     reply = models.ForeignKey(
@@ -216,7 +217,10 @@ class Send(HostedRow):
         verbose_name = _("send")
         verbose_name_plural = _("sends")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["reply", "outcome"])]
+        indexes = [
+            models.Index(fields=["reply", "outcome"]),
+            *audit_indexes("send", filtered=("outcome", "kind", "entry", "host")),
+        ]
 
     def __str__(self):
         return f"{self.staff_userid} → {self.target_id or self.entry}: {self.reply_title}"

@@ -1,0 +1,224 @@
+"""The audit log at a year's size: Django admin's 查询记录 and 发送记录 lists, and the home
+panel's query, over a million rows, for SQLite and (when installed) PostgreSQL.
+
+For each backend it makes a fresh database, migrates it, fills it with --rows lookups spread
+over the last 365 days (200 staff, 20,000 customers, every entry and outcome) and a tenth as
+many sends, signs an auditor in, and prints the median time of --repeat loads of each page
+through Django's whole request handling (Django's test client, in this process).
+
+    .venv/bin/python -m bench.audit [--rows 1000000] [--repeat 5] [--backends sqlite,postgres]
+"""
+
+import argparse
+import contextlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+ENTRIES = (
+    ["single_chat_tools"] * 6
+    + ["group_chat_tools"] * 3
+    + [
+        "contact_profile",
+        "single_kf_tools",
+        "chain_single_chat_tools",
+        "chain_group_chat_tools",
+        "normal",
+    ]
+)
+OUTCOMES = ["ok"] * 17 + ["denied", "not_found", "upstream_error"]
+
+
+def lookup_rows(count: int, now: datetime):
+    rng = random.Random(1)  # noqa: S311 (sample data, the same every run)
+    for i in range(count):
+        created = now - timedelta(seconds=rng.randrange(365 * 86400))
+        hosted = i % 20 == 0
+        yield (
+            created,
+            f"staff{rng.randrange(200):03d}",
+            "juzi" if hosted else "wecom",
+            f"op{rng.randrange(10)}" if hosted else "",
+            "运营小周" if hosted else "",
+            rng.choice(ENTRIES),
+            f"wmCustomer{rng.randrange(20_000):06d}",
+            rng.choice(OUTCOMES),
+            None,
+            rng.randrange(1, 400),
+            rng.random() < 0.7,
+        )
+
+
+LOOKUP_COLUMNS = (
+    "created_at, staff_userid, host, operator_uid, operator_name, entry, target_id, outcome, "
+    "errcode, duration_ms, from_cache"
+)
+
+
+def send_rows(count: int, now: datetime):
+    rng = random.Random(2)  # noqa: S311 (sample data, the same every run)
+    for _ in range(count):
+        yield (
+            now - timedelta(seconds=rng.randrange(365 * 86400)),
+            f"staff{rng.randrange(200):03d}",
+            "wecom",
+            "",
+            "",
+            rng.choice(ENTRIES[:9]),
+            f"wmCustomer{rng.randrange(20_000):06d}",
+            "价格表",
+            "text",
+            rng.choice(["sent"] * 8 + ["cancelled", "failed"]),
+            "",
+            rng.randrange(100, 3000),
+            "4.1.30",
+            "",
+        )
+
+
+SEND_COLUMNS = (
+    "created_at, staff_userid, host, operator_uid, operator_name, entry, target_id, "
+    "reply_title, kind, outcome, err_msg, duration_ms, wecom_version, media_id"
+)
+
+
+def fill(table: str, columns: str, rows, vendor: str) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        if vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns.split(",")))
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (our names)
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 20_000:
+                cursor.executemany(insert, batch)
+                batch = []
+        if batch:
+            cursor.executemany(insert, batch)
+
+
+def timed(client, url: str, repeat: int) -> tuple[float, int]:
+    times = []
+    status = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        answer = client.get(url)
+        times.append(time.perf_counter() - started)
+        status = answer.status_code
+    return statistics.median(times) * 1000, status
+
+
+PAGES = [
+    ("lookups, newest first", "/admin/sidebar/lookup/"),
+    ("lookups, page 50", "/admin/sidebar/lookup/?p=50"),
+    ("lookups, outcome = denied", "/admin/sidebar/lookup/?outcome__exact=denied"),
+    ("lookups, entry = customer group", "/admin/sidebar/lookup/?entry=group_chat_tools"),
+    ("lookups, host = Juzi", "/admin/sidebar/lookup/?host__exact=juzi"),
+    ("lookups, from the cache", "/admin/sidebar/lookup/?from_cache__exact=1"),
+    (
+        "lookups, past 7 days and denied",
+        "/admin/sidebar/lookup/?created_at__gte={week}&outcome__exact=denied",
+    ),
+    ("lookups, search a staff member", "/admin/sidebar/lookup/?q=staff042"),
+    ("sends, newest first", "/admin/replies/send/"),
+    ("sends, outcome = failed", "/admin/replies/send/?outcome__exact=failed"),
+]
+
+
+def run_backend(args) -> None:
+    """In a child process whose environment names the database: fill, then time."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from sidebar import services
+
+    call_command("migrate", verbosity=0)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    fill("sidebar_lookup", LOOKUP_COLUMNS, lookup_rows(args.rows, now), connection.vendor)
+    fill("replies_send", SEND_COLUMNS, send_rows(args.rows // 10, now), connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum (PostgreSQL) or a maintenance job would
+    filled = time.perf_counter() - started
+    print(f"{args.rows:,} lookups and {args.rows // 10:,} sends made in {filled:.0f} s")
+    user = get_user_model().objects.create_superuser("auditor", "a@example.com", "pw-audit-1")
+    storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={"default": {}, "staticfiles": storage}):
+        client = Client()
+        client.force_login(user)
+        week = (now - timedelta(days=7)).strftime("%Y-%m-%d")
+        print("| page | ms (median) | HTTP |\n| --- | --- | --- |")
+        for name, url in PAGES:
+            ms, status = timed(client, url.format(week=week), args.repeat)
+            print(f"| {name} | {ms:.0f} | {status} |", flush=True)
+        times = []
+        for i in range(args.repeat):
+            started = time.perf_counter()
+            list(services.recent_lookups(staff_userid=f"staff{i:03d}"))
+            times.append(time.perf_counter() - started)
+        print(f"| home panel: a staff member's recent lookups | "
+              f"{statistics.median(times) * 1000:.1f} | |")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--backends", default="")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_backend(args)
+        return
+    from tests.servers import PostgresServer, postgres_bindir
+
+    backends = [b for b in args.backends.split(",") if b] or (
+        ["sqlite", "postgres"] if postgres_bindir() else ["sqlite"]
+    )
+    for backend in backends:
+        print(f"\n{backend}\n", flush=True)
+        with contextlib.ExitStack() as stack:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-audit-")))
+            if backend == "postgres":
+                postgres = stack.enter_context(PostgresServer(work))
+                database = postgres.url
+            else:
+                database = f"sqlite:///{work / 'db.sqlite3'}"
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECOM_"))}
+            env.update(
+                DJANGO_SETTINGS_MODULE="sidebar.settings",
+                DJANGO_ENV_FILE="",
+                DJANGO_SECRET_KEY="bench-audit-" + "x" * 40,
+                DJANGO_ALLOWED_HOSTS="testserver",
+                DJANGO_LOG_LEVEL="WARNING",
+                DATABASE_URL=database,
+                REDIS_URL="",
+                PYTHONPATH=str(PROJECT),
+            )
+            child = [sys.executable, "-m", "bench.audit", "--child"]
+            child += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+            subprocess.run(child, env=env, cwd=PROJECT, check=True)  # noqa: S603
+
+
+if __name__ == "__main__":
+    main()

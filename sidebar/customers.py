@@ -1,0 +1,165 @@
+"""A customer as one staff member's lookup needs it, cached so that its cost does not grow with
+the customer's followers.
+
+WeCom answers `externalcontact/get` with the customer and every follower's entry (a customer
+of a big sales team has thousands). A lookup needs the customer, the viewer's own entry and
+how many follow. So one answer is kept in three parts, all stamped with the same generation:
+
+- the customer and the follower count (small; read by every lookup);
+- the viewer's own entry, or that they do not follow (small; one per viewer, written on
+  their first lookup of this generation);
+- every follower's entry (large; read only on a viewer's first lookup of a generation).
+
+A cached lookup reads the first two in one round trip and checks that their generations
+match; a viewer's entry from an older answer is never combined with a newer customer.
+Forgetting the customer part (`forget`) forgets them all. When the customer is not cached,
+the threads of a process that ask for it at once make one WeCom call between them.
+"""
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import caches
+
+# Cache key kinds, per app scope and external_userid.
+SUMMARY = "contact"
+FOLLOWERS = "contact-followers"
+VIEWER = "contact-viewer"
+
+
+@dataclass(frozen=True)
+class ViewerContact:
+    external_contact: dict
+    follower: dict | None  # the viewer's own follow_user entry; None: they do not follow
+    follower_count: int
+
+
+def find_follower(follow_user: list, userid: str) -> dict | None:
+    for follower in follow_user or []:
+        if isinstance(follower, dict) and follower.get("userid") == userid:
+            return follower
+    return None
+
+
+def from_answer(answer: dict, viewer: str) -> ViewerContact:
+    """What one viewer sees of WeCom's answer."""
+    followers = answer.get("follow_user") or []
+    return ViewerContact(
+        external_contact=answer.get("external_contact") or {},
+        follower=find_follower(followers, viewer),
+        follower_count=len(followers),
+    )
+
+
+def key(kind: str, scope: str, external_userid: str, viewer: str = "") -> str:
+    suffix = f":{viewer}" if kind == VIEWER else ""
+    return f"{kind}:{scope}:{external_userid}{suffix}"
+
+
+def viewer_contact(
+    *, client, external_userid: str, viewer: str, lifetime: int
+) -> tuple[ViewerContact, bool]:
+    """(what `viewer` sees of the customer, whether it came from the cache). Asks WeCom
+    when nothing usable is cached; `lifetime` 0 turns caching off."""
+    if lifetime <= 0:
+        return from_answer(client.get_external_contact(external_userid), viewer), False
+    cached = _cached(client, external_userid, viewer)
+    if cached is not None:
+        return cached, True
+    with _fetching(key(SUMMARY, client.app.scope, external_userid)):
+        # Another thread may have fetched it while this one waited.
+        cached = _cached(client, external_userid, viewer)
+        if cached is not None:
+            return cached, True
+        return _fetch(client, external_userid, viewer, lifetime), False
+
+
+def _cached(client, external_userid: str, viewer: str) -> ViewerContact | None:
+    cache = caches["default"]
+    scope = client.app.scope
+    summary_key = key(SUMMARY, scope, external_userid)
+    viewer_key = key(VIEWER, scope, external_userid, viewer)
+    found = cache.get_many([summary_key, viewer_key])
+    summary, own = found.get(summary_key), found.get(viewer_key)
+    if summary and own and own["generation"] == summary["generation"]:
+        return _combine(summary, own["follower"])
+    if summary:
+        everyone = cache.get(key(FOLLOWERS, scope, external_userid))
+        if everyone and everyone["generation"] == summary["generation"]:
+            follower = find_follower(everyone["follow_user"], viewer)
+            remaining = round(summary["expires_at"] - time.time())
+            if remaining > 0:
+                own = {"generation": summary["generation"], "follower": follower}
+                cache.set(viewer_key, own, timeout=remaining)
+            return _combine(summary, follower)
+    return None
+
+
+def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerContact:
+    cache = caches["default"]
+    scope = client.app.scope
+    answer = client.get_external_contact(external_userid)
+    seen = from_answer(answer, viewer)
+    generation = uuid.uuid4().hex
+    cache.set_many(
+        {
+            key(SUMMARY, scope, external_userid): {
+                "generation": generation,
+                "external_contact": seen.external_contact,
+                "follower_count": seen.follower_count,
+                "expires_at": time.time() + lifetime,
+            },
+            key(FOLLOWERS, scope, external_userid): {
+                "generation": generation,
+                "follow_user": answer.get("follow_user") or [],
+            },
+            key(VIEWER, scope, external_userid, viewer): {
+                "generation": generation,
+                "follower": seen.follower,
+            },
+        },
+        timeout=lifetime,
+    )
+    return seen
+
+
+_locks_guard = threading.Lock()
+_locks: dict[str, list] = {}  # key -> [lock, threads using it]
+
+
+class _fetching:
+    """Holds the process's lock for `key` while it is fetched; the lock is dropped when no
+    thread uses it any more, so the table does not grow with every customer ever seen."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def __enter__(self):
+        with _locks_guard:
+            entry = _locks.setdefault(self.key, [threading.Lock(), 0])
+            entry[1] += 1
+        entry[0].acquire()
+
+    def __exit__(self, *exc_info):
+        with _locks_guard:
+            entry = _locks[self.key]
+            entry[0].release()
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _locks[self.key]
+
+
+def forget(*, client, external_userids) -> list[str]:
+    """The keys to delete so that the next lookup of these customers asks WeCom."""
+    scope = client.app.scope
+    return [key(kind, scope, ext) for ext in external_userids for kind in (SUMMARY, FOLLOWERS)]
+
+
+def _combine(summary: dict, follower: dict | None) -> ViewerContact:
+    return ViewerContact(
+        external_contact=summary["external_contact"],
+        follower=follower,
+        follower_count=summary["follower_count"],
+    )

@@ -1,0 +1,15 @@
+"""Where WeCom opens the page (getContext's `entry`), in words (README, "What staff see")."""
+
+from django.utils.translation import gettext_lazy as _
+
+ENTRIES = [
+    ("single_chat_tools", _("Single chat toolbar")),
+    ("contact_profile", _("Customer profile")),
+    ("group_chat_tools", _("Customer group toolbar")),
+    ("single_kf_tools", _("WeChat customer service toolbar")),
+    ("chain_single_chat_tools", _("Upstream/downstream single chat")),
+    ("chain_group_chat_tools", _("Upstream/downstream group chat")),
+    ("chat_attachment", _("Chat attachment bar")),
+    ("internal_group_chat_board", _("Internal group board")),
+    ("normal", _("Opened elsewhere in the app")),
+]
