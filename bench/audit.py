@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -131,7 +132,7 @@ PAGES = [
     ("lookups, from the cache", "/admin/sidebar/lookup/?from_cache__exact=1"),
     (
         "lookups, past 7 days and denied",
-        "/admin/sidebar/lookup/?created_at__gte={week}&outcome__exact=denied",
+        "/admin/sidebar/lookup/?created_at__gte={week}&outcome__exact=denied",  # URL-quoted below
     ),
     ("lookups, search a staff member", "/admin/sidebar/lookup/?q=staff042"),
     ("sends, newest first", "/admin/replies/send/"),
@@ -166,10 +167,10 @@ def run_backend(args) -> None:
     with override_settings(STORAGES={"default": {}, "staticfiles": storage}):
         client = Client()
         client.force_login(user)
-        week = (now - timedelta(days=7)).strftime("%Y-%m-%d")
+        week = (now - timedelta(days=7)).isoformat()
         print("| page | ms (median) | HTTP |\n| --- | --- | --- |")
         for name, url in PAGES:
-            ms, status = timed(client, url.format(week=week), args.repeat)
+            ms, status = timed(client, url.format(week=quote(week)), args.repeat)
             print(f"| {name} | {ms:.0f} | {status} |", flush=True)
         times = []
         for i in range(args.repeat):

@@ -1,0 +1,245 @@
+"""What keeps a page and a lookup cheap (README, "Speed"): one Redis round trip per page,
+credential copies that never outlive the credential, a customer's cost independent of how
+many staff follow them, compressed answers, and a database that keeps its connection.
+Timing is measured by bench/speed.py, never asserted here; these tests check the mechanisms.
+"""
+
+import threading
+import time
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+
+from sidebar import customers, services
+from sidebar.standin.seed import _follower
+from sidebar.wecom import credentials, get_client
+from tests.conftest import walk_sign_in
+
+pytestmark = pytest.mark.django_db
+
+MANY = "wmManyFollowers00001"
+FOLLOWERS = 10_000
+
+
+@pytest.fixture
+def big_customer(corp):
+    """A customer whom zhangsan and 9,999 colleagues follow (zhangsan in the middle)."""
+    everyone = [_follower(f"colleague{i:05d}", remark=f"客户{i}") for i in range(FOLLOWERS - 1)]
+    everyone.insert(FOLLOWERS // 2, _follower("zhangsan", remark="万先生"))
+    corp.contacts[MANY] = {
+        "external_contact": {"external_userid": MANY, "name": "万众", "type": 1},
+        "follow_user": everyone,
+    }
+    return MANY
+
+
+class KeysRead:
+    """Records the keys read from the `default` cache and the bytes of what came back."""
+
+    def __init__(self, monkeypatch):
+        self.keys: list[str] = []
+        cache = caches["default"]
+        get, get_many = cache.get, cache.get_many
+
+        def recording_get(key, *args, **kwargs):
+            self.keys.append(key)
+            return get(key, *args, **kwargs)
+
+        def recording_get_many(keys, *args, **kwargs):
+            self.keys.extend(keys)
+            return get_many(keys, *args, **kwargs)
+
+        monkeypatch.setattr(cache, "get", recording_get)
+        monkeypatch.setattr(cache, "get_many", recording_get_many)
+
+    def clear(self):
+        self.keys.clear()
+
+
+def look_up(viewer: str, external_userid: str):
+    return services.look_up_contact(
+        client=get_client(),
+        staff_userid=viewer,
+        entry="single_chat_tools",
+        external_userid=external_userid,
+    )
+
+
+# A customer, cached in parts ---------------------------------------------------------------
+
+
+def test_a_cached_lookup_reads_only_the_viewers_part(standin, corp, big_customer, monkeypatch):
+    read = KeysRead(monkeypatch)
+    first = look_up("zhangsan", MANY)
+    assert first.outcome == "ok" and first.context["profile"].remark == "万先生"
+    assert first.context["profile"].other_followers == FOLLOWERS - 1
+    pages = corp.count("/cgi-bin/externalcontact/get")
+    assert pages == FOLLOWERS // 500  # every page of followers, once
+
+    read.clear()
+    again = look_up("zhangsan", MANY)
+    assert again.context["profile"] == first.context["profile"]
+    # The customer and zhangsan's own entry; never the 10,000 entries.
+    assert set(read.keys) == {
+        customers.key(customers.SUMMARY, get_client().app.scope, MANY),
+        customers.key(customers.VIEWER, get_client().app.scope, MANY, "zhangsan"),
+    }
+    assert corp.count("/cgi-bin/externalcontact/get") == pages
+
+
+def test_another_viewer_reads_the_followers_once_then_only_their_part(
+    standin, corp, big_customer, monkeypatch
+):
+    look_up("zhangsan", MANY)
+    read = KeysRead(monkeypatch)
+    followers_key = customers.key(customers.FOLLOWERS, get_client().app.scope, MANY)
+    colleague = look_up("colleague00042", MANY)
+    assert colleague.outcome == "ok" and colleague.context["profile"].remark == "客户42"
+    assert followers_key in read.keys
+    read.clear()
+    look_up("colleague00042", MANY)
+    assert followers_key not in read.keys
+    # Nobody outside the followers sees the customer, cached or not.
+    assert look_up("lisi", MANY).outcome == "denied"
+    assert look_up("lisi", MANY).outcome == "denied"
+    assert corp.count("/cgi-bin/externalcontact/get") == FOLLOWERS // 500
+
+
+def test_a_viewer_part_from_an_older_answer_is_not_combined_with_a_newer_one(standin, corp):
+    assert look_up("zhangsan", "wmChenXiaoMing0001").context["profile"].remark
+    # WeCom's answer changes, and what was cached of the customer is forgotten (as the
+    # emulator's fault controls do); zhangsan's own part of the old answer is still cached.
+    follower = corp.contacts["wmChenXiaoMing0001"]["follow_user"][0]
+    follower["remark"] = "新的备注"
+    services.forget_cached_lookups(client=get_client(), target_ids=["wmChenXiaoMing0001"])
+    assert look_up("zhangsan", "wmChenXiaoMing0001").context["profile"].remark == "新的备注"
+
+
+@pytest.mark.django_db(transaction=True)  # the threads write audit rows of their own
+def test_threads_that_miss_together_make_one_fetch(standin, corp, big_customer):
+    outcomes = []
+
+    def viewer():
+        try:
+            outcomes.append(look_up("zhangsan", MANY).outcome)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=viewer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == ["ok"] * 8
+    assert corp.count("/cgi-bin/externalcontact/get") == FOLLOWERS // 500
+    assert customers._locks == {}  # nothing left behind
+
+
+def test_with_the_cache_off_every_lookup_asks_wecom(standin, corp, settings):
+    settings.WECOM_CONTACT_CACHE_SECONDS = 0
+    look_up("zhangsan", "wmChenXiaoMing0001")
+    look_up("zhangsan", "wmChenXiaoMing0001")
+    assert corp.count("/cgi-bin/externalcontact/get") == 2
+
+
+# Credentials in front of Redis ---------------------------------------------------------------
+
+
+def redis_calls(redis_server) -> dict:
+    """How many times redis-server has run each command so far."""
+    import redis
+
+    with redis.Redis.from_url(redis_server.url) as conn:
+        stats = conn.info("commandstats")
+    return {name: value["calls"] for name, value in stats.items()}
+
+
+HANDSHAKE = {"cmdstat_info", "cmdstat_hello", "cmdstat_client|setinfo"}
+
+
+def test_a_warm_page_costs_one_redis_round_trip(client, standin, corp, redis_settings, settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    walk_sign_in(client, corp)
+    for _ in range(2):  # warm: credentials fetched, the page's texts rendered
+        assert client.get("/sidebar/").status_code == 200
+    before = redis_calls(redis_settings)
+    for _ in range(5):
+        assert client.get("/sidebar/").status_code == 200
+    after = redis_calls(redis_settings)
+    made = {name: after[name] - before.get(name, 0) for name in after}
+    # The session, and nothing else (a new connection's handshake is not a round trip a page
+    # makes: connections are pooled).
+    made = {name: n for name, n in made.items() if n and name not in HANDSHAKE}
+    assert made == {"cmdstat_get": 5}
+
+
+def test_a_copy_is_never_served_past_the_credentials_expiry(standin, corp, settings):
+    corp.token_lifetime = 4  # cached for half its life: 2 s, well inside LOCAL_SECONDS
+    settings.WECOM_TOKEN_SAFETY_MARGIN = 300
+    client = get_client()
+    first = client.access_token()
+    assert client.access_token() == first
+    deadline = time.monotonic() + 60
+    while client.access_token() == first:
+        assert time.monotonic() < deadline, "the copy outlived the token"
+        time.sleep(0.2)
+    assert corp.count("/cgi-bin/gettoken") == 2
+
+
+def test_a_credential_forgotten_elsewhere_leaves_this_process_soon(
+    standin, corp, redis_settings, monkeypatch
+):
+    monkeypatch.setattr(credentials, "LOCAL_SECONDS", 1.0)
+    here = get_client()
+    ticket = here.agent_ticket()
+    # Another process (here: another client over the same Redis) forgets the credentials,
+    # as reset_wecom_credentials does, and WeCom issues new ones.
+    elsewhere = type(here).for_app(
+        here.app,
+        safety_margin=here.credentials.safety_margin,
+        error_cooldown=here.credentials.error_cooldown,
+    )
+    elsewhere.credentials.forget_all()
+    corp.rotate_tickets()
+    fresh = elsewhere.agent_ticket()
+    assert fresh != ticket
+    deadline = time.monotonic() + 60
+    while here.agent_ticket() != fresh:
+        assert time.monotonic() < deadline, "this process kept the forgotten ticket"
+        time.sleep(0.1)
+
+
+# Answers and connections ---------------------------------------------------------------------
+
+
+def test_pages_and_fragments_are_compressed(staff_client):
+    page = staff_client.get("/sidebar/", HTTP_ACCEPT_ENCODING="gzip")
+    assert page["Content-Encoding"] == "gzip" and "Accept-Encoding" in page["Vary"]
+    fragment = staff_client.post(
+        "/sidebar/lookup/contact/",
+        {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"},
+        HTTP_ACCEPT_ENCODING="gzip",
+    )
+    assert fragment["Content-Encoding"] == "gzip"
+    plain = staff_client.get("/sidebar/")
+    assert not plain.has_header("Content-Encoding")
+
+
+def test_the_page_texts_follow_the_language(staff_client):
+    chinese = staff_client.get("/sidebar/").content.decode()
+    english = staff_client.get("/sidebar/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "请在企业微信中打开本页面" in chinese
+    assert "Open this page from WeCom" in english and "请在企业微信中打开本页面" not in english
+
+
+def test_the_database_keeps_its_connection(settings):
+    from django.conf import settings as live
+
+    assert live.DATABASES["default"]["CONN_MAX_AGE"] > 0
+    assert live.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1  # NORMAL
