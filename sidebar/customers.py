@@ -16,6 +16,7 @@ Forgetting the customer part (`forget`) forgets them all. When the customer is n
 the threads of a process that ask for it at once make one WeCom call between them.
 """
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -34,6 +35,7 @@ class ViewerContact:
     external_contact: dict
     follower: dict | None  # the viewer's own follow_user entry; None: they do not follow
     follower_count: int
+    generation: str = ""  # which cached answer this is ("": not cached)
 
 
 def find_follower(follow_user: list, userid: str) -> dict | None:
@@ -101,8 +103,8 @@ def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerCo
     cache = caches["default"]
     scope = client.app.scope
     answer = client.get_external_contact(external_userid)
-    seen = from_answer(answer, viewer)
     generation = uuid.uuid4().hex
+    seen = dataclasses.replace(from_answer(answer, viewer), generation=generation)
     cache.set_many(
         {
             key(SUMMARY, scope, external_userid): {
@@ -162,4 +164,5 @@ def _combine(summary: dict, follower: dict | None) -> ViewerContact:
         external_contact=summary["external_contact"],
         follower=follower,
         follower_count=summary["follower_count"],
+        generation=summary["generation"],
     )

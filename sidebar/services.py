@@ -47,12 +47,21 @@ class LookupResult:
     explanation: Explanation | None = None
     # A WeCom errcode behind a panel shown without some auxiliary part, for the audit log.
     errcode: int | None = None
+    # What the panel shows, when it is a cached answer: it is rendered once (sidebar.fragments).
+    render_key: tuple | None = None
 
 
-def shown(template: str, *, errcode: int | None = None, **context) -> LookupResult:
-    """The panel `template` shows; `errcode`: WeCom's error behind a part it shows without."""
+def shown(
+    template: str, *, errcode: int | None = None, render_key: tuple | None = None, **context
+) -> LookupResult:
+    """The panel `template` shows; `errcode`: WeCom's error behind a part it shows without;
+    `render_key`: what identifies the panel's content, when it comes from the cache."""
     return LookupResult(
-        outcome=Lookup.Outcome.OK, template=template, context=context, errcode=errcode
+        outcome=Lookup.Outcome.OK,
+        template=template,
+        context=context,
+        errcode=errcode,
+        render_key=render_key,
     )
 
 
@@ -69,7 +78,13 @@ def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: s
     def decide(seen):
         if seen.follower is None:
             return refused(DENIED)
-        return shown("sidebar/fragments/contact.html", profile=profiles.build_profile(seen))
+        # The same cached answer, seen by the same viewer, shows the same panel.
+        key = (client.app.scope, external_userid, staff_userid, seen.generation)
+        return shown(
+            "sidebar/fragments/contact.html",
+            profile=profiles.build_profile(seen),
+            render_key=key if seen.generation else None,
+        )
 
     return _look_up(
         staff_userid=staff_userid,

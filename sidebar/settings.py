@@ -131,9 +131,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Caches. "default" holds sessions and contact lookups and shrugs off a Redis outage (a miss);
 # "wecom" holds tokens and tickets and reports outages, so the credential store can fall back
 # to its in-process copy instead of treating an outage as an empty cache.
-# "local" is always in-process: what each process derives from code and translations alone
-# (the page's fixed texts), never what WeCom or the database said.
-LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
 
@@ -152,7 +149,6 @@ if REDIS_URL:
     CACHES = {
         "default": _redis_cache(ignore_exceptions=True),
         "wecom": _redis_cache(ignore_exceptions=False),
-        "local": LOCAL_CACHE,
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -160,7 +156,6 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "d"},
         "wecom": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "w"},
-        "local": LOCAL_CACHE,
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

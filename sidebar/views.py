@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from sidebar import emulator, forms, hosts, services, signin
+from sidebar import emulator, forms, fragments, hosts, services, signin
 from sidebar.access import staff_required, wecom_app
 from sidebar.boot import page_boot
 from sidebar.exceptions import WeComCodeInvalid, WeComError
 from sidebar.explanations import Explanation, explain
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
+from sidebar.page_shell import render_page
 from sidebar.problems import json_problem, problem_fragment, problem_page
 from sidebar.signing import page_signatures
 from sidebar.wecom import get_client
@@ -78,8 +79,12 @@ def page(request, *, app):
         jsApiList=JS_API_LIST,
         **signatures,
     )
-    context = {"boot": boot, "staff": staff, "emulator": emulator.enabled()}
-    return render(request, "sidebar/page.html", context)
+    return render_page(
+        "sidebar/page.html",
+        fixed={"emulator": emulator.enabled()},
+        text={"staff": staff},
+        boot=boot,
+    )
 
 
 @require_GET
@@ -172,7 +177,8 @@ def lookup(request, kind, *, staff):
             target_id=target,
         )
     if result.outcome == Lookup.Outcome.OK:
-        response = render(request, result.template, result.context)
+        html = fragments.rendered(request, result.template, result.context, result.render_key)
+        response = HttpResponse(html)
     else:
         # A refusal or a WeCom failure is an answer the panel shows, not a failed request
         # (browsers log every 4xx/5xx fetch as an error); only bad input keeps its 400.

@@ -130,9 +130,7 @@ def redis_caches(url: str) -> dict:
             },
         }
 
-    from django.conf import settings
-
-    return {"default": cache(True), "wecom": cache(False), "local": settings.LOCAL_CACHE}
+    return {"default": cache(True), "wecom": cache(False)}
 
 
 @pytest.fixture

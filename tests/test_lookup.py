@@ -11,6 +11,7 @@ from sidebar.models import Lookup
 from sidebar.standin.seed import HOSTILE
 from sidebar.wecom import get_client
 from tests.conftest import walk_sign_in
+from tests.pages import boot_of
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def test_csrf_is_enforced(standin, corp):
     refused = look_up(browser, "wmChenXiaoMing0001")
     assert refused.status_code == 403
     assert corp.count(GET_CONTACT) == 0
-    token = page.context["boot"]["csrfToken"]
+    token = boot_of(page.content.decode())["csrfToken"]
     accepted = browser.post(
         URL,
         {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"},

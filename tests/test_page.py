@@ -190,7 +190,7 @@ def test_resign_is_for_signed_in_staff_only(client, standin):
 def test_resign_enforces_csrf(standin, corp):
     browser = Client(enforce_csrf_checks=True)
     walk_sign_in(browser, corp)
-    token = browser.get("/sidebar/").context["boot"]["csrfToken"]
+    token = boot_of(browser.get("/sidebar/").content.decode())["csrfToken"]
     assert resign(browser, {"url": "http://testserver/sidebar/"}).status_code == 403
     ok = resign(browser, {"url": "http://testserver/sidebar/"}, HTTP_X_CSRFTOKEN=token)
     assert ok.status_code == 200

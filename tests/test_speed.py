@@ -243,3 +243,54 @@ def test_the_database_keeps_its_connection(settings):
         assert cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA synchronous")
         assert cursor.fetchone()[0] == 1  # NORMAL
+
+
+# Rendered once ---------------------------------------------------------------------------
+
+
+def test_the_page_shell_escapes_what_it_fills(rf, settings):
+    from django.utils import translation
+
+    from sidebar.page_shell import render_page
+
+    with translation.override("zh-hans"):
+        first = render_page(
+            "sidebar/page.html",
+            fixed={"emulator": False},
+            text={"staff": "<b>zhangsan</b>"},
+            boot={"host": "wecom", "note": "</script><script>alert(1)</script>"},
+        ).content.decode()
+        second = render_page(
+            "sidebar/page.html",
+            fixed={"emulator": False},
+            text={"staff": "lisi"},
+            boot={"host": "wecom"},
+        ).content.decode()
+    assert "当前成员：&lt;b&gt;zhangsan&lt;/b&gt;" in first and "<b>zhangsan" not in first
+    assert "</script><script>alert(1)" not in first and "\\u003C/script\\u003E" in first
+    assert "当前成员：lisi" in second and "zhangsan" not in second
+    assert "\u2063" not in first + second  # no marker left unfilled
+
+
+def test_a_panel_is_rendered_once_per_cached_answer(staff_client, corp, monkeypatch):
+    from sidebar import fragments
+
+    renders = []
+    real = fragments.render_to_string
+    monkeypatch.setattr(
+        fragments,
+        "render_to_string",
+        lambda template, *a, **k: renders.append(template) or real(template, *a, **k),
+    )
+    form = {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}
+    first = staff_client.post("/sidebar/lookup/contact/", form).content.decode()
+    again = staff_client.post("/sidebar/lookup/contact/", form).content.decode()
+    assert first == again and "陈先生（老客户）" in first
+    assert renders == ["sidebar/fragments/contact.html"]
+    english = staff_client.post("/sidebar/lookup/contact/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert "My notes" in english.content.decode() and len(renders) == 2
+    # A new answer from WeCom is a new panel.
+    corp.contacts["wmChenXiaoMing0001"]["follow_user"][0]["remark"] = "新的备注"
+    services.forget_cached_lookups(client=get_client(), target_ids=["wmChenXiaoMing0001"])
+    assert "新的备注" in staff_client.post("/sidebar/lookup/contact/", form).content.decode()
+    assert len(renders) == 3

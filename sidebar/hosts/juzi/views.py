@@ -6,11 +6,11 @@ after sign-in (lookups, replies, authorization) is the WeCom page's own endpoint
 """
 
 from django.conf import settings
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from sidebar import emulator, hosts, signin
+from sidebar import hosts, signin
 from sidebar.access import wecom_app
 from sidebar.boot import page_boot
 from sidebar.exceptions import ConfigurationError
@@ -20,6 +20,7 @@ from sidebar.hosts.juzi import explanations as juzi_explanations
 from sidebar.hosts.juzi import get_oauth
 from sidebar.hosts.juzi.errors import JuziCodeUnusable, JuziError
 from sidebar.hosts.juzi.framing import framed_by_juzi
+from sidebar.page_shell import render_page
 from sidebar.problems import problem_page
 from sidebar.views import NO_CODE, STATE_MISMATCH
 
@@ -55,14 +56,13 @@ def page(request, *, app):
     if staff is None:
         return _authorize(request, next_path=request.get_full_path())
     operator = signin.current_operator(request)
-    context = {
-        "boot": page_boot(request, host=hosts.JUZI, botId=signin.hosted_account(request)),
-        "staff": staff,
-        "operator": operator,
-        "helper_url": settings.JUZI_HELPER_URL,
-        "emulator": emulator.enabled(),
-    }
-    return render(request, "sidebar/juzi/page.html", context)
+    operator_name = operator.name if operator else ""
+    return render_page(
+        "sidebar/juzi/page.html",
+        fixed={"helper_url": settings.JUZI_HELPER_URL, "has_operator": bool(operator_name)},
+        text={"staff": staff, "operator_name": operator_name},
+        boot=page_boot(request, host=hosts.JUZI, botId=signin.hosted_account(request)),
+    )
 
 
 @require_GET
