@@ -318,12 +318,31 @@ def bench_backend(backend: str, args) -> list[str]:
     rows = [f["bare session view"].row() for f in (figures,)]
     rows += [figures[s.name].row() for s in SCENARIOS]
     rows.append(uncached_figures[UNCACHED.name].row())
+    rows.append(goals(figures))
     rows.append(
-        f"\nrefreshing a customer from WeCom (one lookup, alone, median of 10): "
+        f"refreshing a customer from WeCom (one lookup, alone, median of 10): "
         f"1 follower {refresh[ONE_FOLLOWER]:.0f} ms, "
         f"{FOLLOWERS:,} followers {refresh[MANY_FOLLOWERS]:.0f} ms"
     )
     return rows
+
+
+def goals(figures: dict) -> str:
+    """The issue's goals, from the medians: page and cached lookup against the bare view,
+    and what a 10,000-follower customer costs against a 1-follower one."""
+
+    def ratio(name):
+        return statistics.median(figures[name].ratios)
+
+    page, cached = ratio("page"), ratio("cached lookup")
+    many = ratio(f"cached lookup, {FOLLOWERS:,} followers")
+    cost = cached / many  # time per lookup, 10,000 followers over 1
+    marks = ["✓" if ok else "✗" for ok in (page >= 0.6, cached >= 0.5, cost <= 1.2)]
+    return (
+        f"\ngoals: page {page:.2f}× the bare view (≥ 0.6 {marks[0]}), cached lookup "
+        f"{cached:.2f}× (≥ 0.5 {marks[1]}); a {FOLLOWERS:,}-follower customer costs "
+        f"{cost:.2f}× a 1-follower one (≤ 1.2 {marks[2]})"
+    )
 
 
 def refresh_ms(server: Server, customer: str) -> float:
