@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError
 
-from sidebar import customers, hosts, profiles
+from sidebar import append_only, customers, hosts, profiles
 from sidebar.exceptions import WeComAPIError, WeComError
 from sidebar.explanations import (
     DENIED,
@@ -396,7 +396,7 @@ def _audit(staff_userid, operator, entry, target_id, outcome, errcode, started, 
     )
     try:
         with one_writer():
-            row.save()
+            append_only.insert(row)
     except DatabaseError:
         # The lookup itself succeeded or failed on its own merits; keep the row in the log.
         logger.exception(

@@ -73,11 +73,6 @@ MIDDLEWARE = [
     "sidebar.emulator.middleware.EmulatedUserAgentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages and fragments compressed (static files come compressed from WhiteNoise or nginx).
-    # BREACH: the only secret in a page is the CSRF token, which Django masks afresh in every
-    # response, and this middleware pads each response's gzip header with random bytes
-    # (README, "Speed").
-    "django.middleware.gzip.GZipMiddleware",
     "sidebar.middleware.ResponseHeadersMiddleware",
     # Sees the session and CSRF cookies set below: third-party-frame cookies for Juzi.
     "sidebar.hosts.juzi.framing.JuziCookiesMiddleware",

@@ -7,9 +7,8 @@ import sys
 import pytest
 from django.db import DatabaseError
 
-from sidebar import services
+from sidebar import append_only, services
 from sidebar.log_filters import RateLimitFilter, RedactSecretsFilter, escape_unprintable, redact
-from sidebar.models import Lookup
 
 
 @pytest.fixture
@@ -44,10 +43,10 @@ def test_request_data_cannot_forge_a_log_line(log):
 
 @pytest.mark.django_db
 def test_an_unsaved_audit_row_is_logged_on_one_line(log, monkeypatch):
-    def fail(self, *args, **kwargs):
+    def fail(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(Lookup, "save", fail)
+    monkeypatch.setattr(append_only, "insert", fail)
     services.reject_invalid_lookup(staff_userid="zhangsan", entry="x", target_id="a\nFORGED")
     text = log.getvalue()
     first_line = text.splitlines()[0]

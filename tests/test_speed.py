@@ -2,6 +2,7 @@
 credential copies that never outlive the credential, a customer's cost independent of how
 many staff follow them, compressed answers, and a database that keeps its connection.
 Timing is measured by bench/speed.py, never asserted here; these tests check the mechanisms.
+(Compression is nginx's: tests/test_topology.py.)
 """
 
 import threading
@@ -213,19 +214,6 @@ def test_a_credential_forgotten_elsewhere_leaves_this_process_soon(
 # Answers and connections ---------------------------------------------------------------------
 
 
-def test_pages_and_fragments_are_compressed(staff_client):
-    page = staff_client.get("/sidebar/", HTTP_ACCEPT_ENCODING="gzip")
-    assert page["Content-Encoding"] == "gzip" and "Accept-Encoding" in page["Vary"]
-    fragment = staff_client.post(
-        "/sidebar/lookup/contact/",
-        {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"},
-        HTTP_ACCEPT_ENCODING="gzip",
-    )
-    assert fragment["Content-Encoding"] == "gzip"
-    plain = staff_client.get("/sidebar/")
-    assert not plain.has_header("Content-Encoding")
-
-
 def test_the_page_texts_follow_the_language(staff_client):
     chinese = staff_client.get("/sidebar/").content.decode()
     english = staff_client.get("/sidebar/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -294,3 +282,32 @@ def test_a_panel_is_rendered_once_per_cached_answer(staff_client, corp, monkeypa
     services.forget_cached_lookups(client=get_client(), target_ids=["wmChenXiaoMing0001"])
     assert "新的备注" in staff_client.post("/sidebar/lookup/contact/", form).content.decode()
     assert len(renders) == 3
+
+
+def test_an_audit_row_is_stored_as_the_orm_would_store_it():
+    from django.utils import timezone
+
+    from sidebar import append_only
+    from sidebar.models import Lookup
+
+    before = timezone.now()
+    append_only.insert(
+        Lookup(
+            staff_userid="zhangsan",
+            entry="single_chat_tools",
+            target_id="wmA",
+            outcome=Lookup.Outcome.OK,
+            duration_ms=7,
+            from_cache=True,
+        )
+    )
+    row = Lookup.objects.get()
+    assert (row.staff_userid, row.entry, row.target_id, row.outcome) == (
+        "zhangsan",
+        "single_chat_tools",
+        "wmA",
+        "ok",
+    )
+    assert row.errcode is None and row.duration_ms == 7 and row.from_cache is True
+    assert row.host == "wecom" and row.operator_name == ""
+    assert before <= row.created_at <= timezone.now()

@@ -67,6 +67,26 @@ def test_the_page_signs_the_https_url_the_client_sees(top, corp):
     assert "max-age=60" in page.headers["Strict-Transport-Security"]
 
 
+def test_pages_and_panels_are_compressed_by_nginx(top):
+    browser = top.sign_in()
+    gzip = {"Accept-Encoding": "gzip"}
+    with browser.get(top.url + "/sidebar/", headers=gzip, stream=True, timeout=60) as page:
+        assert page.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in page.headers["Vary"]
+        sent = len(page.raw.read(decode_content=False))
+    assert sent < len(browser.get(top.url + "/sidebar/", timeout=60).content) / 2
+    origin = top.url
+    panel = browser.post(
+        top.url + "/sidebar/lookup/contact/",
+        data={"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"},
+        headers={**gzip, "X-CSRFToken": browser.cookies["csrftoken"], "Origin": origin,
+                 "Referer": origin + "/sidebar/"},
+        timeout=60,
+    )  # fmt: skip
+    assert panel.headers["X-Sidebar-Outcome"] == "ok"
+    assert panel.headers["Content-Encoding"] == "gzip"
+
+
 def test_http_is_redirected_and_unknown_hosts_get_no_answer(top):
     http = f"http://127.0.0.1:{top.nginx.http_port}/sidebar/"
     answer = requests.get(http, headers={"Host": "localhost"}, allow_redirects=False, timeout=60)
