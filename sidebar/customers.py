@@ -14,15 +14,25 @@ A cached lookup reads the first two in one round trip and checks that their gene
 match; a viewer's entry from an older answer is never combined with a newer customer.
 Forgetting the customer part (`forget`) forgets them all. When the customer is not cached,
 the threads of a process that ask for it at once make one WeCom call between them.
+
+In front of the shared cache each process keeps what a viewer saw for up to LOCAL_SECONDS
+(never past the cached answer's own expiry), so a staff member's repeated lookups cost no
+round trip. `forget` clears this process's copies at once; other processes' copies end
+within LOCAL_SECONDS, well inside the WECOM_CONTACT_CACHE_SECONDS a profile may be old.
 """
 
 import dataclasses
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import caches
+
+# How long a process serves its copy of what a viewer saw, and how many copies it keeps.
+LOCAL_SECONDS = 5.0
+LOCAL_LIMIT = 10_000
 
 # Cache key kinds, per app scope and external_userid.
 SUMMARY = "contact"
@@ -67,6 +77,9 @@ def viewer_contact(
     when nothing usable is cached; `lifetime` 0 turns caching off."""
     if lifetime <= 0:
         return from_answer(client.get_external_contact(external_userid), viewer), False
+    copy = _recall((client.app.scope, external_userid, viewer))
+    if copy is not None:
+        return copy, True
     cached = _cached(client, external_userid, viewer)
     if cached is not None:
         return cached, True
@@ -86,7 +99,7 @@ def _cached(client, external_userid: str, viewer: str) -> ViewerContact | None:
     found = cache.get_many([summary_key, viewer_key])
     summary, own = found.get(summary_key), found.get(viewer_key)
     if summary and own and own["generation"] == summary["generation"]:
-        return _combine(summary, own["follower"])
+        return _remember((scope, external_userid, viewer), summary, own["follower"])
     if summary:
         everyone = cache.get(key(FOLLOWERS, scope, external_userid))
         if everyone and everyone["generation"] == summary["generation"]:
@@ -95,7 +108,7 @@ def _cached(client, external_userid: str, viewer: str) -> ViewerContact | None:
             if remaining > 0:
                 own = {"generation": summary["generation"], "follower": follower}
                 cache.set(viewer_key, own, timeout=remaining)
-            return _combine(summary, follower)
+            return _remember((scope, external_userid, viewer), summary, follower)
     return None
 
 
@@ -105,14 +118,15 @@ def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerCo
     answer = client.get_external_contact(external_userid)
     generation = uuid.uuid4().hex
     seen = dataclasses.replace(from_answer(answer, viewer), generation=generation)
+    summary = {
+        "generation": generation,
+        "external_contact": seen.external_contact,
+        "follower_count": seen.follower_count,
+        "expires_at": time.time() + lifetime,
+    }
     cache.set_many(
         {
-            key(SUMMARY, scope, external_userid): {
-                "generation": generation,
-                "external_contact": seen.external_contact,
-                "follower_count": seen.follower_count,
-                "expires_at": time.time() + lifetime,
-            },
+            key(SUMMARY, scope, external_userid): summary,
             key(FOLLOWERS, scope, external_userid): {
                 "generation": generation,
                 "follow_user": answer.get("follow_user") or [],
@@ -124,7 +138,7 @@ def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerCo
         },
         timeout=lifetime,
     )
-    return seen
+    return _remember((scope, external_userid, viewer), summary, seen.follower)
 
 
 _locks_guard = threading.Lock()
@@ -154,9 +168,44 @@ class _fetching:
 
 
 def forget(*, client, external_userids) -> list[str]:
-    """The keys to delete so that the next lookup of these customers asks WeCom."""
+    """Drop this process's copies of these customers; the shared-cache keys to delete so that
+    the next lookup of them asks WeCom."""
     scope = client.app.scope
+    gone = {(scope, ext) for ext in external_userids}
+    with _local_lock:
+        for local_key in [k for k in _local if k[:2] in gone]:
+            del _local[local_key]
     return [key(kind, scope, ext) for ext in external_userids for kind in (SUMMARY, FOLLOWERS)]
+
+
+def forget_everything() -> None:
+    """Drop every copy this process keeps (the shared cache is the caller's to clear)."""
+    with _local_lock:
+        _local.clear()
+
+
+_local: OrderedDict = OrderedDict()  # (scope, external_userid, viewer) -> (until, seen)
+_local_lock = threading.Lock()
+
+
+def _remember(local_key: tuple, summary: dict, follower: dict | None) -> ViewerContact:
+    seen = _combine(summary, follower)
+    remaining = min(LOCAL_SECONDS, summary["expires_at"] - time.time())
+    if remaining > 0:
+        with _local_lock:
+            _local[local_key] = (time.monotonic() + remaining, seen)
+            _local.move_to_end(local_key)
+            while len(_local) > LOCAL_LIMIT:
+                _local.popitem(last=False)
+    return seen
+
+
+def _recall(local_key: tuple) -> ViewerContact | None:
+    with _local_lock:
+        found = _local.get(local_key)
+    if found is not None and found[0] > time.monotonic():
+        return found[1]
+    return None
 
 
 def _combine(summary: dict, follower: dict | None) -> ViewerContact:

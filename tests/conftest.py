@@ -9,6 +9,7 @@ import pytest
 import requests
 from django.core.cache import caches
 
+from sidebar import customers
 from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
@@ -77,6 +78,7 @@ def _descendants(root: int) -> list[tuple[int, str]]:
 def _empty_caches():
     for alias in ("default", "wecom"):
         caches[alias].clear()
+    customers.forget_everything()  # this process's copies in front of the shared cache
     yield
 
 

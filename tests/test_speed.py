@@ -81,12 +81,33 @@ def test_a_cached_lookup_reads_only_the_viewers_part(standin, corp, big_customer
     read.clear()
     again = look_up("zhangsan", MANY)
     assert again.context["profile"] == first.context["profile"]
-    # The customer and zhangsan's own entry; never the 10,000 entries.
+    assert read.keys == []  # this process's copy: no round trip at all
+
+    # Past the copy's few seconds (another process, or later): the customer and zhangsan's
+    # own entry from the shared cache; never the 10,000 entries.
+    monkeypatch.setattr(customers, "LOCAL_SECONDS", 0.0)
+    customers.forget_everything()
+    read.clear()
+    assert look_up("zhangsan", MANY).context["profile"] == first.context["profile"]
     assert set(read.keys) == {
         customers.key(customers.SUMMARY, get_client().app.scope, MANY),
         customers.key(customers.VIEWER, get_client().app.scope, MANY, "zhangsan"),
     }
     assert corp.count("/cgi-bin/externalcontact/get") == pages
+
+
+def test_a_process_copy_ends_within_its_seconds(standin, corp, monkeypatch):
+    monkeypatch.setattr(customers, "LOCAL_SECONDS", 0.5)
+    assert look_up("zhangsan", "wmChenXiaoMing0001").outcome == "ok"
+    # Another process forgets the customer in the shared cache; WeCom now says otherwise.
+    caches["default"].delete(
+        customers.key(customers.SUMMARY, get_client().app.scope, "wmChenXiaoMing0001")
+    )
+    corp.contacts["wmChenXiaoMing0001"]["follow_user"][0]["remark"] = "新的备注"
+    deadline = time.monotonic() + 60
+    while look_up("zhangsan", "wmChenXiaoMing0001").context["profile"].remark != "新的备注":
+        assert time.monotonic() < deadline, "the process kept its copy"
+        time.sleep(0.1)
 
 
 def test_another_viewer_reads_the_followers_once_then_only_their_part(
@@ -99,8 +120,10 @@ def test_another_viewer_reads_the_followers_once_then_only_their_part(
     assert colleague.outcome == "ok" and colleague.context["profile"].remark == "客户42"
     assert followers_key in read.keys
     read.clear()
+    monkeypatch.setattr(customers, "LOCAL_SECONDS", 0.0)
+    customers.forget_everything()
     look_up("colleague00042", MANY)
-    assert followers_key not in read.keys
+    assert read.keys and followers_key not in read.keys
     # Nobody outside the followers sees the customer, cached or not.
     assert look_up("lisi", MANY).outcome == "denied"
     assert look_up("lisi", MANY).outcome == "denied"
