@@ -17,7 +17,10 @@ It also prints what refreshing each customer from WeCom costs, the price of a lo
 minute per process (WECOM_CONTACT_CACHE_SECONDS), measured through the uncached gunicorn.
 
 Each scenario runs between two runs of the bare view on the same server, and its ratio is
-its requests per second over their mean; each figure is the median of the rounds.
+its requests per second over their mean; each figure is the median of the rounds. Beside it,
+the same ratio by server CPU: the CPU time the servers' processes (gunicorn, Redis,
+PostgreSQL) spent per request, bare view over scenario. Other tenants of a shared machine
+move requests per second a lot and CPU per request little.
 
     .venv/bin/python -m bench.speed [--backends sqlite,sqlite+redis,postgres+redis]
                                     [--seconds 5] [--rounds 3] [--connections 16]
@@ -34,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -99,6 +102,23 @@ class Run:
     p99_ms: float
     wrong: int
     errors: int
+    requests: int
+    cpu_per_request: float = 0.0  # seconds of the servers' CPU
+
+
+def server_cpu_seconds(groups: set[int]) -> float:
+    """CPU time (user + system) used so far by every process in these process groups."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # After the command: state, ppid, pgrp, ... utime (12th), stime (13th).
+        if int(fields[2]) in groups:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def lua(text: str) -> str:
@@ -137,7 +157,8 @@ def parse_wrk(output: str) -> Run:
     wrong = int(re.search(r"^WRONG (\d+)", output, re.M).group(1))
     socket_errors = re.search(r"Socket errors: ([^\n]+)", output)
     errors = sum(map(int, re.findall(r"\d+", socket_errors.group(1)))) if socket_errors else 0
-    return Run(rps=rps, p50_ms=p50, p99_ms=p99, wrong=wrong, errors=errors)
+    requests_made = int(re.search(r"(\d+) requests in", output).group(1))
+    return Run(rps=rps, p50_ms=p50, p99_ms=p99, wrong=wrong, errors=errors, requests=requests_made)
 
 
 # The servers -----------------------------------------------------------------------------
@@ -149,6 +170,7 @@ class Server:
 
     url: str
     headers: dict
+    groups: set  # the process groups that serve it (gunicorn, Redis, PostgreSQL)
 
     def lookup_body(self, external_userid: str) -> str:
         return urlencode({"entry": "single_chat_tools", "external_userid": external_userid})
@@ -173,7 +195,7 @@ class Server:
                 raise SystemExit(f"looking up {customer}: HTTP {answer.status_code}, {outcome}")
 
 
-def start_server(stack, env: dict, work_dir: Path, args) -> Server:
+def start_server(stack, env: dict, work_dir: Path, args, groups: set) -> Server:
     work_dir.mkdir(parents=True, exist_ok=True)
     extra = ["--worker-class", args.worker_class, "--threads", str(args.threads)]
     gunicorn = stack.enter_context(
@@ -188,15 +210,19 @@ def start_server(stack, env: dict, work_dir: Path, args) -> Server:
         "X-CSRFToken": browser.cookies["csrftoken"],
         "Accept-Encoding": "gzip",
     }
-    server = Server(url=gunicorn.url, headers=headers)
+    server = Server(url=gunicorn.url, headers=headers, groups={gunicorn.process.pid, *groups})
     server.check()
     return server
 
 
-def backend_environment(stack, backend: str, standin, corp, work_dir: Path) -> dict:
+def backend_environment(stack, backend: str, standin, corp, work_dir: Path):
+    """The environment for this backend, and the process groups of its servers."""
     redis_url = ""
+    groups = set()
     if "redis" in backend:
-        redis_url = stack.enter_context(RedisServer(work_dir)).url
+        redis = stack.enter_context(RedisServer(work_dir))
+        redis_url = redis.url
+        groups.add(redis.process.pid)
     env = deployment_environment(standin, corp, redis_url, work_dir)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -206,6 +232,7 @@ def backend_environment(stack, backend: str, standin, corp, work_dir: Path) -> d
     )
     if backend.startswith("postgres"):
         postgres = stack.enter_context(PostgresServer(work_dir))
+        groups.add(postgres.process.pid)
         import psycopg
 
         with psycopg.connect(
@@ -213,7 +240,7 @@ def backend_environment(stack, backend: str, standin, corp, work_dir: Path) -> d
         ) as conn:
             conn.execute("CREATE DATABASE sidebar")
         env["DATABASE_URL"] = postgres.url.rsplit("/", 1)[0] + "/sidebar"
-    return env
+    return env, groups
 
 
 # Measuring -------------------------------------------------------------------------------
@@ -243,6 +270,7 @@ def measure(server: Server, scenario: Scenario, args, work_dir: Path) -> Run:
     if scenario.method == "POST":
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         body = server.lookup_body(scenario.customer)
+    cpu_before = server_cpu_seconds(server.groups)
     run = wrk(
         server.url + scenario.path,
         headers=headers,
@@ -255,6 +283,7 @@ def measure(server: Server, scenario: Scenario, args, work_dir: Path) -> Run:
     )
     if run.wrong or run.errors:
         raise SystemExit(f"{scenario.name}: {run.wrong} wrong answers, {run.errors} socket errors")
+    run.cpu_per_request = (server_cpu_seconds(server.groups) - cpu_before) / max(1, run.requests)
     return run
 
 
@@ -263,16 +292,23 @@ class Figures:
     name: str
     runs: list
     ratios: list
+    cpu_ratios: list = field(default_factory=list)
 
     def row(self) -> str:
         rps = statistics.median(r.rps for r in self.runs)
         p50 = statistics.median(r.p50_ms for r in self.runs)
         p99 = statistics.median(r.p99_ms for r in self.runs)
-        ratio = "1"
-        if self.ratios:
-            low, high = min(self.ratios), max(self.ratios)
-            ratio = f"{statistics.median(self.ratios):.2f} ({low:.2f}–{high:.2f})"
-        return f"| {self.name} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {ratio} |"
+        cpu_us = statistics.median(r.cpu_per_request for r in self.runs) * 1e6
+        return (
+            f"| {self.name} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {spread(self.ratios)} "
+            f"| {cpu_us:,.0f} | {spread(self.cpu_ratios)} |"
+        )
+
+
+def spread(ratios: list) -> str:
+    if not ratios:
+        return "1"
+    return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
 def bracketed(server, scenarios, args, work_dir, figures: dict) -> None:
@@ -287,6 +323,8 @@ def bracketed(server, scenarios, args, work_dir, figures: dict) -> None:
         entry = figures.setdefault(scenario.name, Figures(scenario.name, [], []))
         entry.runs.append(run)
         entry.ratios.append(run.rps / ((bare_before.rps + bare_after.rps) / 2))
+        bare_cpu = (bare_before.cpu_per_request + bare_after.cpu_per_request) / 2
+        entry.cpu_ratios.append(bare_cpu / run.cpu_per_request)
         bare_before = bare_after
 
 
@@ -296,12 +334,16 @@ def bench_backend(backend: str, args) -> list[str]:
         corp = bench_corp()
         standin = StandinServer(corp).start()
         stack.callback(standin.stop)
-        env = backend_environment(stack, backend, standin, corp, work_dir)
+        env, groups = backend_environment(stack, backend, standin, corp, work_dir)
         cached = start_server(
-            stack, {**env, "WECOM_CONTACT_CACHE_SECONDS": "3600"}, work_dir / "cached", args
+            stack,
+            {**env, "WECOM_CONTACT_CACHE_SECONDS": "3600"},
+            work_dir / "cached",
+            args,
+            groups,
         )
         uncached = start_server(
-            stack, {**env, "WECOM_CONTACT_CACHE_SECONDS": "0"}, work_dir / "uncached", args
+            stack, {**env, "WECOM_CONTACT_CACHE_SECONDS": "0"}, work_dir / "uncached", args, groups
         )
         # Warm: credentials, the page's texts, the profiles, every worker's connection.
         warm_up = argparse.Namespace(**{**vars(args), "seconds": 1})
@@ -390,8 +432,11 @@ def main() -> None:
     for backend in backends:
         rows = bench_backend(backend, args)
         print(f"\n{backend}\n")
-        print("| scenario | req/s | p50 ms | p99 ms | ratio to bare (min–max) |")
-        print("| --- | --- | --- | --- | --- |")
+        print(
+            "| scenario | req/s | p50 ms | p99 ms | ratio to bare (min–max) "
+            "| server CPU µs a request | ratio by server CPU (min–max) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- |")
         for row in rows:
             print(row)
         sys.stdout.flush()
