@@ -22,13 +22,13 @@ within LOCAL_SECONDS, well inside the WECOM_CONTACT_CACHE_SECONDS a profile may 
 """
 
 import dataclasses
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import caches
+
+from sidebar import in_process
 
 # How long a process serves its copy of what a viewer saw, and how many copies it keeps.
 LOCAL_SECONDS = 5.0
@@ -83,7 +83,7 @@ def viewer_contact(
     cached = _cached(client, external_userid, viewer)
     if cached is not None:
         return cached, True
-    with _fetching(key(SUMMARY, client.app.scope, external_userid)):
+    with in_process.held(key(SUMMARY, client.app.scope, external_userid)):
         # Another thread may have fetched it while this one waited.
         cached = _cached(client, external_userid, viewer)
         if cached is not None:
@@ -141,68 +141,34 @@ def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerCo
     return _remember((scope, external_userid, viewer), summary, seen.follower)
 
 
-_locks_guard = threading.Lock()
-_locks: dict[str, list] = {}  # key -> [lock, threads using it]
-
-
-class _fetching:
-    """Holds the process's lock for `key` while it is fetched; the lock is dropped when no
-    thread uses it any more, so the table does not grow with every customer ever seen."""
-
-    def __init__(self, key: str):
-        self.key = key
-
-    def __enter__(self):
-        with _locks_guard:
-            entry = _locks.setdefault(self.key, [threading.Lock(), 0])
-            entry[1] += 1
-        entry[0].acquire()
-
-    def __exit__(self, *exc_info):
-        with _locks_guard:
-            entry = _locks[self.key]
-            entry[0].release()
-            entry[1] -= 1
-            if entry[1] == 0:
-                del _locks[self.key]
-
-
 def forget(*, client, external_userids) -> list[str]:
     """Drop this process's copies of these customers; the shared-cache keys to delete so that
     the next lookup of them asks WeCom."""
     scope = client.app.scope
     gone = {(scope, ext) for ext in external_userids}
-    with _local_lock:
-        for local_key in [k for k in _local if k[:2] in gone]:
-            del _local[local_key]
+    _copies.discard(lambda local_key: local_key[:2] in gone)
     return [key(kind, scope, ext) for ext in external_userids for kind in (SUMMARY, FOLLOWERS)]
 
 
 def forget_everything() -> None:
     """Drop every copy this process keeps (the shared cache is the caller's to clear)."""
-    with _local_lock:
-        _local.clear()
+    _copies.clear()
 
 
-_local: OrderedDict = OrderedDict()  # (scope, external_userid, viewer) -> (until, seen)
-_local_lock = threading.Lock()
+# (scope, external_userid, viewer) -> (time.monotonic() until which it is served, what was seen)
+_copies = in_process.Bounded(LOCAL_LIMIT)
 
 
 def _remember(local_key: tuple, summary: dict, follower: dict | None) -> ViewerContact:
     seen = _combine(summary, follower)
     remaining = min(LOCAL_SECONDS, summary["expires_at"] - time.time())
     if remaining > 0:
-        with _local_lock:
-            _local[local_key] = (time.monotonic() + remaining, seen)
-            _local.move_to_end(local_key)
-            while len(_local) > LOCAL_LIMIT:
-                _local.popitem(last=False)
+        _copies.put(local_key, (time.monotonic() + remaining, seen))
     return seen
 
 
 def _recall(local_key: tuple) -> ViewerContact | None:
-    with _local_lock:
-        found = _local.get(local_key)
+    found = _copies.get(local_key)
     if found is not None and found[0] > time.monotonic():
         return found[1]
     return None

@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 
-from sidebar import customers, services
+from sidebar import customers, in_process, services
 from sidebar.standin.seed import _follower
 from sidebar.wecom import credentials, get_client
 from tests.conftest import walk_sign_in
@@ -157,7 +157,7 @@ def test_threads_that_miss_together_make_one_fetch(standin, corp, big_customer):
         thread.join(timeout=120)
     assert outcomes == ["ok"] * 8
     assert corp.count("/cgi-bin/externalcontact/get") == FOLLOWERS // 500
-    assert customers._locks == {}  # nothing left behind
+    assert in_process._locks == {}  # nothing left behind
 
 
 def test_with_the_cache_off_every_lookup_asks_wecom(standin, corp, settings):

@@ -13,7 +13,6 @@ import functools
 import hashlib
 import logging
 import mimetypes
-import threading
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sidebar import in_process
 from sidebar.replies import kinds
 from sidebar.replies.models import MediaUpload, Reply
 from sidebar.wecom.single_flight import SharedCacheError, single_flight
@@ -32,9 +32,6 @@ logger = logging.getLogger(__name__)
 REFRESH_SHARE = 0.1
 REFRESH_MARGIN_MAX = 6 * 3600
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "mp4": "video/mp4"}
-
-_local_locks: dict[str, threading.Lock] = {}
-_local_locks_guard = threading.Lock()
 
 
 def lifetime() -> float:
@@ -63,7 +60,7 @@ def media_id(*, client, reply: Reply) -> str:
         )
     except SharedCacheError:
         logger.warning("Shared cache unreachable; uploads of this file are per process")
-    with _local_lock(key):
+    with in_process.held(key):
         return read() or produce()
 
 
@@ -163,8 +160,3 @@ def _content_type(reply: Reply, content: bytes) -> str:
     if reply.kind != "file" and shape in CONTENT_TYPES:
         return CONTENT_TYPES[shape]
     return mimetypes.guess_type(reply.upload_name)[0] or "application/octet-stream"
-
-
-def _local_lock(key: str) -> threading.Lock:
-    with _local_locks_guard:
-        return _local_locks.setdefault(key, threading.Lock())
