@@ -50,6 +50,12 @@ class _LocalCopy:
     expires_at: float  # time.monotonic() when the credential stops being served at all
     trusted_until: float  # until then it is served without asking the shared cache
 
+    @classmethod
+    def lasting(cls, value: str, seconds: float) -> "_LocalCopy":
+        """A copy of a credential that stays valid for `seconds` from now."""
+        now = time.monotonic()
+        return cls(value, expires_at=now + seconds, trusted_until=now + min(LOCAL_SECONDS, seconds))
+
     def usable(self, now: float) -> bool:
         return now < self.expires_at
 
@@ -146,10 +152,7 @@ class CredentialStore:
         if remaining <= 0:
             self._local.pop(kind, None)
             return
-        now = time.monotonic()
-        self._local[kind] = _LocalCopy(
-            value, expires_at=now + remaining, trusted_until=now + min(LOCAL_SECONDS, remaining)
-        )
+        self._local[kind] = _LocalCopy.lasting(value, remaining)
 
     @staticmethod
     def _raise_remembered(failure: dict | None) -> None:
@@ -183,10 +186,7 @@ class CredentialStore:
                 self._remember_failure(kind, exc)
             raise
         ttl = self._ttl(grant.expires_in)
-        now = time.monotonic()
-        self._local[kind] = _LocalCopy(
-            grant.value, expires_at=now + ttl, trusted_until=now + min(LOCAL_SECONDS, ttl)
-        )
+        self._local[kind] = _LocalCopy.lasting(grant.value, ttl)
         self._local_failures.pop(kind, None)
         if self._shared_up():
             try:
