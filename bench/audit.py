@@ -11,7 +11,6 @@ through Django's whole request handling (Django's test client, in this process).
 
 import argparse
 import contextlib
-import os
 import random
 import statistics
 import subprocess
@@ -192,6 +191,7 @@ def main() -> None:
         run_backend(args)
         return
     from tests.servers import PostgresServer, postgres_bindir
+    from tests.topology import django_environment
 
     backends = [b for b in args.backends.split(",") if b] or (
         ["sqlite", "postgres"] if postgres_bindir() else ["sqlite"]
@@ -200,22 +200,10 @@ def main() -> None:
         print(f"\n{backend}\n", flush=True)
         with contextlib.ExitStack() as stack:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-audit-")))
+            env = django_environment(work)
+            env["DJANGO_ALLOWED_HOSTS"] = "testserver"
             if backend == "postgres":
-                postgres = stack.enter_context(PostgresServer(work))
-                database = postgres.url
-            else:
-                database = f"sqlite:///{work / 'db.sqlite3'}"
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECOM_"))}
-            env.update(
-                DJANGO_SETTINGS_MODULE="sidebar.settings",
-                DJANGO_ENV_FILE="",
-                DJANGO_SECRET_KEY="bench-audit-" + "x" * 40,
-                DJANGO_ALLOWED_HOSTS="testserver",
-                DJANGO_LOG_LEVEL="WARNING",
-                DATABASE_URL=database,
-                REDIS_URL="",
-                PYTHONPATH=str(PROJECT),
-            )
+                env["DATABASE_URL"] = stack.enter_context(PostgresServer(work)).url
             child = [sys.executable, "-m", "bench.audit", "--child"]
             child += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
             subprocess.run(child, env=env, cwd=PROJECT, check=True)  # noqa: S603

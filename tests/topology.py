@@ -19,8 +19,9 @@ from tests.servers import PROJECT, Gunicorn, Nginx, RedisServer
 ADMIN_PASSWORD = "topology-admin-password"
 
 
-def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dict:
-    """The environment a deployment sets, pointing at the stand-in and the given Redis."""
+def django_environment(work_dir: Path, redis_url: str = "") -> dict:
+    """The environment a deployment sets for Django alone: production settings, no file of
+    a developer's, a SQLite database and media directory in `work_dir`, the given Redis."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECOM_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="sidebar.settings",
@@ -32,12 +33,20 @@ def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dic
         DATABASE_URL=f"sqlite:///{work_dir / 'db.sqlite3'}",
         DJANGO_MEDIA_ROOT=str(work_dir / "media"),
         REDIS_URL=redis_url,
+        PYTHONPATH=str(PROJECT),
+    )
+    return env
+
+
+def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dict:
+    """The environment a deployment sets, pointing at the stand-in and the given Redis."""
+    env = django_environment(work_dir, redis_url)
+    env.update(
         WECOM_CORP_ID=corp.corp_id,
         WECOM_AGENT_ID=corp.agent_id,
         WECOM_AGENT_SECRET=corp.secret,
         WECOM_API_BASE_URL=standin.url,
         WECOM_OAUTH_AUTHORIZE_URL=standin.authorize_url,
-        PYTHONPATH=str(PROJECT),
     )
     return env
 
