@@ -384,7 +384,7 @@ def _shared_corp(client, corp_id: str) -> Callable:
 
 
 def _audit(staff_userid, operator, entry, target_id, outcome, errcode, started, from_cache) -> None:
-    row = Lookup(
+    row = dict(
         staff_userid=staff_userid[:64],
         **hosts.audit_fields(operator),
         entry=entry[:64],
@@ -396,14 +396,11 @@ def _audit(staff_userid, operator, entry, target_id, outcome, errcode, started, 
     )
     try:
         with one_writer():
-            append_only.insert(row)
+            append_only.insert(Lookup, **row)
     except DatabaseError:
         # The lookup itself succeeded or failed on its own merits; keep the row in the log.
         logger.exception(
-            "Could not store audit row: staff=%s entry=%s target=%s outcome=%s errcode=%s",
-            row.staff_userid,
-            row.entry,
-            row.target_id,
-            row.outcome,
-            row.errcode,
+            "Could not store audit row: staff=%(staff_userid)s entry=%(entry)s "
+            "target=%(target_id)s outcome=%(outcome)s errcode=%(errcode)s",
+            row,
         )

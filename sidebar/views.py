@@ -143,11 +143,11 @@ def sign_in_again(request, *, app):
 
 # kind (in the URL) -> the form that validates it, the service that looks it up
 LOOKUPS = {
-    "contact": (forms.ContactLookupForm, services.look_up_contact),
-    "group": (forms.GroupLookupForm, services.look_up_group),
-    "kf": (forms.KfLookupForm, services.look_up_kf_customer),
-    "chain-contact": (forms.ChainContactLookupForm, services.look_up_chain_contact),
-    "chain-chat": (forms.ChainChatLookupForm, services.look_up_chain_chat),
+    "contact": (forms.CONTACT_LOOKUP, services.look_up_contact),
+    "group": (forms.GROUP_LOOKUP, services.look_up_group),
+    "kf": (forms.KF_LOOKUP, services.look_up_kf_customer),
+    "chain-contact": (forms.CHAIN_CONTACT_LOOKUP, services.look_up_chain_contact),
+    "chain-chat": (forms.CHAIN_CHAT_LOOKUP, services.look_up_chain_chat),
 }
 
 
@@ -156,25 +156,24 @@ LOOKUPS = {
 def lookup(request, kind, *, staff):
     if kind not in LOOKUPS:
         raise Http404
-    form_class, look_up = LOOKUPS[kind]
+    posted, look_up = LOOKUPS[kind]
     operator = signin.current_operator(request)
-    form = form_class(request.POST)
-    if form.is_valid():
-        ids = {name: form.cleaned_data[name] for name in form_class.target_fields}
+    valid = posted.read(request.POST)
+    if valid is not None:
+        entry, ids = valid
         result = look_up(
             client=get_client(),
             staff_userid=staff,
             operator=operator,
-            entry=form.cleaned_data["entry"],
+            entry=entry,
             **ids,
         )
     else:
-        target = "/".join(request.POST.get(name, "") for name in form_class.target_fields)
         result = services.reject_invalid_lookup(
             staff_userid=staff,
             operator=operator,
             entry=request.POST.get("entry", ""),
-            target_id=target,
+            target_id=posted.target_id(request.POST),
         )
     if result.outcome == Lookup.Outcome.OK:
         html = fragments.rendered(request, result.template, result.context, result.render_key)

@@ -119,6 +119,17 @@ def test_invalid_input_is_400_and_costs_no_wecom_call(staff_client, corp, entry,
     assert row.target_id == external_userid[:128]
 
 
+def test_ids_are_read_as_a_form_would_read_them(staff_client, corp):
+    # Surrounding whitespace is stripped; 128 characters is the longest id accepted.
+    response = look_up(staff_client, " wmChenXiaoMing0001\n")
+    assert response["X-Sidebar-Outcome"] == "ok"
+    assert look_up(staff_client, "wm" + "x" * 126)["X-Sidebar-Outcome"] == "not_found"
+    assert list(Lookup.objects.values_list("target_id", flat=True).order_by("id")) == [
+        "wmChenXiaoMing0001",
+        "wm" + "x" * 126,
+    ]
+
+
 def test_not_signed_in_is_401(client, standin, corp):
     response = look_up(client, "wmChenXiaoMing0001")
     assert response.status_code == 401

@@ -315,14 +315,13 @@ def test_an_audit_row_is_stored_as_the_orm_would_store_it():
 
     before = timezone.now()
     append_only.insert(
-        Lookup(
-            staff_userid="zhangsan",
-            entry="single_chat_tools",
-            target_id="wmA",
-            outcome=Lookup.Outcome.OK,
-            duration_ms=7,
-            from_cache=True,
-        )
+        Lookup,
+        staff_userid="zhangsan",
+        entry="single_chat_tools",
+        target_id="wmA",
+        outcome=Lookup.Outcome.OK,
+        duration_ms=7,
+        from_cache=True,
     )
     row = Lookup.objects.get()
     assert (row.staff_userid, row.entry, row.target_id, row.outcome) == (
@@ -334,3 +333,5 @@ def test_an_audit_row_is_stored_as_the_orm_would_store_it():
     assert row.errcode is None and row.duration_ms == 7 and row.from_cache is True
     assert row.host == "wecom" and row.operator_name == ""
     assert before <= row.created_at <= timezone.now()
+    with pytest.raises(TypeError, match="no field staff"):
+        append_only.insert(Lookup, staff="zhangsan")

