@@ -22,5 +22,8 @@ def test_every_variable_is_documented():
 
 def test_ci_runs_the_readme_test_command():
     readme = (PROJECT / "README.md").read_text()
-    assert "```sh\n.ci/test\n```" in readme
-    assert "exec bash .ci/test" in (PROJECT / ".ci" / "run").read_text()
+    assert "```sh\nmake test\n```" in readme and "```sh\nmake serve\n```" in readme
+    assert "exec make --no-print-directory test" in (PROJECT / ".ci" / "run").read_text()
+    makefile = (PROJECT / "Makefile").read_text()
+    assert "\ntest:" in makefile and "\tbash .ci/test $(ARGS)\n" in makefile
+    assert "\nserve:" in makefile and "\tbash .ci/serve $(ARGS)\n" in makefile
