@@ -105,10 +105,12 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Connections persist across requests (opening one costs more than a whole cached lookup:
-# README, "Speed"), and each is checked before a request reuses it, so a database restart
-# costs one reconnect, not an error page.
+# README, "Speed"), and one that has been idle is checked before a request reuses it, so a
+# database restart costs one reconnect, not an error page (sidebar/db/health.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "sidebar.db.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several workers and threads share the embedded database. WAL lets readers run beside
     # the one writer; synchronous=NORMAL syncs at checkpoints instead of on every commit

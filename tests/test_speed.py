@@ -256,6 +256,68 @@ def test_the_database_keeps_its_connection(settings):
         assert cursor.fetchone()[0] == 1  # NORMAL
 
 
+class IdleChecked:
+    """A real SQLite connection with sidebar.db.health mixed in, counting health checks and
+    answering them as told."""
+
+    def __init__(self, path, *, usable=True):
+        from django.db.backends.sqlite3.base import DatabaseWrapper
+
+        from sidebar.db.health import ChecksIdleConnections
+
+        probe = self
+
+        class Wrapper(ChecksIdleConnections, DatabaseWrapper):
+            def is_usable(self):
+                probe.checks += 1
+                return probe.usable
+
+        self.checks = 0
+        self.usable = usable
+        settings_dict = {**connection.settings_dict, "NAME": str(path), "CONN_HEALTH_CHECKS": True}
+        self.db = Wrapper(settings_dict, alias="idle-checked")
+
+    def request(self):
+        """What Django does around a request that makes one query."""
+        self.db.close_if_unusable_or_obsolete()  # request_started
+        with self.db.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        self.db.close_if_unusable_or_obsolete()  # request_finished
+
+
+def test_a_connection_in_steady_use_is_not_health_checked(monkeypatch, tmp_path):
+    from sidebar.db import health
+
+    monkeypatch.setattr(health, "FRESH_SECONDS", 3600)
+    probe = IdleChecked(tmp_path / "idle.sqlite3")
+    for _ in range(5):
+        probe.request()
+    assert probe.checks == 0
+    probe.db.close()
+
+
+def test_an_idle_connection_is_checked_and_replaced_when_dropped(monkeypatch, tmp_path):
+    from sidebar.db import health
+
+    monkeypatch.setattr(health, "FRESH_SECONDS", 0)
+    probe = IdleChecked(tmp_path / "idle.sqlite3")
+    probe.request()  # connects: nothing to check yet
+    probe.request()
+    assert probe.checks == 1
+    first = probe.db.connection
+    probe.usable = False  # the database went away between requests
+    probe.request()
+    assert probe.checks == 2 and probe.db.connection is not first  # a new connection served it
+    probe.db.close()
+
+
+def test_postgresql_connections_use_the_idle_check():
+    from sidebar.db.health import ChecksIdleConnections
+    from sidebar.db.postgresql.base import DatabaseWrapper
+
+    assert issubclass(DatabaseWrapper, ChecksIdleConnections)
+
+
 # Rendered once ---------------------------------------------------------------------------
 
 
