@@ -15,11 +15,13 @@ import django
 
 django.setup()
 
+from bench import exit_on_sigterm  # noqa: E402
 from tests import fuzzing  # noqa: E402
 from tests.topology import seeded_topology  # noqa: E402
 
 
 def main() -> None:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)

@@ -26,6 +26,7 @@ import django
 
 django.setup()
 
+from bench import exit_on_sigterm  # noqa: E402
 from tests.load import Samples  # noqa: E402
 from tests.servers import PROJECT  # noqa: E402
 from tests.topology import Topology, seeded_topology  # noqa: E402
@@ -114,6 +115,7 @@ def line(samples: Samples) -> str:
 
 
 def main() -> None:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replies", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=200)

@@ -22,6 +22,7 @@ import django
 
 django.setup()
 
+from bench import exit_on_sigterm  # noqa: E402
 from tests import load  # noqa: E402
 from tests.topology import Topology, seeded_topology  # noqa: E402
 
@@ -72,6 +73,7 @@ def slow_wecom(top: Topology, seconds: float) -> list[str]:
 
 
 def main() -> None:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--slow-clients-seconds", type=float, default=60)
     parser.add_argument("--wecom-seconds", type=float, default=30)

@@ -43,6 +43,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from bench import exit_on_sigterm
 from sidebar.standin.seed import _follower, seeded_corp
 from sidebar.standin.server import StandinServer
 from tests.servers import Gunicorn, PostgresServer, RedisServer, postgres_bindir
@@ -408,6 +409,7 @@ def available_backends() -> list[str]:
 
 
 def main() -> None:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default=",".join(available_backends()))
     parser.add_argument("--seconds", type=int, default=5)
