@@ -13,3 +13,10 @@ ENTRIES = [
     ("internal_group_chat_board", _("Internal group board")),
     ("normal", _("Opened elsewhere in the app")),
 ]
+
+_LABELS = dict(ENTRIES)
+
+
+def label(entry: str) -> str:
+    """The entry in words; an entry WeCom added since, as WeCom names it ('' stays '')."""
+    return str(_LABELS.get(entry, entry))

@@ -18,8 +18,11 @@ class Lookup(HostedRow):
 
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     staff_userid = models.CharField(_("staff userid"), max_length=64)
+    # Names as they were at the time, so the log reads without asking WeCom ('' if unknown).
+    staff_name = models.CharField(_("staff member"), max_length=64, blank=True, default="")
     entry = models.CharField(_("entry"), max_length=64)
     target_id = models.CharField(_("target id"), max_length=128, db_index=True)
+    target_name = models.CharField(_("customer or group"), max_length=128, blank=True, default="")
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     errcode = models.IntegerField(_("WeCom errcode"), null=True, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))
@@ -32,7 +35,8 @@ class Lookup(HostedRow):
         indexes = audit_indexes("lookup", filtered=("outcome", "entry", "host"))
 
     def __str__(self):
-        return f"{self.staff_userid} → {self.target_id} ({self.outcome})"
+        staff = self.staff_name or self.staff_userid
+        return f"{staff} → {self.target_name or self.target_id} ({self.get_outcome_display()})"
 
 
 class ClientFailureReport(models.Model):

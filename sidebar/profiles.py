@@ -164,7 +164,7 @@ class GroupMember:
 class GroupView:
     chat_id: str
     name: str
-    owner: str
+    owner: str  # the owner's name (their userid when WeCom gave none), as are admins
     notice: str
     created_at: datetime | None
     staff_count: int
@@ -185,31 +185,69 @@ def may_see_group(group: dict, userid: str) -> bool:
     )
 
 
-def build_group(group: dict) -> GroupView:
+def _members(group: dict) -> list[dict]:
+    return [m for m in group.get("member_list") or [] if isinstance(m, dict)]
+
+
+def member_names(group: dict) -> dict[str, str]:
+    """{userid: name} of the group's staff members WeCom named (need_name)."""
+    return {
+        _text(m.get("userid")): _text(m.get("name"))
+        for m in _members(group)
+        if m.get("type") == STAFF_MEMBER and m.get("userid") and _text(m.get("name"))
+    }
+
+
+def staff_named_by(group: dict) -> list[str]:
+    """The userids of the staff a group panel names: owner, admins, inviters, members."""
+    userids = [_text(group.get("owner"))]
+    userids += [
+        _text(a.get("userid")) for a in group.get("admin_list") or [] if isinstance(a, dict)
+    ]
+    for m in _members(group):
+        userids.append(_text((m.get("invitor") or {}).get("userid")))
+        if m.get("type") == STAFF_MEMBER:
+            userids.append(_text(m.get("userid")))
+    return [u for u in dict.fromkeys(userids) if u]
+
+
+def build_group(group: dict, *, names: dict[str, str] | None = None) -> GroupView:
+    """The group as its panel shows it; `names`: {userid: name} for the staff it names
+    (owner, admins, inviters, staff members), who otherwise show as their userid."""
+    names = names or {}
+
+    def staff(userid) -> str:
+        userid = _text(userid)
+        return names.get(userid) or userid
+
     members = [
         GroupMember(
             userid=_text(m.get("userid")),
             is_customer=m.get("type") == CUSTOMER_MEMBER,
-            display_name=_text(m.get("group_nickname") or m.get("name") or m.get("userid")),
+            display_name=_text(m.get("group_nickname") or m.get("name"))
+            or (
+                _text(m.get("userid"))
+                if m.get("type") == CUSTOMER_MEMBER
+                else staff(m.get("userid"))
+            ),
             joined_at=_timestamp(m.get("join_time")),
             join_scene=JOIN_SCENES.get(m.get("join_scene"), ""),
-            invitor=_text((m.get("invitor") or {}).get("userid")),
+            invitor=staff((m.get("invitor") or {}).get("userid")),
         )
-        for m in group.get("member_list") or []
-        if isinstance(m, dict)
+        for m in _members(group)
     ]
     members.sort(key=lambda m: not m.is_customer)  # customers first, otherwise WeCom's order
     return GroupView(
         chat_id=_text(group.get("chat_id")),
         name=_text(group.get("name")),
-        owner=_text(group.get("owner")),
+        owner=staff(group.get("owner")),
         notice=_text(group.get("notice")),
         created_at=_timestamp(group.get("create_time")),
         staff_count=sum(1 for m in members if not m.is_customer),
         customer_count=sum(1 for m in members if m.is_customer),
         members=members,
         admins=[
-            _text(a.get("userid")) for a in group.get("admin_list") or [] if isinstance(a, dict)
+            staff(a.get("userid")) for a in group.get("admin_list") or [] if isinstance(a, dict)
         ],
     )
 

@@ -10,12 +10,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError
 
-from sidebar import append_only, customers, hosts, profiles
+from sidebar import append_only, customers, hosts, profiles, staff_names
 from sidebar.exceptions import WeComAPIError, WeComError
 from sidebar.explanations import (
     DENIED,
@@ -25,6 +26,7 @@ from sidebar.explanations import (
     Explanation,
     explain,
 )
+from sidebar.hosts import Operator
 from sidebar.models import ClientFailureReport, Lookup
 from sidebar.sqlite_writes import one_writer
 from sidebar.useragent import wecom_version
@@ -40,6 +42,16 @@ SHARED_CORP_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """Who looks: the signed-in staff member (from the server session, never the request),
+    their name as it was at sign-in, and who operates a hosted account (None in WeCom)."""
+
+    userid: str
+    name: str = ""
+    operator: Operator | None = None
+
+
+@dataclass(frozen=True)
 class LookupResult:
     outcome: str
     template: str = ""  # the fragment that shows it, when shown
@@ -49,73 +61,92 @@ class LookupResult:
     errcode: int | None = None
     # What the panel shows, when it is a cached answer: it is rendered once (sidebar.fragments).
     render_key: tuple | None = None
+    # What the customer or group was called, for the audit row ('' when nothing said).
+    target_name: str = ""
 
 
 def shown(
-    template: str, *, errcode: int | None = None, render_key: tuple | None = None, **context
+    template: str,
+    *,
+    target_name: str = "",
+    errcode: int | None = None,
+    render_key: tuple | None = None,
+    **context,
 ) -> LookupResult:
-    """The panel `template` shows; `errcode`: WeCom's error behind a part it shows without;
-    `render_key`: what identifies the panel's content, when it comes from the cache."""
+    """The panel `template` shows; `target_name`: what WeCom calls the customer or group;
+    `errcode`: WeCom's error behind a part it shows without; `render_key`: what identifies
+    the panel's content, when it comes from the cache."""
     return LookupResult(
         outcome=Lookup.Outcome.OK,
         template=template,
         context=context,
         errcode=errcode,
         render_key=render_key,
+        target_name=target_name,
     )
 
 
-def refused(explanation: Explanation, outcome=Lookup.Outcome.DENIED) -> LookupResult:
-    return LookupResult(outcome=outcome, explanation=explanation)
+def refused(
+    explanation: Explanation, outcome=Lookup.Outcome.DENIED, *, target_name: str = ""
+) -> LookupResult:
+    return LookupResult(outcome=outcome, explanation=explanation, target_name=target_name)
 
 
 # The kinds of lookup -------------------------------------------------------------------------
 
 
-def look_up_contact(*, client, staff_userid: str, entry: str, external_userid: str, operator=None):
+def look_up_contact(*, client, viewer: Viewer, entry: str, external_userid: str):
     """A customer of a single chat or profile: only for staff who follow them."""
 
     def decide(seen):
+        name = str(seen.external_contact.get("name") or "")
         if seen.follower is None:
-            return refused(DENIED)
+            return refused(DENIED, target_name=name)
         # The same cached answer, seen by the same viewer, shows the same panel.
-        key = (client.app.scope, external_userid, staff_userid, seen.generation)
+        key = (client.app.scope, external_userid, viewer.userid, seen.generation)
         return shown(
             "sidebar/fragments/contact.html",
+            target_name=name,
             profile=profiles.build_profile(seen),
             render_key=key if seen.generation else None,
         )
 
     return _look_up(
-        staff_userid=staff_userid,
-        operator=operator,
+        viewer=viewer,
         entry=entry,
         target_id=external_userid,
-        fetch=_contact(client, external_userid, staff_userid),
+        fetch=_contact(client, external_userid, viewer.userid),
         decide=decide,
     )
 
 
-def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str, operator=None):
+def look_up_group(*, client, viewer: Viewer, entry: str, chat_id: str):
     """A customer group: only for its owner, its admins and its staff members."""
 
     def decide(group):
-        if not profiles.may_see_group(group, staff_userid):
-            return refused(GROUP_DENIED)
-        context = {"group": profiles.build_group(group), "viewer": staff_userid}
+        name = str(group.get("name") or "")
+        if not profiles.may_see_group(group, viewer.userid):
+            return refused(GROUP_DENIED, target_name=name)
+        context = {
+            "group": profiles.build_group(group, names=_group_staff_names(client, group)),
+            "viewer": viewer.userid,
+        }
         # Which customer members the viewer may open a chat with: those they added. Without
         # it the panel still shows the group, only without those buttons.
         try:
-            context["followed"] = set(_followed(client, staff_userid)()[0])
+            context["followed"] = set(_followed(client, viewer.userid)()[0])
         except WeComError as exc:
             return shown(
-                "sidebar/fragments/group.html", **context, followed=set(), errcode=exc.errcode
+                "sidebar/fragments/group.html",
+                target_name=name,
+                **context,
+                followed=set(),
+                errcode=exc.errcode,
             )
-        return shown("sidebar/fragments/group.html", **context)
+        return shown("sidebar/fragments/group.html", target_name=name, **context)
 
     return _look_up(
-        staff_userid=staff_userid,
-        operator=operator,
+        viewer=viewer,
         entry=entry,
         target_id=chat_id,
         fetch=_cached(_cache_key("group", client, chat_id), lambda: client.get_group_chat(chat_id)),
@@ -123,20 +154,26 @@ def look_up_group(*, client, staff_userid: str, entry: str, chat_id: str, operat
     )
 
 
-def look_up_kf_customer(
-    *, client, staff_userid: str, entry: str, external_userid: str, operator=None
-):
+def _group_staff_names(client, group: dict) -> dict[str, str]:
+    """{userid: name} for the staff a group panel names: its members as WeCom listed them
+    (need_name), and the owner, admins and inviters it did not name, from user/get."""
+    named = profiles.member_names(group)
+    wanted = [u for u in profiles.staff_named_by(group) if u not in named]
+    return {**named, **staff_names.shown(client, wanted)}
+
+
+def look_up_kf_customer(*, client, viewer: Viewer, entry: str, external_userid: str):
     """A WeChat customer-service customer: for any signed-in member of the corp (WeCom shows
     the toolbar to the staff member serving the chat; the API has no per-servicer check)."""
 
     def decide(customer):
         if customer is None:
             return refused(KF_UNRESOLVED, outcome=Lookup.Outcome.NOT_FOUND)
-        return shown("sidebar/fragments/kf.html", customer=profiles.build_kf_customer(customer))
+        view = profiles.build_kf_customer(customer)
+        return shown("sidebar/fragments/kf.html", target_name=view.nickname, customer=view)
 
     return _look_up(
-        staff_userid=staff_userid,
-        operator=operator,
+        viewer=viewer,
         entry=entry,
         target_id=external_userid,
         fetch=_kf_customer(client, external_userid),
@@ -144,9 +181,7 @@ def look_up_kf_customer(
     )
 
 
-def look_up_chain_contact(
-    *, client, staff_userid: str, entry: str, corp_id: str, user_id: str, operator=None
-):
+def look_up_chain_contact(*, client, viewer: Viewer, entry: str, corp_id: str, user_id: str):
     """An upstream/downstream contact: their ids, and their corp's name where WeCom gives it.
     The ids come from the client, so a failure to read the name degrades the panel, with a
     note saying why, instead of replacing it."""
@@ -167,7 +202,7 @@ def look_up_chain_contact(
             corp_unknown=failed,
         )
         if not failed:
-            return shown("sidebar/fragments/chain.html", chain=chain)
+            return shown("sidebar/fragments/chain.html", target_name=chain.corp_name, chain=chain)
         return shown(
             "sidebar/fragments/chain.html",
             chain=chain,
@@ -176,8 +211,7 @@ def look_up_chain_contact(
         )
 
     return _look_up(
-        staff_userid=staff_userid,
-        operator=operator,
+        viewer=viewer,
         entry=entry,
         target_id=f"{corp_id}/{user_id}",
         fetch=fetch,
@@ -185,12 +219,11 @@ def look_up_chain_contact(
     )
 
 
-def look_up_chain_chat(*, client, staff_userid: str, entry: str, chat_id: str, operator=None):
+def look_up_chain_chat(*, client, viewer: Viewer, entry: str, chat_id: str):
     """An upstream/downstream group: WeCom has no server API that reads it (docs/wecom.md,
     "Customers"), so the panel shows its id."""
     return _look_up(
-        staff_userid=staff_userid,
-        operator=operator,
+        viewer=viewer,
         entry=entry,
         target_id=chat_id,
         fetch=lambda: (None, False),
@@ -200,24 +233,64 @@ def look_up_chain_chat(*, client, staff_userid: str, entry: str, chat_id: str, o
     )
 
 
-def reject_invalid_lookup(
-    *, staff_userid: str, entry: str, target_id: str, operator=None
-) -> LookupResult:
+def reject_invalid_lookup(*, viewer: Viewer, entry: str, target_id: str) -> LookupResult:
     """A lookup that failed validation: audited, and no WeCom call made."""
     result = refused(INVALID_REQUEST, outcome=Lookup.Outcome.INVALID)
-    started = time.perf_counter()
-    _audit(staff_userid, operator, entry, target_id, result.outcome, None, started, False)
+    _audit(viewer, entry, target_id, result, errcode=None, from_cache=False, started=None)
     return result
 
 
-def recent_lookups(*, staff_userid: str, limit: int = 8):
-    return Lookup.objects.filter(staff_userid=staff_userid)[:limit]
+# What the home panel lists: the customers and groups last shown, each once, from a window of
+# the staff member's newest rows (read newest first off the (staff, time) index).
+RECENT_SHOWN = 8
+RECENT_WINDOW = 200
+# The kind of thing each entry shows, for the home panel.
+TARGET_KINDS = {
+    "single_chat_tools": "customer",
+    "contact_profile": "customer",
+    "single_kf_tools": "kf",
+    "group_chat_tools": "group",
+    "chain_single_chat_tools": "chain",
+    "chain_group_chat_tools": "chain-group",
+}
+
+
+@dataclass(frozen=True)
+class RecentTarget:
+    kind: str  # a TARGET_KINDS value
+    target_id: str
+    name: str  # what WeCom called it then; '' when it said nothing
+    shown_at: datetime
+    times: int  # how often it was shown within the window
+
+
+def recent_targets(*, staff_userid: str, limit: int = RECENT_SHOWN) -> list[RecentTarget]:
+    """The customers and groups this staff member was last shown, newest first, each once."""
+    rows = (
+        Lookup.objects.filter(staff_userid=staff_userid)
+        .values_list("outcome", "entry", "target_id", "target_name", "created_at")
+        .order_by("-created_at", "-id")[:RECENT_WINDOW]
+    )
+    found: dict[str, dict] = {}
+    for outcome, entry, target_id, name, created_at in rows:
+        if outcome != Lookup.Outcome.OK or entry not in TARGET_KINDS:
+            continue
+        target = found.get(target_id)
+        if target is None:
+            found[target_id] = {
+                "kind": TARGET_KINDS[entry],
+                "target_id": target_id,
+                "name": name,
+                "shown_at": created_at,
+                "times": 1,
+            }
+        else:
+            target["times"] += 1
+            target["name"] = target["name"] or name
+    return [RecentTarget(**target) for target in list(found.values())[:limit]]
 
 
 # What a message may say about the chat ---------------------------------------------------
-
-# How long a staff member's name from user/get is kept.
-STAFF_NAME_CACHE_SECONDS = 3600
 
 
 class Refused(Exception):
@@ -242,16 +315,6 @@ def customer_name(*, client, staff_userid: str, entry: str, external_userid: str
         raise Refused(DENIED)
     remark = str(seen.follower.get("remark") or "").strip()
     return remark or str(seen.external_contact.get("name") or "")
-
-
-def staff_name(*, client, userid: str) -> str:
-    """The staff member's name in WeCom ('' when WeCom gives none)."""
-    fetch = _cached(
-        _cache_key("staff", client, userid),
-        lambda: str(client.get_user(userid).get("name") or ""),
-        lifetime=STAFF_NAME_CACHE_SECONDS,
-    )
-    return fetch()[0]
 
 
 # Client failure reports ------------------------------------------------------------------------
@@ -298,21 +361,22 @@ def record_failure(*, staff_userid, user_agent, error, signed_url, page_url, ent
 # The pipeline --------------------------------------------------------------------------------
 
 
-def _look_up(*, staff_userid, operator, entry, target_id, fetch, decide) -> LookupResult:
+def _look_up(*, viewer: Viewer, entry, target_id, fetch, decide) -> LookupResult:
     started = time.perf_counter()
     from_cache = False
-    errcode = None
     try:
         payload, from_cache = fetch()
     except WeComError as exc:
-        errcode = exc.errcode
         is_missing = isinstance(exc, WeComAPIError) and exc.errcode in NOT_FOUND_ERRCODES
         outcome = Lookup.Outcome.NOT_FOUND if is_missing else Lookup.Outcome.UPSTREAM_ERROR
         result = refused(explain(exc), outcome=outcome)
+        errcode = exc.errcode
     else:
         result = decide(payload)
         errcode = result.errcode
-    _audit(staff_userid, operator, entry, target_id, result.outcome, errcode, started, from_cache)
+    _audit(
+        viewer, entry, target_id, result, errcode=errcode, from_cache=from_cache, started=started
+    )
     return result
 
 
@@ -383,15 +447,20 @@ def _shared_corp(client, corp_id: str) -> Callable:
     )
 
 
-def _audit(staff_userid, operator, entry, target_id, outcome, errcode, started, from_cache) -> None:
+def _audit(viewer: Viewer, entry, target_id, result, *, errcode, from_cache, started) -> None:
+    """Store the audit row of a lookup (`started`: its perf_counter start; None: it took no
+    time worth counting)."""
+    took = 0 if started is None else round((time.perf_counter() - started) * 1000)
     row = dict(
-        staff_userid=staff_userid[:64],
-        **hosts.audit_fields(operator),
+        staff_userid=viewer.userid[:64],
+        staff_name=viewer.name[:64],
+        **hosts.audit_fields(viewer.operator),
         entry=entry[:64],
         target_id=target_id[:128],
-        outcome=outcome,
+        target_name=result.target_name[:128],
+        outcome=result.outcome,
         errcode=errcode,
-        duration_ms=round((time.perf_counter() - started) * 1000),
+        duration_ms=took,
         from_cache=from_cache,
     )
     try:

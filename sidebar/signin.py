@@ -7,6 +7,7 @@ lifetime; the page to return to is stored with it on the server.
 
 import secrets
 import time
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 from django.urls import reverse
@@ -44,6 +45,14 @@ def current_staff(request, *, app: WeComApp) -> str | None:
     if staff.get("corp_id") == app.corp_id:
         return staff.get("userid") or None
     return None
+
+
+def current_staff_name(request) -> str:
+    """What to call the signed-in staff member: their WeCom name as it was at sign-in, else
+    their userid ('' when nobody signed in)."""
+    staff = _signed_in(request)
+    name = staff.get("name")
+    return name if isinstance(name, str) and name else str(staff.get("userid") or "")
 
 
 def _signed_in(request) -> dict:
@@ -112,16 +121,24 @@ def callback_code(request) -> str:
     return code
 
 
-def sign_in(request, *, app: WeComApp, user_info: dict) -> None:
-    """Start the staff session from WeCom's getuserinfo answer. Raises NotAMember."""
+def sign_in(request, *, app: WeComApp, user_info: dict, name_of: Callable[[str], str]) -> None:
+    """Start the staff session from WeCom's getuserinfo answer, with the name `name_of`
+    gives the member (sidebar.staff_names.shown_one). Raises NotAMember."""
     userid = user_info.get("userid")
     if not userid:
         raise NotAMember
-    _start(request, {"userid": userid, "corp_id": app.corp_id})
+    _start(request, {"userid": userid, "corp_id": app.corp_id, "name": name_of(userid)})
 
 
 def sign_in_hosted(
-    request, *, app: WeComApp, userid: str, corp_id: str, account: str, operator: Operator
+    request,
+    *,
+    app: WeComApp,
+    userid: str,
+    corp_id: str,
+    account: str,
+    operator: Operator,
+    name_of: Callable[[str], str],
 ):
     """Start the staff session for a hosted account a host vouched for (docs/hosts.md): the
     staff member is the account's WeCom userid, accepted only in our own corp; `account` is
@@ -133,6 +150,7 @@ def sign_in_hosted(
         {
             "userid": userid,
             "corp_id": app.corp_id,
+            "name": name_of(userid),
             "host": operator.host,
             "account": account,
             "operator": {"uid": operator.uid, "name": operator.name},

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from sidebar import emulator, forms, fragments, hosts, services, signin
+from sidebar import emulator, entries, forms, fragments, hosts, services, signin, staff_names
 from sidebar.access import staff_required, wecom_app
 from sidebar.boot import page_boot
 from sidebar.exceptions import WeComCodeInvalid, WeComError
@@ -82,7 +82,7 @@ def page(request, *, app):
     return render_page(
         "sidebar/page.html",
         fixed={"emulator": emulator.enabled()},
-        text={"staff": staff},
+        text={"staff": signin.current_staff_name(request)},
         boot=boot,
     )
 
@@ -100,8 +100,9 @@ def oauth_callback(request, *, app):
     code = signin.callback_code(request)
     if not code:
         return problem_page(request, NO_CODE, retry=True)
+    client = get_client()
     try:
-        user_info = get_client().get_user_info(code)
+        user_info = client.get_user_info(code)
     except WeComCodeInvalid:
         if signin.may_retry(request):
             return redirect(signin.authorization_url(request, app=app, next_path=next_path))
@@ -109,7 +110,12 @@ def oauth_callback(request, *, app):
     except WeComError as exc:
         return problem_page(request, explain(exc), retry=True)
     try:
-        signin.sign_in(request, app=app, user_info=user_info)
+        signin.sign_in(
+            request,
+            app=app,
+            user_info=user_info,
+            name_of=lambda userid: staff_names.shown_one(client, userid),
+        )
     except signin.NotAMember:
         return problem_page(request, NOT_A_MEMBER)
     return redirect(next_path)
@@ -157,21 +163,18 @@ def lookup(request, kind, *, staff):
     if kind not in LOOKUPS:
         raise Http404
     posted, look_up = LOOKUPS[kind]
-    operator = signin.current_operator(request)
+    viewer = services.Viewer(
+        userid=staff,
+        name=signin.current_staff_name(request),
+        operator=signin.current_operator(request),
+    )
     valid = posted.read(request.POST)
     if valid is not None:
         entry, ids = valid
-        result = look_up(
-            client=get_client(),
-            staff_userid=staff,
-            operator=operator,
-            entry=entry,
-            **ids,
-        )
+        result = look_up(client=get_client(), viewer=viewer, entry=entry, **ids)
     else:
         result = services.reject_invalid_lookup(
-            staff_userid=staff,
-            operator=operator,
+            viewer=viewer,
             entry=request.POST.get("entry", ""),
             target_id=posted.target_id(request.POST),
         )
@@ -193,9 +196,9 @@ def home(request, *, staff):
     """What the page shows from an entry without a customer: who you are, your recent
     lookups, and how to see a customer."""
     context = {
-        "staff": staff,
-        "entry": request.GET.get("entry", "")[:64],
-        "recent": services.recent_lookups(staff_userid=staff),
+        "staff": signin.current_staff_name(request),
+        "entry": entries.label(request.GET.get("entry", "")[:64]),
+        "recent": services.recent_targets(staff_userid=staff),
     }
     return render(request, "sidebar/fragments/home.html", context)
 

@@ -32,16 +32,41 @@ def test_group_panel_for_its_owner(staff_client, corp):
     assert "销售客服群" in body and "文明沟通，拒绝脏话" in body
     assert "2 customers, 2 staff" in body or "2 位客户" in body
     # Customers first, with how they joined and who invited them.
-    assert body.index("陈小明") < body.index("李四") < body.index("member-staff")
-    assert "直接邀请" in body and "邀请人 zhangsan" in body
+    members = body[body.index('id="group-members"') :]
+    assert members.index("陈小明") < members.index("李四") < members.index("member-staff")
+    assert '<dd class="admins">李四</dd>' in body
+    # Staff by name: the owner, admins, inviters and staff members.
+    assert "直接邀请" in body and "邀请人 张三" in body and "群主 张三" in body
+    assert "zhangsan" not in body.replace('data-open-user="zhangsan"', "")
     (call,) = corp.calls_to("/cgi-bin/externalcontact/groupchat/get")
     assert call.method == "POST" and call.body == {"chat_id": "wrSalesGroup00001", "need_name": 1}
     row = Lookup.objects.get()
-    assert (row.entry, row.target_id, row.outcome) == (
+    assert (row.entry, row.target_id, row.target_name, row.outcome) == (
         "group_chat_tools",
         "wrSalesGroup00001",
+        "销售客服群",
         "ok",
     )
+    assert (row.staff_userid, row.staff_name) == ("zhangsan", "张三")
+
+
+def test_group_staff_whom_the_member_list_does_not_name_are_named_by_user_get(staff_client, corp):
+    group = corp.groups["wrSalesGroup00001"]
+    group["owner"] = "wangwu"  # not a member: the list does not name them
+    response = look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrSalesGroup00001")
+    assert "群主 王五" in response.content.decode()
+    assert [c.query["userid"] for c in corp.calls_to("/cgi-bin/user/get")] == ["zhangsan", "wangwu"]
+    # Named once: the next panel reads the name from the cache.
+    look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrSalesGroup00001")
+    assert len(corp.calls_to("/cgi-bin/user/get")) == 2
+
+
+def test_group_staff_outside_the_apps_range_show_their_userid(staff_client, corp):
+    corp.groups["wrSalesGroup00001"]["owner"] = "outsider"
+    corp.inject("/cgi-bin/user/get", errcode=60011)
+    response = look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrSalesGroup00001")
+    assert response["X-Sidebar-Outcome"] == "ok"
+    assert "群主 outsider" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -187,10 +212,37 @@ def test_home_panel_shows_who_and_recent_lookups(staff_client, corp):
     look_up(
         staff_client, "contact", entry="single_chat_tools", external_userid="wmChenXiaoMing0001"
     )
-    body = staff_client.get("/sidebar/home/", {"entry": "<i>normal</i>"}).content.decode()
-    assert "当前成员：zhangsan" in body
-    assert "wmChenXiaoMing0001" in body and "已显示" in body
-    assert "&lt;i&gt;normal&lt;/i&gt;" in body
+    body = staff_client.get("/sidebar/home/", {"entry": "normal"}).content.decode()
+    assert "你好，张三" in body
+    assert "陈小明" in body and "wmChenXiaoMing0001" not in body
+    assert "打开入口：在应用其他位置打开" in body
+    unknown = staff_client.get("/sidebar/home/", {"entry": "<i>new</i>"}).content.decode()
+    assert "&lt;i&gt;new&lt;/i&gt;" in unknown
+
+
+def test_home_panel_lists_each_customer_and_group_once_newest_first(staff_client, corp):
+    opens = [
+        ("contact", {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}),
+        ("group", {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001"}),
+        ("contact", {"entry": "contact_profile", "external_userid": "wmChenXiaoMing0001"}),
+        ("contact", {"entry": "single_chat_tools", "external_userid": "woLiSiCorpUser0002"}),
+        ("contact", {"entry": "single_chat_tools", "external_userid": "woLiSiCorpUser0002"}),
+        # Neither a refusal nor bad input is something the staff member saw.
+        ("group", {"entry": "group_chat_tools", "chat_id": "wrVipGroup0000002"}),
+        ("contact", {"entry": "single_chat_tools", "external_userid": "<b>"}),
+    ]
+    for kind, fields in opens:
+        look_up(staff_client, kind, **fields)
+    recent = services.recent_targets(staff_userid="zhangsan")
+    assert [(t.kind, t.target_id, t.times) for t in recent] == [
+        ("customer", "woLiSiCorpUser0002", 2),
+        ("customer", "wmChenXiaoMing0001", 2),
+        ("group", "wrSalesGroup00001", 1),
+    ]
+    body = staff_client.get("/sidebar/home/").content.decode()
+    assert body.count('class="recent-item"') == 3
+    assert body.index("陈小明") < body.index("销售客服群")
+    assert 'data-target-kind="group"' in body
 
 
 def test_home_panel_needs_a_session(client, standin):

@@ -47,7 +47,8 @@ def test_an_unsaved_audit_row_is_logged_on_one_line(log, monkeypatch):
         raise DatabaseError("disk full")
 
     monkeypatch.setattr(append_only, "insert", fail)
-    services.reject_invalid_lookup(staff_userid="zhangsan", entry="x", target_id="a\nFORGED")
+    viewer = services.Viewer(userid="zhangsan")
+    services.reject_invalid_lookup(viewer=viewer, entry="x", target_id="a\nFORGED")
     text = log.getvalue()
     first_line = text.splitlines()[0]
     assert "target=a\\nFORGED" in first_line

@@ -61,7 +61,7 @@ class KeysRead:
 def look_up(viewer: str, external_userid: str):
     return services.look_up_contact(
         client=get_client(),
-        staff_userid=viewer,
+        viewer=services.Viewer(userid=viewer),
         entry="single_chat_tools",
         external_userid=external_userid,
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from sidebar import hosts
+from sidebar import hosts, staff_names
 from sidebar import services as lookups
 from sidebar.exceptions import WeComError
 from sidebar.explanations import Explanation, explain
@@ -192,7 +192,7 @@ def _filled(client, reply, staff_userid, entry, target) -> str:
             external_userid=target["external_userid"],
         )
     if placeholders.STAFF in used:
-        values[placeholders.STAFF] = lookups.staff_name(client=client, userid=staff_userid)
+        values[placeholders.STAFF] = staff_names.name(client, staff_userid)
         if not values[placeholders.STAFF]:
             raise SendRefused(NO_STAFF_NAME)
     return placeholders.fill(reply.text, values)

@@ -327,10 +327,20 @@ class StandinCorp:
         if group.get("dismissed"):
             raise WireError(49008, "chat has been dismissed")
         answer = copy.deepcopy({k: v for k, v in group.items() if k != "dismissed"})
-        if not body.get("need_name"):
-            for member in answer.get("member_list", []):
+        for member in answer.get("member_list", []):
+            if not body.get("need_name"):
                 member.pop("name", None)
+            elif "name" not in member:
+                # As WeCom: a staff member's name from the directory, a customer's WeChat name.
+                member["name"] = self._member_name(member)
         return {"group_chat": answer}
+
+    def _member_name(self, member: dict) -> str:
+        userid = member.get("userid", "")
+        if member.get("type") == 1:
+            return self.staff.get(userid, {}).get("name", "")
+        contact = self.contacts.get(userid, {}).get("external_contact", {})
+        return contact.get("name", "")
 
     def kf_customer_batchget(self, query: dict, body: dict | None = None) -> dict:
         body = body or {}

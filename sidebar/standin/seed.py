@@ -215,7 +215,6 @@ def _group(chat_id, name, owner, *, staff, customers, admins=(), notice=""):
                 "join_time": 1700000000 + i * 60,
                 "join_scene": 1,
                 "group_nickname": "",
-                "name": userid,
             }
         )
     for i, (external_userid, nickname) in enumerate(customers):

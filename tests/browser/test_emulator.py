@@ -39,7 +39,7 @@ def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
 
 
 # What the page shows from each of the nine entries getContext names (docs/wecom.md).
-HOME = (None, ".home-title", "当前成员：zhangsan")
+HOME = (None, ".home-title", "你好，张三")
 ENTRIES = {
     "single_chat_tools": ("wmChenXiaoMing0001", PROFILE_NAME, "陈小明"),
     "contact_profile": ("woLiSiCorpUser0002", PROFILE_NAME, "李四"),
@@ -63,6 +63,41 @@ def test_every_entry(signed_in):
     view.open_chat("group_chat_tools", "wrSalesGroup00001")
     expect(view.sidebar.locator(".member-customer").first).to_contain_text("陈小明")
     view.screenshot("emulator-group")
+    assert_clean(view)
+
+
+def test_people_are_named_in_the_header_the_group_and_the_home_panel(signed_in, corp):
+    view = signed_in  # has opened 陈小明 once
+    expect(view.sidebar.locator(".who")).to_have_text("当前成员：张三")
+    third = next(
+        external_userid
+        for external_userid, contact in corp.contacts.items()
+        if external_userid not in ("wmChenXiaoMing0001", "woLiSiCorpUser0002")
+        and any(f["userid"] == "zhangsan" for f in contact["follow_user"])
+    )
+    third_name = corp.contacts[third]["external_contact"]["name"]
+    view.open_chat("single_chat_tools")
+    for chat, name in [
+        ("woLiSiCorpUser0002", "李四"),
+        ("wmChenXiaoMing0001", "陈小明"),
+        (third, third_name),
+        ("woLiSiCorpUser0002", "李四"),
+    ]:
+        with view.page.expect_response("**/sidebar/lookup/contact/"):
+            view.page.select_option("#chat", chat)
+        expect(view.sidebar.locator(PROFILE_NAME)).to_have_text(name)
+    view.open_chat("normal")
+    expect(view.sidebar.locator(".home-title")).to_have_text("你好，张三")
+    expect(view.sidebar.locator(".recent-name")).to_have_text(["李四", third_name, "陈小明"])
+    expect(view.sidebar.locator(".home")).not_to_contain_text("zhangsan")
+    view.screenshot("emulator-home")
+    view.open_chat("group_chat_tools", "wrSalesGroup00001")
+    expect(view.sidebar.locator(".group .facts")).to_contain_text("群主 张三")
+    expect(view.sidebar.locator(".admins")).to_have_text("李四")
+    expect(view.sidebar.locator(".member-staff .member-name")).to_have_text(["张三", "李四"])
+    expect(view.sidebar.locator(".member-customer .member-joined").first).to_contain_text(
+        "邀请人 张三"
+    )
     assert_clean(view)
 
 
@@ -271,7 +306,7 @@ def test_switching_staff(signed_in):
     view = signed_in
     view.press("切换成员")
     view.sign_in_as("李四 lisi")
-    expect(view.sidebar.locator(".who")).to_have_text("当前成员：lisi")
+    expect(view.sidebar.locator(".who")).to_have_text("当前成员：李四")
     expect(view.sidebar.locator(".remark")).to_have_text("小明")  # lisi's own remark
     assert_clean(view)
 

@@ -70,7 +70,7 @@ def test_juzi_sidebar_end_to_end(emulator, juzi, library, monkeypatch):
     page = in_juzi(view)
     page.get_by_role("link", name=re.compile("张三 zhangsan .* 运营小周")).click()
     expect(page.locator(PROFILE_NAME)).to_have_text("陈小明")
-    expect(page.locator(".who")).to_have_text("zhangsan，由运营小周操作")
+    expect(page.locator(".who")).to_have_text("张三，由运营小周操作")
     expect(page.locator(".profile img.avatar")).to_have_js_property("complete", True)
     view.screenshot("juzi-sidebar")  # README: the page in Juzi's console
 
@@ -166,7 +166,7 @@ def test_juzi_helper_failures_and_other_accounts_are_explained(emulator, juzi, l
     expect(page.get_by_text("侧边栏现在显示的是另一个托管账号")).to_be_visible()
     page.get_by_role("link", name="重新登录").click()
     page.get_by_role("link", name=re.compile("李四 lisi .* 客服主管老吴")).click()
-    expect(page.locator(".who")).to_have_text("lisi，由客服主管老吴操作")
+    expect(page.locator(".who")).to_have_text("李四，由客服主管老吴操作")
     expect(page.locator(PROFILE_NAME)).to_have_text("陈小明")
     # Juzi refuses sign-in codes: each errcode in its own words.
     view.page.select_option("#juzi-code-fault", "-2")

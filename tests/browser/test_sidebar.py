@@ -23,7 +23,7 @@ def test_staff_member_signs_in_and_sees_the_customer(webview, corp):
     expect(profile.locator(".name-text")).to_have_text("陈小明")
     expect(profile.locator(".remark")).to_have_text("陈先生（老客户）")
     expect(profile.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会"])
-    expect(view.page.locator(".who")).to_have_text("当前成员：zhangsan")
+    expect(view.page.locator(".who")).to_have_text("当前成员：张三")
     # A current client runs agentConfig only; the bridge checked it against the app ticket.
     assert results(view, "agentConfig") == ["agentConfig:ok"]
     assert results(view, "getCurExternalContact") == ["getCurExternalContact:ok"]
@@ -59,7 +59,7 @@ def test_hostile_markup_stays_text(webview):
 
 def test_other_entry_gets_the_home_panel(webview):
     view = webview(chat={"entry": "chat_attachment"})
-    expect(view.page.locator(".home-title")).to_have_text("当前成员：zhangsan")
+    expect(view.page.locator(".home-title")).to_have_text("你好，张三")
     assert view.errors == [] and view.csp_violations() == []
 
 

@@ -63,7 +63,7 @@ def test_sign_in_names_the_hosted_account_and_its_operator(client, juzi, corp):
     page = client.get(PAGE)
     assert page.status_code == 200
     body = page.content.decode()
-    assert "zhangsan，由运营小周操作" in body
+    assert "张三，由运营小周操作" in body  # the account by its WeCom name
     boot = boot_of(body)
     assert boot["host"] == "juzi" and boot["botId"] == ZHANGSAN
     assert boot["sendEntries"] == ["single_chat_tools", "group_chat_tools"]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from sidebar import hosts, signin
+from sidebar import hosts, signin, staff_names
 from sidebar.access import wecom_app
 from sidebar.boot import page_boot
 from sidebar.exceptions import ConfigurationError
@@ -23,6 +23,7 @@ from sidebar.hosts.juzi.framing import framed_by_juzi
 from sidebar.page_shell import render_page
 from sidebar.problems import problem_page
 from sidebar.views import NO_CODE, STATE_MISMATCH
+from sidebar.wecom import get_client
 
 SIGNIN_VIEW = "sidebar:juzi:signin"
 
@@ -60,7 +61,7 @@ def page(request, *, app):
     return render_page(
         "sidebar/juzi/page.html",
         fixed={"helper_url": settings.JUZI_HELPER_URL, "has_operator": bool(operator_name)},
-        text={"staff": staff, "operator_name": operator_name},
+        text={"staff": signin.current_staff_name(request), "operator_name": operator_name},
         boot=page_boot(request, host=hosts.JUZI, botId=signin.hosted_account(request)),
     )
 
@@ -100,6 +101,7 @@ def oauth_callback(request, *, app):
             corp_id=identity.corp_id,
             account=identity.bot_id,
             operator=operator,
+            name_of=lambda userid: staff_names.shown_one(get_client(), userid),
         )
     except signin.OtherCorp:
         return _problem(request, juzi_explanations.OTHER_CORP)
