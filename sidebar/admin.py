@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -19,15 +20,37 @@ CSV_FIELDS = [
 ]
 
 
+# The product's name, which admin calls itself unless DJANGO_ADMIN_TITLE says otherwise.
+PRODUCT_NAME = _("WeCom sidebar")
+admin.site.site_header = admin.site.site_title = settings.DJANGO_ADMIN_TITLE or PRODUCT_NAME
+# The page only works inside WeCom: admin has no site to link to ("查看站点").
+admin.site.site_url = None
+# The log's columns need the width more than a list of models does (1280 px screens).
+admin.site.enable_nav_sidebar = False
+
+
 @admin.register(Lookup)
 class LookupAdmin(AuditLogAdmin):
     """The audit log: read-only, filtered, searchable, exportable."""
 
-    list_display = CSV_FIELDS
+    list_display = [
+        "created_at",
+        "staff",
+        "entry_words",
+        "target",
+        "outcome_words",
+        "answered_from",
+        "errcode",
+        "duration_ms",
+    ]
     list_filter = ["outcome", EntryFilter, "host", "created_at", "from_cache"]
     search_fields = ["staff_userid", "target_id", "operator_name", "operator_uid"]
     csv_name = "lookups"
     csv_fields = CSV_FIELDS
+
+    @admin.display(description=_("answered from"), ordering="from_cache")
+    def answered_from(self, row):
+        return _("cache") if row.from_cache else _("WeCom")
 
 
 @admin.register(ClientFailureReport)

@@ -8,9 +8,10 @@ advance (never a DISTINCT over the table), and counts that stop at COUNT_CAP."""
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from sidebar import csv_export
+from sidebar import csv_export, entries
 from sidebar.entries import ENTRIES
 
 # Counting beyond this many rows costs a scan of the rows; the list then says "more than".
@@ -68,6 +69,39 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # Columns in words for an auditor, each with the stored key in its tooltip.
+
+    @admin.display(description=_("staff member"), ordering="staff_userid")
+    def staff(self, row):
+        name = getattr(row, "staff_name", "") or row.staff_userid
+        shown = format_html('<span title="{}">{}</span>', row.staff_userid, name)
+        if row.operator_name:
+            operated = _("operated by %(name)s") % {"name": row.operator_name}
+            shown = format_html(
+                '{}<br><small title="{}">{}</small>', shown, row.operator_uid, operated
+            )
+        return shown
+
+    @admin.display(description=_("entry"), ordering="entry")
+    def entry_words(self, row):
+        return format_html('<span title="{}">{}</span>', row.entry, entries.label(row.entry))
+
+    @admin.display(description=_("customer or group"), ordering="target_id")
+    def target(self, row):
+        name = getattr(row, "target_name", "")
+        if not name:
+            return format_html("<code>{}</code>", row.target_id)
+        return format_html("{}<br><small><code>{}</code></small>", name, row.target_id)
+
+    @admin.display(description=_("outcome"), ordering="outcome")
+    def outcome_words(self, row):
+        return format_html(
+            '<span class="outcome-{}" title="{}">{}</span>',
+            row.outcome,
+            row.outcome,
+            row.get_outcome_display(),
+        )
 
     @admin.action(description=_("Export selected rows as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

@@ -244,6 +244,8 @@ JUZI_FILE_URL_SECONDS = env.int("JUZI_FILE_URL_SECONDS", default=3600)
 
 # Audit log rows older than this are deleted by `manage.py prune_lookups`.
 DJANGO_AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=180)
+# What Django admin calls itself (its header and page titles); empty: the product's name.
+DJANGO_ADMIN_TITLE = env.str("DJANGO_ADMIN_TITLE", default="")
 
 LOGGING = {
     "version": 1,

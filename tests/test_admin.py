@@ -25,8 +25,11 @@ def rows():
     made = [
         Lookup(
             staff_userid="zhangsan",
+            staff_name="张三",
             entry="single_chat_tools",
             target_id="wmA",
+            target_name="陈小明",
+            from_cache=True,
             outcome=Lookup.Outcome.OK,
             duration_ms=12,
             created_at=now,
@@ -62,6 +65,28 @@ def test_changelist_lists_and_filters(admin_client, rows):
     assert "客户群工具栏" in body  # the entries WeCom has, in words, whether used or not
     assert "?created_at__gte=" in body  # time ranges instead of a date hierarchy
     assert "3 查询记录" in body
+
+
+def test_rows_read_in_words_with_their_keys_at_hand(admin_client, rows):
+    body = admin_client.get(CHANGELIST).content.decode()
+    # Names, with the ids in tooltips or beneath; entries and outcomes in words, keys as titles.
+    assert '<span title="zhangsan">张三</span>' in body
+    assert "陈小明<br><small><code>wmA</code></small>" in body
+    assert '<span title="single_chat_tools">单聊工具栏</span>' in body
+    assert '<span class="outcome-ok" title="ok">已显示</span>' in body
+    assert '<span class="outcome-denied" title="denied">已拒绝</span>' in body
+    # From the cache is said in words, not an icon that reads as a failure.
+    assert "缓存" in body and "icon-no" not in body and "icon-yes" not in body
+    # Rows that kept no names show their ids.
+    assert '<span title="lisi">lisi</span>' in body and "<code>wmB</code>" in body
+    detail = admin_client.get(f"{CHANGELIST}{rows[0].pk}/change/").content.decode()
+    assert "张三 → 陈小明 (已显示)" in detail
+
+
+def test_admin_is_branded_and_links_to_no_dead_site(admin_client, settings):
+    body = admin_client.get("/admin/").content.decode()
+    assert "企业微信侧边栏" in body and "Django 管理" not in body and "Django 站点管理" not in body
+    assert "查看站点" not in body
 
 
 def test_changelist_reads_no_more_rows_than_it_shows(admin_client, rows):
