@@ -381,8 +381,9 @@ def _look_up(*, viewer: Viewer, entry, target_id, fetch, decide) -> LookupResult
 
 
 _MISSING = object()
-# What `_cached` keeps, per app: one key per kind and WeCom id (customers: sidebar.customers).
-CACHED_KINDS = ("group", "kf", "shared-corp", "staff", "followed")
+# What `_cached` keeps, per app: one key per kind and WeCom id (customers and staff names:
+# sidebar.customers, sidebar.staff_names).
+CACHED_KINDS = ("group", "kf", "shared-corp", "followed")
 
 
 def _cache_key(kind: str, client, target_id: str) -> str:
@@ -393,6 +394,7 @@ def forget_cached_lookups(*, client, target_ids) -> None:
     """Drop what WeCom said about these ids, so the next lookup asks WeCom again."""
     keys = [_cache_key(kind, client, target) for kind in CACHED_KINDS for target in target_ids]
     keys += customers.forget(client=client, external_userids=target_ids)
+    keys += staff_names.keys(client=client, userids=target_ids)
     caches["default"].delete_many(keys)
 
 

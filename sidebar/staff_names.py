@@ -21,8 +21,12 @@ MOST_FETCHED = 5
 
 
 def _key(client, userid: str) -> str:
-    # services.forget_cached_lookups forgets this kind ("staff") with the other answers.
     return f"staff:{client.app.scope}:{userid}"
+
+
+def keys(*, client, userids) -> list[str]:
+    """The cache keys of these members' names (services.forget_cached_lookups drops them)."""
+    return [_key(client, userid) for userid in userids]
 
 
 def name(client, userid: str) -> str:

@@ -147,7 +147,7 @@ def sign_in_again(request, *, app):
     return redirect(signin.authorization_url(request, app=app, next_path=next_path))
 
 
-# kind (in the URL) -> the form that validates it, the service that looks it up
+# kind (in the URL) -> what it posts (forms.LookupRequest), the service that looks it up
 LOOKUPS = {
     "contact": (forms.CONTACT_LOOKUP, services.look_up_contact),
     "group": (forms.GROUP_LOOKUP, services.look_up_group),

@@ -73,3 +73,13 @@ def test_a_message_that_names_its_sender_explains_a_failure(client, corp):
     with pytest.raises(WeComAPIError) as raised:
         staff_names.name(client, "outsider")
     assert raised.value.errcode == 60011
+
+
+def test_forgetting_cached_lookups_forgets_names_too(client, corp):
+    from sidebar import services
+
+    staff_names.shown(client, ["lisi"])
+    corp.staff["lisi"]["name"] = "李思"
+    services.forget_cached_lookups(client=client, target_ids=["lisi"])
+    assert staff_names.shown(client, ["lisi"]) == {"lisi": "李思"}
+    assert asked(corp) == ["lisi", "lisi"]
