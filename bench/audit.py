@@ -6,17 +6,24 @@ over the last 365 days (200 staff, 20,000 customers, every entry and outcome) an
 many sends, signs an auditor in, and prints the median time of --repeat loads of each page
 through Django's whole request handling (Django's test client, in this process).
 
+Then it downloads the lookup list as CSV (the admin's "download the filtered list"), once
+filtered to a twentieth and once whole, reading the streamed response chunk by chunk as a
+client would, and prints each download's time and the peak memory Python allocated while
+it ran (tracemalloc): a streamed download's peak does not grow with its rows.
+
     .venv/bin/python -m bench.audit [--rows 1000000] [--repeat 5] [--backends sqlite,postgres]
 """
 
 import argparse
 import contextlib
 import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -44,15 +51,19 @@ def lookup_rows(count: int, now: datetime):
     for i in range(count):
         created = now - timedelta(seconds=rng.randrange(365 * 86400))
         hosted = i % 20 == 0
+        staff, customer = rng.randrange(200), rng.randrange(20_000)
+        outcome = rng.choice(OUTCOMES)
         yield (
             created,
-            f"staff{rng.randrange(200):03d}",
+            f"staff{staff:03d}",
+            f"成员{staff:03d}",
             "juzi" if hosted else "wecom",
             f"op{rng.randrange(10)}" if hosted else "",
             "运营小周" if hosted else "",
             rng.choice(ENTRIES),
-            f"wmCustomer{rng.randrange(20_000):06d}",
-            rng.choice(OUTCOMES),
+            f"wmCustomer{customer:06d}",
+            f"客户{customer:05d}" if outcome == "ok" else "",
+            outcome,
             None,
             rng.randrange(1, 400),
             rng.random() < 0.7,
@@ -60,8 +71,8 @@ def lookup_rows(count: int, now: datetime):
 
 
 LOOKUP_COLUMNS = (
-    "created_at, staff_userid, host, operator_uid, operator_name, entry, target_id, outcome, "
-    "errcode, duration_ms, from_cache"
+    "created_at, staff_userid, staff_name, host, operator_uid, operator_name, entry, target_id, "
+    "target_name, outcome, errcode, duration_ms, from_cache"
 )
 
 
@@ -138,6 +149,8 @@ PAGES = [
     ("lookups, search a staff member", "/admin/sidebar/lookup/?q=staff042"),
     ("sends, newest first", "/admin/replies/send/"),
     ("sends, outcome = failed", "/admin/replies/send/?outcome__exact=failed"),
+    ("overview, last 30 days", "/admin/overview/"),
+    ("overview, last 90 days", "/admin/overview/?days=90"),
 ]
 
 
@@ -176,10 +189,48 @@ def run_backend(args) -> None:
         times = []
         for i in range(args.repeat):
             started = time.perf_counter()
-            list(services.recent_lookups(staff_userid=f"staff{i:03d}"))
+            services.recent_targets(staff_userid=f"staff{i:03d}")
             times.append(time.perf_counter() - started)
-        print(f"| home panel: a staff member's recent lookups | "
+        print(f"| home panel: a staff member's recent customers | "
               f"{statistics.median(times) * 1000:.1f} | |")  # fmt: skip
+        downloads(client)
+
+
+DOWNLOADS = [
+    ("lookups, outcome = not found", "/admin/sidebar/lookup/export/?outcome__exact=not_found"),
+    ("lookups, all", "/admin/sidebar/lookup/export/"),
+]
+
+
+def downloads(client) -> None:
+    """Each CSV download's rows, size and time, read as it streams; then the same download
+    again under tracemalloc (which slows it) for the peak memory Python allocated."""
+    print("\n| CSV download | rows | MB | s | rows/s | peak MiB (Python) | RSS high-water MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    peaks = []
+    for name, url in DOWNLOADS:
+        started = time.perf_counter()
+        rows, size = _download(client, url)
+        seconds = time.perf_counter() - started
+        tracemalloc.start()
+        _download(client, url)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        peaks.append((rows, peak))
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"| {name} | {rows:,} | {size / 1e6:.0f} | {seconds:.1f} | "
+              f"{rows / seconds:,.0f} | {peak:.1f} | {rss:.0f} |", flush=True)  # fmt: skip
+    (few, few_peak), (many, many_peak) = peaks
+    print(f"\n{many / few:.0f}× the rows took {many_peak / few_peak:.2f}× the peak memory")
+
+
+def _download(client, url: str) -> tuple[int, int]:
+    """Rows and bytes of one download, read chunk by chunk."""
+    size = lines = 0
+    for chunk in client.get(url).streaming_content:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    return lines - 1, size
 
 
 def main() -> None:

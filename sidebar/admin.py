@@ -3,20 +3,26 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from sidebar.audit_admin import AuditLogAdmin, EntryFilter
+from sidebar.csv_export import Column
 from sidebar.diagnosis import diagnose
+from sidebar.entries import ENTRIES
+from sidebar.hosts.models import Host
 from sidebar.models import ClientFailureReport, Lookup
 
-CSV_FIELDS = [
-    "created_at",
-    "staff_userid",
-    "host",
-    "operator_name",
-    "entry",
-    "target_id",
-    "outcome",
-    "errcode",
-    "duration_ms",
-    "from_cache",
+CSV_COLUMNS = [
+    Column(_("time"), "created_at", kind="time"),
+    Column(_("staff member"), "staff_name"),
+    Column(_("staff userid"), "staff_userid"),
+    Column(_("host"), "host", words=dict(Host.choices)),
+    Column(_("operator"), "operator_name"),
+    Column(_("operator id"), "operator_uid"),
+    Column(_("entry"), "entry", words=dict(ENTRIES)),
+    Column(_("customer or group"), "target_name"),
+    Column(_("target id"), "target_id"),
+    Column(_("outcome"), "outcome", words=dict(Lookup.Outcome.choices)),
+    Column(_("WeCom errcode"), "errcode"),
+    Column(_("duration (ms)"), "duration_ms"),
+    Column(_("from cache"), "from_cache", kind="yes_no"),
 ]
 
 
@@ -46,7 +52,7 @@ class LookupAdmin(AuditLogAdmin):
     list_filter = ["outcome", EntryFilter, "host", "created_at", "from_cache"]
     search_fields = ["staff_userid", "target_id", "operator_name", "operator_uid"]
     csv_name = "lookups"
-    csv_fields = CSV_FIELDS
+    csv_columns = CSV_COLUMNS
 
     @admin.display(description=_("answered from"), ordering="from_cache")
     def answered_from(self, row):

@@ -20,3 +20,28 @@ _LABELS = dict(ENTRIES)
 def label(entry: str) -> str:
     """The entry in words; an entry WeCom added since, as WeCom names it ('' stays '')."""
     return str(_LABELS.get(entry, entry))
+
+
+# What each entry shows, as the kind of customer or group a list of them names (the home
+# panel, the admin overview). Entries that show neither are absent.
+TARGET_KINDS = {
+    "single_chat_tools": "customer",
+    "contact_profile": "customer",
+    "single_kf_tools": "kf",
+    "group_chat_tools": "group",
+    "chain_single_chat_tools": "chain",
+    "chain_group_chat_tools": "chain-group",
+}
+
+_KIND_WORDS = {
+    "customer": _("customer"),
+    "kf": _("WeChat customer service"),
+    "group": _("customer group"),
+    "chain": _("upstream/downstream"),
+    "chain-group": _("upstream/downstream"),
+}
+
+
+def kind_words(kind: str) -> str:
+    """A TARGET_KINDS value in words."""
+    return str(_KIND_WORDS.get(kind, kind))

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError
 
-from sidebar import append_only, customers, hosts, profiles, staff_names
+from sidebar import append_only, customers, entries, hosts, profiles, staff_names
 from sidebar.exceptions import WeComAPIError, WeComError
 from sidebar.explanations import (
     DENIED,
@@ -244,24 +244,19 @@ def reject_invalid_lookup(*, viewer: Viewer, entry: str, target_id: str) -> Look
 # the staff member's newest rows (read newest first off the (staff, time) index).
 RECENT_SHOWN = 8
 RECENT_WINDOW = 200
-# The kind of thing each entry shows, for the home panel.
-TARGET_KINDS = {
-    "single_chat_tools": "customer",
-    "contact_profile": "customer",
-    "single_kf_tools": "kf",
-    "group_chat_tools": "group",
-    "chain_single_chat_tools": "chain",
-    "chain_group_chat_tools": "chain-group",
-}
 
 
 @dataclass(frozen=True)
 class RecentTarget:
-    kind: str  # a TARGET_KINDS value
+    kind: str  # an entries.TARGET_KINDS value
     target_id: str
     name: str  # what WeCom called it then; '' when it said nothing
     shown_at: datetime
     times: int  # how often it was shown within the window
+
+    @property
+    def kind_words(self) -> str:
+        return entries.kind_words(self.kind)
 
 
 def recent_targets(*, staff_userid: str, limit: int = RECENT_SHOWN) -> list[RecentTarget]:
@@ -273,12 +268,12 @@ def recent_targets(*, staff_userid: str, limit: int = RECENT_SHOWN) -> list[Rece
     )
     found: dict[str, dict] = {}
     for outcome, entry, target_id, name, created_at in rows:
-        if outcome != Lookup.Outcome.OK or entry not in TARGET_KINDS:
+        if outcome != Lookup.Outcome.OK or entry not in entries.TARGET_KINDS:
             continue
         target = found.get(target_id)
         if target is None:
             found[target_id] = {
-                "kind": TARGET_KINDS[entry],
+                "kind": entries.TARGET_KINDS[entry],
                 "target_id": target_id,
                 "name": name,
                 "shown_at": created_at,

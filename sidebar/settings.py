@@ -177,11 +177,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # The official JS-SDK, installed by npm from package-lock.json and served by us.
-    ("vendor/wecom-jssdk", BASE_DIR / "node_modules" / "@wecom" / "jssdk" / "dist"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "sidebar.static_vendor.VendorFinder",
 ]
+# Installed by npm from package-lock.json, served by us: the official JS-SDK, and Chart.js
+# for the admin overview. Only these files, not the packages' whole dist/ (static_vendor.py).
+NODE_MODULES = BASE_DIR / "node_modules"
+VENDOR_STATIC = {
+    "vendor/wecom-jssdk/wecom.global.prod.js": NODE_MODULES
+    / "@wecom/jssdk/dist/wecom.global.prod.js",
+    "vendor/chartjs/chart.umd.min.js": NODE_MODULES / "chart.js/dist/chart.umd.min.js",
+    # The file names its source map; a reference to a missing file fails collectstatic.
+    "vendor/chartjs/chart.umd.min.js.map": NODE_MODULES / "chart.js/dist/chart.umd.min.js.map",
+}
 # Uploaded reply files (pictures, videos, files, covers) go through Django's storage API: a
 # local directory by default, any STORAGES backend in production (README, "Quick replies").
 # They are served by the app's own views, never from MEDIA_URL, so no bucket is ever public.

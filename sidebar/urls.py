@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from sidebar import views
+from sidebar import admin_views, views
 from sidebar.wecom.config import VERIFY_FILE_PATTERN
 
 sidebar_patterns = (
@@ -31,5 +31,8 @@ urlpatterns = [
     ),
     # Development only: every route answers 404 unless DEBUG and WECOM_EMULATOR are on.
     path("emulator/", include("sidebar.emulator.urls")),
+    path(
+        "admin/overview/", admin.site.admin_view(admin_views.overview_page), name="admin-overview"
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -145,32 +145,86 @@ def test_rows_are_read_only(admin_client, rows):
     assert row.staff_userid == "zhangsan"
 
 
-def test_csv_export(admin_client, rows):
-    response = admin_client.post(
-        CHANGELIST,
-        {"action": "export_csv", "_selected_action": [r.pk for r in rows]},
-    )
+def _table(response):
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    assert "attachment;" in response["Content-Disposition"]
-    text = response.content.decode("utf-8-sig")
-    table = list(csv.reader(io.StringIO(text)))
+    assert response.streaming  # written as it is read, never held whole
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="lookups-')
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")  # spreadsheets read the Chinese as UTF-8
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+def test_the_filtered_list_downloads_as_csv_in_words(admin_client, rows):
+    listing = admin_client.get(CHANGELIST, {"outcome__exact": "ok"}).content.decode()
+    link = f'href="{CHANGELIST}export/?outcome__exact=ok"'
+    assert link in listing and "下载筛选结果（CSV）" in listing
+
+    table = _table(admin_client.get(f"{CHANGELIST}export/"))
     assert table[0] == [
-        "created_at",
-        "staff_userid",
-        "host",
-        "operator_name",
-        "entry",
-        "target_id",
-        "outcome",
-        "errcode",
-        "duration_ms",
-        "from_cache",
+        "时间（Asia/Shanghai）",
+        "成员",
+        "成员 userid",
+        "所在平台",
+        "操作人",
+        "操作人 ID",
+        "入口",
+        "客户或客户群",
+        "查询对象 ID",
+        "结果",
+        "企业微信错误码",
+        "耗时（毫秒）",
+        "来自缓存",
     ]
-    assert [r[1] for r in table[1:]] == ["zhangsan", "lisi", "wangwu"]
-    assert [r[2] for r in table[1:]] == ["wecom"] * 3
-    assert table[3][5] == "'=HYPERLINK(1)"  # a formula-looking cell stays text
-    assert table[3][7] == "60020"
+    newest, denied, failed = table[1:]  # every row, newest first
+    local = timezone.localtime(rows[0].created_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert newest == [
+        local,
+        "张三",
+        "zhangsan",
+        "企业微信客户端",
+        "",
+        "",
+        "单聊工具栏",
+        "陈小明",
+        "wmA",
+        "已显示",
+        "",
+        "12",
+        "是",
+    ]
+    assert denied[9] == "已拒绝" and denied[12] == "否"
+    assert failed[8] == "'=HYPERLINK(1)"  # a formula-looking cell stays text
+    assert failed[9] == "企业微信错误" and failed[10] == "60020"
+
+
+def test_the_download_keeps_the_lists_filters_search_and_order(admin_client, rows):
+    only_ok = _table(admin_client.get(f"{CHANGELIST}export/", {"outcome__exact": "ok"}))
+    assert [r[2] for r in only_ok[1:]] == ["zhangsan"]
+    searched = _table(admin_client.get(f"{CHANGELIST}export/", {"q": "lisi"}))
+    assert [r[2] for r in searched[1:]] == ["lisi"]
+    oldest_first = _table(admin_client.get(f"{CHANGELIST}export/", {"o": "1"}))
+    assert [r[2] for r in oldest_first[1:]] == ["wangwu", "lisi", "zhangsan"]
+    # A page of the list still downloads the whole list.
+    assert len(_table(admin_client.get(f"{CHANGELIST}export/", {"p": "2"}))) == 4
+
+
+def test_a_download_with_filters_it_does_not_know_is_a_400(admin_client, rows):
+    response = admin_client.get(f"{CHANGELIST}export/", {"nonsense__gt": "1"})
+    assert response.status_code == 400
+    assert "筛选" in response.content.decode()
+
+
+def test_only_auditors_may_download(client, rows):
+    response = client.get(f"{CHANGELIST}export/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_selected_rows_download_the_same_way(admin_client, rows):
+    response = admin_client.post(
+        CHANGELIST, {"action": "export_csv", "_selected_action": [rows[1].pk, rows[2].pk]}
+    )
+    assert [r[2] for r in _table(response)[1:]] == ["lisi", "wangwu"]
 
 
 @pytest.mark.parametrize(
@@ -203,7 +257,7 @@ def test_csv_cells_that_look_like_formulas_stay_text(value, cell):
 
 
 def test_csv_exports_negative_errcodes_as_numbers(admin_client):
-    row = Lookup.objects.create(
+    Lookup.objects.create(
         staff_userid="zhangsan",
         entry="single_chat_tools",
         target_id="wmA",
@@ -211,9 +265,8 @@ def test_csv_exports_negative_errcodes_as_numbers(admin_client):
         errcode=-1,
         duration_ms=5,
     )
-    response = admin_client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [row.pk]})
-    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert table[1][7] == "-1"
+    table = _table(admin_client.get(f"{CHANGELIST}export/"))
+    assert table[1][10] == "-1"
 
 
 def test_anonymous_cannot_see_the_log(client, rows):

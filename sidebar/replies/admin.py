@@ -9,6 +9,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from sidebar.audit_admin import AuditLogAdmin, EntryFilter
+from sidebar.csv_export import Column
+from sidebar.entries import ENTRIES
+from sidebar.hosts.models import Host
 from sidebar.replies import kinds, placeholders, previews
 from sidebar.replies.models import Category, MenuItem, Reply, Send
 
@@ -170,19 +173,20 @@ class ReplyAdmin(admin.ModelAdmin):
         )
 
 
-SEND_CSV_FIELDS = [
-    "created_at",
-    "staff_userid",
-    "host",
-    "operator_name",
-    "entry",
-    "target_id",
-    "reply_title",
-    "kind",
-    "outcome",
-    "err_msg",
-    "duration_ms",
-    "wecom_version",
+CSV_COLUMNS = [
+    Column(_("time"), "created_at", kind="time"),
+    Column(_("staff userid"), "staff_userid"),
+    Column(_("host"), "host", words=dict(Host.choices)),
+    Column(_("operator"), "operator_name"),
+    Column(_("operator id"), "operator_uid"),
+    Column(_("entry"), "entry", words=dict(ENTRIES)),
+    Column(_("chat or customer"), "target_id"),
+    Column(_("reply title"), "reply_title"),
+    Column(_("kind"), "kind", words=dict(Reply.Kind.choices)),
+    Column(_("outcome"), "outcome", words=dict(Send.Outcome.choices)),
+    Column(_("client message"), "err_msg"),
+    Column(_("duration (ms)"), "duration_ms"),
+    Column(_("WeCom version"), "wecom_version"),
 ]
 
 
@@ -190,9 +194,21 @@ SEND_CSV_FIELDS = [
 class SendAdmin(AuditLogAdmin):
     """发送记录: every send with its outcome; read-only, filtered, searchable, exportable."""
 
-    list_display = [f for f in SEND_CSV_FIELDS if f != "wecom_version"]
+    list_display = [
+        "created_at",
+        "staff_userid",
+        "host",
+        "operator_name",
+        "entry_words",
+        "target_id",
+        "reply_title",
+        "kind",
+        "outcome",
+        "err_msg",
+        "duration_ms",
+    ]
     list_filter = ["outcome", "kind", EntryFilter, "host", "created_at"]
     search_fields = ["staff_userid", "target_id", "reply_title", "operator_name", "operator_uid"]
     exclude = ["media_id"]
     csv_name = "sends"
-    csv_fields = SEND_CSV_FIELDS
+    csv_columns = CSV_COLUMNS

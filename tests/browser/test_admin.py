@@ -1,10 +1,14 @@
-"""Django admin as an auditor sees it, in Chromium: the audit log fits a 1280 px screen."""
+"""Django admin as an auditor sees it, in Chromium: the audit log fits a 1280 px screen, and
+the overview draws its charts."""
+
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sidebar.models import Lookup
+from sidebar.models import ClientFailureReport, Lookup
+from sidebar.replies.models import Send
 from tests.browser.conftest import ARTIFACTS, collect_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,4 +76,58 @@ def test_the_lookup_log_shows_every_column_at_1280_px(auditor_page, live_server)
     expect(page.locator("#result_list tbody")).to_contain_text("上下游单聊")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "admin-lookups-1280.png"))
+    assert page.errors == []
+
+
+@pytest.fixture
+def a_month_of_rows(long_row):
+    """Lookups of every outcome over the month, a refusal, a failure report and sends."""
+    now = timezone.now()
+    outcomes = ["ok", "ok", "ok", "denied", "not_found", "upstream_error"]
+    Lookup.objects.bulk_create(
+        Lookup(
+            created_at=now - timedelta(days=n % 30, hours=n % 5),
+            staff_userid=f"staff{n % 4}",
+            staff_name=["张三", "李四", "王五", "赵六"][n % 4],
+            entry="single_chat_tools",
+            target_id=f"wmCustomer{n % 7:04d}",
+            target_name=f"客户{n % 7}",
+            outcome=outcomes[n % len(outcomes)],
+            duration_ms=20,
+        )
+        for n in range(300)
+    )
+    ClientFailureReport.objects.create(
+        staff_userid="staff1", error="agentConfig:fail, invalid signature", wecom_version="4.1.22"
+    )
+    for title in ("价格表", "价格表", "问候"):
+        Send.objects.create(
+            staff_userid="staff0",
+            entry="single_chat_tools",
+            reply_title=title,
+            kind="text",
+            outcome="sent",
+        )
+
+
+def test_the_overview_draws_every_chart_without_errors(a_month_of_rows, auditor_page, live_server):
+    page = auditor_page
+    page.click("a.overview-link")
+    expect(page.locator("h1")).to_have_text("概览")
+    page.wait_for_function("document.body.dataset.charts === '5'", timeout=30_000)
+    for figure in ("per-day", "refusals", "busiest", "failures", "replies"):
+        canvas = page.locator(f"#{figure}-chart")
+        expect(canvas).to_be_visible()
+        # Chart.js drew on it: some pixels are no longer transparent.
+        painted = canvas.evaluate(
+            "(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; }"
+        )
+        assert painted, figure
+        expect(page.locator(f"#{figure}-table tbody tr").first).to_be_visible()
+    expect(page.locator("#per-day-table tbody tr")).to_have_count(30)
+    expect(page.locator("#replies-table tbody tr").first).to_contain_text("价格表")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-overview-1280.png"), full_page=True)
     assert page.errors == []

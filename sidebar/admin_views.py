@@ -1,0 +1,51 @@
+"""Admin pages beyond the model lists: the overview (概览) of the audit log."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from sidebar import overview
+
+
+def overview_page(request):
+    """Charts of the last days, each with its numbers in a table beside it. Anyone who may
+    read the lookup log may read this."""
+    if not request.user.has_perm("sidebar.view_lookup"):
+        raise PermissionDenied
+    asked = request.GET.get("days", "")
+    days = int(asked) if asked.isdigit() and int(asked) in overview.PERIODS else None
+    figures = overview.build(days or overview.DEFAULT_DAYS)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Overview"),
+        "figures": figures,
+        "periods": overview.PERIODS,
+        "charts": _chart_data(figures),
+    }
+    return render(request, "admin/sidebar/overview.html", context)
+
+
+def _chart_data(figures: overview.Overview) -> dict:
+    """What admin-overview.js draws; the page's tables hold the same numbers."""
+
+    def bars(rows):
+        return {"labels": [row.label for row in rows], "counts": [row.count for row in rows]}
+
+    return {
+        "perDay": {
+            "labels": [day.strftime("%m-%d") for day, _counts in figures.per_day],
+            "series": [
+                {
+                    "key": key,
+                    "label": words,
+                    "counts": [counts.get(key, 0) for _day, counts in figures.per_day],
+                }
+                for key, words in figures.outcomes
+            ],
+        },
+        "refusals": bars(figures.refusals),
+        "busiest": bars(figures.busiest),
+        "failures": bars(figures.failures),
+        "replies": bars(figures.replies),
+    }

@@ -1,0 +1,154 @@
+"""The figures of the admin overview (概览): what the audit rows say about the last days.
+
+Each figure is one grouped query over the rows of the period, read off the time indexes
+(sidebar.audit_indexes); failure reports are diagnosed in Python, the newest REPORTS_READ of
+them. Days are local days (TIME_ZONE)."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Max
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from sidebar import entries
+from sidebar.diagnosis import diagnose
+from sidebar.models import ClientFailureReport, Lookup
+from sidebar.replies.models import Send
+
+PERIODS = (7, 30, 90)  # days an auditor may choose; the first page shows DEFAULT_DAYS
+DEFAULT_DAYS = 30
+TOP = 10  # bars in each ranking
+REPORTS_READ = 5000
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # what a person reads: a name, or the id when there is none
+    count: int
+    key: str = ""  # the id behind the name ('' when the label is the id)
+    note: str = ""  # what kind of thing it is, in words
+
+
+@dataclass(frozen=True)
+class Overview:
+    days: int
+    first_day: date
+    last_day: date
+    outcomes: list[tuple[str, str]]  # (stored key, words), in the order the chart stacks
+    per_day: list[tuple[date, dict[str, int]]]  # every day of the period, oldest first
+    refusals: list[Bar]  # staff members refused most often
+    busiest: list[Bar]  # customers and groups shown most often
+    failures: list[Bar]  # client failure reports by likely cause
+    replies: list[Bar]  # replies sent most often
+
+    @property
+    def lookups(self) -> int:
+        return sum(sum(counts.values()) for _day, counts in self.per_day)
+
+    def day_rows(self) -> list[tuple[date, list[int]]]:
+        """Each day's counts in `outcomes` order, newest day first (the table)."""
+        keys = [key for key, _words in self.outcomes]
+        return [(day, [counts.get(k, 0) for k in keys]) for day, counts in reversed(self.per_day)]
+
+
+def period_start(days: int, now: datetime | None = None) -> datetime:
+    """Local midnight `days - 1` days before today: the period's first moment."""
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days - 1)
+    return timezone.make_aware(datetime.combine(first, time.min))
+
+
+def build(days: int = DEFAULT_DAYS, now: datetime | None = None) -> Overview:
+    since = period_start(days, now)
+    lookups = Lookup.objects.filter(created_at__gte=since)
+    first_day, last_day = timezone.localdate(since), timezone.localdate(now)
+    return Overview(
+        days=days,
+        first_day=first_day,
+        last_day=last_day,
+        outcomes=[(key, str(words)) for key, words in Lookup.Outcome.choices],
+        per_day=_per_day(lookups, first_day, last_day),
+        refusals=_refusals(lookups),
+        busiest=_busiest(lookups),
+        failures=_failures(since),
+        replies=_replies(since),
+    )
+
+
+def _per_day(lookups, first_day: date, last_day: date):
+    counted = (
+        lookups.annotate(day=TruncDate("created_at"))
+        .values("day", "outcome")
+        .annotate(rows=Count("id"))
+        .order_by()
+    )
+    days = {first_day + timedelta(days=n): {} for n in range((last_day - first_day).days + 1)}
+    for row in counted:
+        if row["day"] in days:
+            days[row["day"]][row["outcome"]] = row["rows"]
+    return list(days.items())
+
+
+def _refusals(lookups) -> list[Bar]:
+    rows = (
+        lookups.filter(outcome=Lookup.Outcome.DENIED)
+        .values("staff_userid")
+        .annotate(rows=Count("id"), name=Max("staff_name"))
+        .order_by("-rows", "staff_userid")[:TOP]
+    )
+    return [_named(row["name"], row["staff_userid"], row["rows"]) for row in rows]
+
+
+def _busiest(lookups) -> list[Bar]:
+    rows = (
+        lookups.filter(outcome=Lookup.Outcome.OK, entry__in=list(entries.TARGET_KINDS))
+        .values("target_id")
+        .annotate(rows=Count("id"), name=Max("target_name"), entry=Max("entry"))
+        .order_by("-rows", "target_id")[:TOP]
+    )
+    return [
+        Bar(
+            label=row["name"] or row["target_id"],
+            count=row["rows"],
+            key=row["target_id"] if row["name"] else "",
+            note=entries.kind_words(entries.TARGET_KINDS[row["entry"]]),
+        )
+        for row in rows
+    ]
+
+
+def _failures(since: datetime) -> list[Bar]:
+    reports = (
+        ClientFailureReport.objects.filter(created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("error", "signed_url", "page_url", "wecom_version")[:REPORTS_READ]
+    )
+    causes = Counter(
+        str(diagnose(error=error, signed_url=signed, page_url=page, wecom_version=version))
+        for error, signed, page, version in reports
+    )
+    return [Bar(label=cause, count=n) for cause, n in causes.most_common(TOP)]
+
+
+def _replies(since: datetime) -> list[Bar]:
+    rows = (
+        Send.objects.filter(created_at__gte=since, outcome=Send.Outcome.SENT)
+        .values("reply_title", "kind")
+        .annotate(rows=Count("id"))
+        .order_by("-rows", "reply_title")[:TOP]
+    )
+    kinds = dict(Send._meta.get_field("kind").choices)
+    return [
+        Bar(
+            label=row["reply_title"],
+            count=row["rows"],
+            note=str(kinds.get(row["kind"], row["kind"])),
+        )
+        for row in rows
+    ]
+
+
+def _named(name: str, key: str, count: int) -> Bar:
+    return Bar(label=name or key, count=count, key=key if name else "")
