@@ -14,6 +14,7 @@ from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
 from tests import servers
+from tests.contacts import with_test_contacts
 from tests.servers import Gunicorn, RedisServer
 from tests.topology import deployment_environment
 
@@ -84,7 +85,7 @@ def _empty_caches():
 
 @pytest.fixture
 def corp():
-    return seeded_corp()
+    return with_test_contacts(seeded_corp())
 
 
 @pytest.fixture

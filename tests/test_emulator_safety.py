@@ -1,6 +1,7 @@
 """Emulator mode is development-only: refused by a system check without DEBUG, 404 on every
 route unless enabled, never in the collected static files, never in the production page."""
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -73,9 +74,44 @@ def test_collected_static_files_hold_no_emulator_code(settings, tmp_path):
     assert not {n for n in names if "bridge" in n or "emulator" in n}
 
 
-def test_emulate_command_never_points_the_stand_in_at_a_real_host(settings):
+@pytest.fixture
+def busy_port():
+    """A loopback port something else listens on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("where", "option"),
+    [
+        ("addrport", "ADDRPORT"),
+        ("--standin-port", "--standin-port"),
+        ("--juzi-port", "--juzi-port"),
+    ],
+)
+def test_a_busy_port_is_said_at_once_with_the_option_that_moves_it(
+    settings, busy_port, where, option
+):
     settings.DEBUG = True
     settings.WECOM_EMULATOR = True
-    settings.WECOM_API_BASE_URL = "https://qyapi.weixin.qq.com"
-    with pytest.raises(CommandError, match="loopback"):
-        call_command("emulate", skip_checks=True)
+    free = {"addrport": "127.0.0.1:0", "--standin-port": "0", "--juzi-port": "0"}
+    free[where] = f"127.0.0.1:{busy_port}" if where == "addrport" else str(busy_port)
+    args = [free.pop("addrport")] + [part for pair in free.items() for part in pair]
+    with pytest.raises(CommandError) as refused:
+        call_command("emulate", *args, skip_checks=True)
+    said = str(refused.value)
+    assert f"Port {busy_port} on 127.0.0.1 is in use" in said and option in said
+
+
+def test_the_emulator_sends_other_loopback_names_to_the_stand_ins_host(client, settings, standin):
+    """localhost and 127.0.0.1 are two sites: the framed sign-in's way back from the stand-in
+    would lose the session cookie, so the page moves to the stand-in's host name."""
+    settings.DEBUG = True
+    settings.WECOM_EMULATOR = True
+    assert settings.WECOM_OAUTH_AUTHORIZE_URL.startswith("http://127.0.0.1:")
+    moved = client.get("/emulator/?entry=normal", HTTP_HOST="localhost:8000")
+    assert moved.status_code == 302
+    assert moved["Location"] == "http://127.0.0.1:8000/emulator/?entry=normal"
+    assert client.get("/emulator/", HTTP_HOST="127.0.0.1:8000").status_code == 200

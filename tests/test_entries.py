@@ -33,7 +33,7 @@ def test_group_panel_for_its_owner(staff_client, corp):
     assert "2 customers, 2 staff" in body or "2 位客户" in body
     # Customers first, with how they joined and who invited them.
     members = body[body.index('id="group-members"') :]
-    assert members.index("陈小明") < members.index("李四") < members.index("member-staff")
+    assert members.index("陈小明") < members.index("周建国") < members.index("member-staff")
     assert '<dd class="admins">李四</dd>' in body
     # Staff by name: the owner, admins, inviters and staff members.
     assert "直接邀请" in body and "邀请人 张三" in body and "群主 张三" in body
@@ -225,8 +225,8 @@ def test_home_panel_lists_each_customer_and_group_once_newest_first(staff_client
         ("contact", {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}),
         ("group", {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001"}),
         ("contact", {"entry": "contact_profile", "external_userid": "wmChenXiaoMing0001"}),
-        ("contact", {"entry": "single_chat_tools", "external_userid": "woLiSiCorpUser0002"}),
-        ("contact", {"entry": "single_chat_tools", "external_userid": "woLiSiCorpUser0002"}),
+        ("contact", {"entry": "single_chat_tools", "external_userid": "woZhouJianGuo0002"}),
+        ("contact", {"entry": "single_chat_tools", "external_userid": "woZhouJianGuo0002"}),
         # Neither a refusal nor bad input is something the staff member saw.
         ("group", {"entry": "group_chat_tools", "chat_id": "wrVipGroup0000002"}),
         ("contact", {"entry": "single_chat_tools", "external_userid": "<b>"}),
@@ -235,7 +235,7 @@ def test_home_panel_lists_each_customer_and_group_once_newest_first(staff_client
         look_up(staff_client, kind, **fields)
     recent = services.recent_targets(staff_userid="zhangsan")
     assert [(t.kind, t.target_id, t.times) for t in recent] == [
-        ("customer", "woLiSiCorpUser0002", 2),
+        ("customer", "woZhouJianGuo0002", 2),
         ("customer", "wmChenXiaoMing0001", 2),
         ("group", "wrSalesGroup00001", 1),
     ]

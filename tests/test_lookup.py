@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 
 from sidebar.models import Lookup
-from sidebar.standin.seed import HOSTILE
 from sidebar.wecom import get_client
 from tests.conftest import walk_sign_in
+from tests.contacts import HOSTILE, HOSTILE_ID, SAMPLE_ID
 from tests.pages import boot_of
 
 pytestmark = pytest.mark.django_db
@@ -45,12 +45,13 @@ def test_profile_shows_name_remark_tags_and_how_they_were_added(staff_client, co
 
 
 def test_wecom_user_shows_corp_position_and_profile_attributes(staff_client, corp):
-    body = look_up(staff_client, "woLiSiCorpUser0002").content.decode()
+    """WeCom's own sample answer (tests/contacts.py), shown whole."""
+    body = look_up(staff_client, SAMPLE_ID).content.decode()
     assert "@腾讯" in body and "Manager" in body and "腾讯科技有限公司" in body
     assert "文本名称" in body and "文本" in body
     assert 'href="http://www.test.com"' in body and "标题" in body
     assert "my miniprogram" in body
-    assert "李部长" in body and "搜索手机号" in body
+    assert "李部长" in body and "扫描二维码" in body  # the sample's add_way 1
     assert "李总" not in body  # wangwu's remark stays private
 
 
@@ -160,7 +161,7 @@ def test_csrf_is_enforced(standin, corp):
 
 
 def test_markup_in_every_wecom_field_is_rendered_as_text(staff_client, corp):
-    response = look_up(staff_client, "wmHostileMarkup0004")
+    response = look_up(staff_client, HOSTILE_ID)
     assert response.status_code == 200
     body = response.content.decode()
     assert "<script" not in body
@@ -228,7 +229,7 @@ def test_a_lookup_finding_every_slot_taken_says_so_unsent(staff_client, corp, se
     corp.inject(GET_CONTACT, hold=True, times=None)
     client = get_client()
     client.access_token()
-    hanging = threading.Thread(target=client.get_external_contact, args=["woLiSiCorpUser0002"])
+    hanging = threading.Thread(target=client.get_external_contact, args=["woZhouJianGuo0002"])
     hanging.start()
     try:
         deadline = time.monotonic() + 60

@@ -30,7 +30,7 @@ def test_nothing_secret_in_logs_across_a_whole_session(staff_client, corp, caplo
         settings.WECOM_TIMEOUT = 0.3
         staff_client.post(
             "/sidebar/lookup/contact/",
-            {"entry": "single_chat_tools", "external_userid": "woLiSiCorpUser0002"},
+            {"entry": "single_chat_tools", "external_userid": "woZhouJianGuo0002"},
         )
     finally:
         logging.getLogger("urllib3").setLevel(logging.WARNING)

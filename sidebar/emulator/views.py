@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.request import split_domain_port
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,9 +54,16 @@ def emulator_only(view):
     return wrapper
 
 
+# The names a browser may use for this machine.
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
 @require_GET
 @emulator_only
 def page(request):
+    moved = _at_the_standins_host(request)
+    if moved:
+        return redirect(moved)
     juzi = bool(settings.JUZI_OAUTH_BASE_URL)
     config = {
         "sidebar": reverse("sidebar:page"),
@@ -90,6 +98,20 @@ def page(request):
     origins = " ".join(f"{url.scheme}://{url.netloc}" for url in framed)
     response["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; frame-src 'self' {origins}"
     return response
+
+
+def _at_the_standins_host(request) -> str | None:
+    """This page's address at the stand-in's host name, if the browser used another loopback
+    name: the framed sign-in goes out to the stand-in and back, and the way back only carries
+    the session cookie when both are one site (localhost and 127.0.0.1 are two)."""
+    standin = urlsplit(settings.WECOM_OAUTH_AUTHORIZE_URL).hostname
+    hostname, port = split_domain_port(request.get_host())
+    if standin not in LOOPBACK or hostname.strip("[]") not in LOOPBACK:
+        return None
+    if hostname.strip("[]") == standin:
+        return None
+    shown = f"[{standin}]" if ":" in standin else standin
+    return f"{request.scheme}://{shown}{':' + port if port else ''}{request.get_full_path()}"
 
 
 # What the panel may ask the Juzi stand-in (docs/hosts.md): the console's open chat, failing

@@ -2,8 +2,6 @@
 
 from sidebar.standin.corp import StandinCorp
 
-HOSTILE = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
-
 
 def _follower(
     userid, *, remark="", description="", tags=(), add_way=1, createtime=1700000000, **extra
@@ -55,39 +53,39 @@ def seeded_corp(**overrides) -> StandinCorp:
                 _follower("lisi", remark="小明", add_way=3, createtime=1706745600),
             ],
         },
-        "woLiSiCorpUser0002": {
+        "woZhouJianGuo0002": {
             "external_contact": {
-                "external_userid": "woLiSiCorpUser0002",
-                "name": "李四",
-                "position": "Manager",
-                "avatar": "/avatar/woLiSiCorpUser0002.svg",
-                "corp_name": "腾讯",
-                "corp_full_name": "腾讯科技有限公司",
+                "external_userid": "woZhouJianGuo0002",
+                "name": "周建国",
+                "position": "采购经理",
+                "avatar": "/avatar/woZhouJianGuo0002.svg",
+                "corp_name": "远景机械",
+                "corp_full_name": "远景机械制造有限公司",
                 "type": 2,
                 "gender": 1,
                 "external_profile": {
                     "external_attr": [
-                        {"type": 0, "name": "文本名称", "text": {"value": "文本"}},
+                        {"type": 0, "name": "部门", "text": {"value": "采购部"}},
                         {
                             "type": 1,
-                            "name": "网页名称",
-                            "web": {"url": "http://www.test.com", "title": "标题"},
+                            "name": "官网",
+                            "web": {"url": "https://www.example.com", "title": "远景机械官网"},
                         },
                         {
                             "type": 2,
-                            "name": "测试app",
+                            "name": "订货",
                             "miniprogram": {
                                 "appid": "wx8bd80126147df384",
                                 "pagepath": "/index",
-                                "title": "my miniprogram",
+                                "title": "远景订货小程序",
                             },
                         },
                     ]
                 },
             },
             "follow_user": [
-                _follower("zhangsan", remark="李部长", description="对接采购事务", add_way=2),
-                _follower("wangwu", remark="李总", add_way=202),
+                _follower("zhangsan", remark="周部长", description="对接采购事务", add_way=2),
+                _follower("wangwu", remark="周总", add_way=202),
             ],
         },
         "wmOnlyLiSiFollows03": {
@@ -98,40 +96,6 @@ def seeded_corp(**overrides) -> StandinCorp:
                 "gender": 2,
             },
             "follow_user": [_follower("lisi", remark="赵女士", tags=[("来源", "转介绍")])],
-        },
-        "wmHostileMarkup0004": {
-            "external_contact": {
-                "external_userid": "wmHostileMarkup0004",
-                "name": HOSTILE + "名字",
-                "avatar": "javascript:document.title='pwned'",
-                "type": 2,
-                "gender": 0,
-                "position": HOSTILE,
-                "corp_name": HOSTILE,
-                "corp_full_name": HOSTILE,
-                "external_profile": {
-                    "external_attr": [
-                        {"type": 0, "name": HOSTILE, "text": {"value": HOSTILE}},
-                        {
-                            "type": 1,
-                            "name": HOSTILE,
-                            "web": {"url": "javascript:document.title='pwned'", "title": HOSTILE},
-                        },
-                    ]
-                },
-            },
-            "follow_user": [
-                _follower(
-                    "zhangsan",
-                    remark=HOSTILE + "备注",
-                    description=HOSTILE,
-                    tags=[(HOSTILE, HOSTILE + "标签")],
-                    remark_corp_name=HOSTILE,
-                    remark_mobiles=[HOSTILE],
-                    state=HOSTILE,
-                    add_way=4,
-                )
-            ],
         },
     }
     return corp
@@ -152,12 +116,21 @@ _REMARKS = ["老客户", "需要回访", "价格敏感", "决策人", "对接人
 _DESCRIPTIONS = ["关注续费优惠", "询问集成方案", "下季度有采购计划", "希望安排演示", ""]
 
 
-def _generated_customers(rng, staff_ids: list[str], count: int) -> dict:
+def _generated_customers(rng, staff: dict, count: int) -> dict:
+    """`count` customers followed by some of `staff`, each with a name no one else has (a
+    customer named like a colleague would make a demo misleading)."""
     customers = {}
+    staff_ids = list(staff)
+    taken = {person["name"] for person in staff.values()}
     for n in range(count):
         is_wechat = rng.random() < 0.7
         external_userid = ("wm" if is_wechat else "wo") + f"Demo{n:04d}" + "x" * 10
-        name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
+        name = ""
+        while not name or name in taken:
+            name = rng.choice(_SURNAMES) + "".join(
+                rng.choice(_GIVEN) for _ in range(rng.randint(1, 2))
+            )
+        taken.add(name)
         contact = {
             "external_userid": external_userid,
             "name": name,
@@ -254,14 +227,14 @@ def demo_corp(*, customers: int = 30, **overrides) -> StandinCorp:
             "sunli": {"name": "孙丽"},
         }
     )
-    corp.contacts.update(_generated_customers(rng, list(corp.staff), customers))
+    corp.contacts.update(_generated_customers(rng, corp.staff, customers))
     corp.groups = {
         "wrSalesGroup00001": _group(
             "wrSalesGroup00001",
             "销售客服群",
             "zhangsan",
             staff=["lisi"],
-            customers=[("wmChenXiaoMing0001", "陈小明"), ("woLiSiCorpUser0002", "李四")],
+            customers=[("wmChenXiaoMing0001", "陈小明"), ("woZhouJianGuo0002", "周建国")],
             admins=["lisi"],
             notice="文明沟通，拒绝脏话",
         ),

@@ -180,14 +180,16 @@ def webview(live_server, standin, corp, browser):
 class EmulatorPage:
     """/emulator/ in an ordinary browser: the panel, and the sidebar framed inside it."""
 
-    def __init__(self, browser, live_server):
+    def __init__(self, browser, url: str, viewport=None):
         self.context = browser.new_context(
-            viewport={"width": 1100, "height": 1000}, locale="zh-CN", device_scale_factor=1
+            viewport=viewport or {"width": 1100, "height": 1000},
+            locale="zh-CN",
+            device_scale_factor=1,
         )
         self.context.add_init_script(script=CSP_WATCH)
         self.page = self.context.new_page()
         self.errors = collect_errors(self.page)
-        self.page.goto(live_server.url + "/emulator/")
+        self.page.goto(url + "/emulator/")
         self.sidebar = self.page.frame_locator("#sidebar")
 
     def sign_in_as(self, name: str) -> None:
@@ -238,8 +240,8 @@ def emulator(live_server, standin, corp, browser, settings):
     corp.choose_staff = True
     opened = []
 
-    def open_emulator():
-        view = EmulatorPage(browser, live_server)
+    def open_emulator(*, url=None, viewport=None):
+        view = EmulatorPage(browser, url or live_server.url, viewport)
         opened.append(view)
         return view
 

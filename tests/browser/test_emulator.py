@@ -13,7 +13,8 @@ import requests
 from playwright.sync_api import expect
 
 from sidebar.standin.seed import demo_corp
-from tests.browser.conftest import PROFILE_NAME, assert_clean
+from tests.browser.conftest import ARTIFACTS, PROFILE_NAME, assert_clean
+from tests.contacts import HOSTILE_ID, with_test_contacts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ TITLE = ".problem-title"
 
 @pytest.fixture
 def corp():
-    return demo_corp()
+    return with_test_contacts(demo_corp())
 
 
 def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
@@ -30,9 +31,9 @@ def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
     expect(view.sidebar.locator(".remark")).to_have_text("陈先生（老客户）")
     expect(view.sidebar.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会"])
     view.screenshot("emulator-single-chat")
-    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")
-    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
-    expect(view.sidebar.locator(".origin")).to_have_text("@腾讯")
+    view.open_chat("single_chat_tools", "woZhouJianGuo0002")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("周建国")
+    expect(view.sidebar.locator(".origin")).to_have_text("@远景机械")
     expect(view.page.locator("#calls")).to_contain_text("externalcontact/get")
     view.screenshot("emulator-panel", whole=True)
     assert_clean(view)
@@ -42,7 +43,7 @@ def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
 HOME = (None, ".home-title", "你好，张三")
 ENTRIES = {
     "single_chat_tools": ("wmChenXiaoMing0001", PROFILE_NAME, "陈小明"),
-    "contact_profile": ("woLiSiCorpUser0002", PROFILE_NAME, "李四"),
+    "contact_profile": ("woZhouJianGuo0002", PROFILE_NAME, "周建国"),
     "group_chat_tools": ("wrSalesGroup00001", ".group .name-text", "销售客服群"),
     "single_kf_tools": ("wmKfCustomer00001", ".kf .name-text", "咨询的小王"),
     "chain_single_chat_tools": ("wwDownstream00001/wangjingli", ".chain .corp-name", "华东经销商"),
@@ -72,23 +73,23 @@ def test_people_are_named_in_the_header_the_group_and_the_home_panel(signed_in, 
     third = next(
         external_userid
         for external_userid, contact in corp.contacts.items()
-        if external_userid not in ("wmChenXiaoMing0001", "woLiSiCorpUser0002")
+        if external_userid not in ("wmChenXiaoMing0001", "woZhouJianGuo0002")
         and any(f["userid"] == "zhangsan" for f in contact["follow_user"])
     )
     third_name = corp.contacts[third]["external_contact"]["name"]
     view.open_chat("single_chat_tools")
     for chat, name in [
-        ("woLiSiCorpUser0002", "李四"),
+        ("woZhouJianGuo0002", "周建国"),
         ("wmChenXiaoMing0001", "陈小明"),
         (third, third_name),
-        ("woLiSiCorpUser0002", "李四"),
+        ("woZhouJianGuo0002", "周建国"),
     ]:
         with view.page.expect_response("**/sidebar/lookup/contact/"):
             view.page.select_option("#chat", chat)
         expect(view.sidebar.locator(PROFILE_NAME)).to_have_text(name)
     view.open_chat("normal")
     expect(view.sidebar.locator(".home-title")).to_have_text("你好，张三")
-    expect(view.sidebar.locator(".recent-name")).to_have_text(["李四", third_name, "陈小明"])
+    expect(view.sidebar.locator(".recent-name")).to_have_text(["周建国", third_name, "陈小明"])
     expect(view.sidebar.locator(".home")).not_to_contain_text("zhangsan")
     view.screenshot("emulator-home")
     view.open_chat("group_chat_tools", "wrSalesGroup00001")
@@ -132,9 +133,9 @@ def test_chat_switch_on_a_phone_shows_the_new_customer(signed_in):
     view.page.check("#phone")
     loads = []
     view.page.on("response", lambda r: loads.append(r.url) if r.url.endswith("/sidebar/") else None)
-    view.page.select_option("#chat", "woLiSiCorpUser0002")
+    view.page.select_option("#chat", "woZhouJianGuo0002")
     # The page was not reloaded: it noticed the new chat when it came back into view.
-    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("周建国")
     assert loads == []
     view.page.select_option("#entry", "group_chat_tools")
     expect(view.sidebar.locator(".group .name-text")).to_have_text("销售客服群")
@@ -154,7 +155,7 @@ def test_customer_not_followed_is_refused(signed_in):
 
 def test_hostile_markup_is_shown_as_text(signed_in):
     view = signed_in
-    view.open_chat("single_chat_tools", "wmHostileMarkup0004")
+    view.open_chat("single_chat_tools", HOSTILE_ID)
     expect(view.sidebar.locator(".remark")).to_contain_text('<script>document.title="pwned"')
     assert view.page.title() != "pwned"
     frame = next(f for f in view.page.frames if "/sidebar/" in f.url)
@@ -163,14 +164,32 @@ def test_hostile_markup_is_shown_as_text(signed_in):
     assert_clean(view)
 
 
-def test_broken_signature_is_explained_and_recovers(signed_in, corp):
+@pytest.mark.parametrize("repair", ["恢复正常", "清除缓存的令牌和 ticket"])
+def test_broken_signature_is_explained_and_recovers(signed_in, corp, repair):
     view = signed_in
     view.press("破坏签名（企业微信作废已发放的 ticket）")
     expect(view.sidebar.locator(TITLE)).to_have_text("企业微信拒绝了页面的应用签名（agentConfig）")
     expect(view.sidebar.locator(".problem-raw code")).to_have_text("agentConfig:invalid signature")
     view.screenshot("emulator-invalid-signature")
-    view.press("清除缓存的令牌和 ticket")
+    tickets = corp.count("/cgi-bin/ticket/get")
+    view.press(repair)
     expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    assert corp.count("/cgi-bin/ticket/get") > tickets  # signed with fresh tickets
+    expect(view.page.locator("#status")).to_have_text(f"{repair} ✓")
+    assert_clean(view)
+
+
+def test_the_emulator_works_when_opened_at_localhost(emulator, live_server):
+    """The stand-in answers at 127.0.0.1; opened at localhost, the emulator moves there, so
+    the framed sign-in comes back to the same site with its session."""
+    assert live_server.url.startswith("http://127.0.0.1:")
+    view = emulator(url=live_server.url.replace("127.0.0.1", "localhost"))
+    expect(view.page).to_have_url(re.compile(r"^http://127\.0\.0\.1:\d+/emulator/$"))
+    view.sign_in_as("张三 zhangsan")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    view.press("切换成员")
+    view.sign_in_as("李四 lisi")
+    expect(view.sidebar.locator(".who")).to_have_text("当前成员：李四")
     assert_clean(view)
 
 
@@ -178,8 +197,8 @@ def test_token_expiry_mid_session(signed_in, corp):
     view = signed_in
     assert corp.count("/cgi-bin/gettoken") == 1
     view.press("让 access_token 过期")
-    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")
-    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    view.open_chat("single_chat_tools", "woZhouJianGuo0002")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("周建国")
     assert corp.count("/cgi-bin/gettoken") == 2  # one new token, after one 42001
     assert_clean(view)
 
@@ -197,16 +216,16 @@ def test_api_fault_is_explained(signed_in, settings, fault, title):
     settings.WECOM_TIMEOUT = 1.0
     view = signed_in
     view.page.select_option("#fault-kind", fault)
-    view.open_chat("single_chat_tools", "woLiSiCorpUser0002")
+    view.open_chat("single_chat_tools", "woZhouJianGuo0002")
     # The profile is shown, so cached: the fault must still be what the page meets next.
-    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("周建国")
     view.press("制造错误")
     expect(view.sidebar.locator(TITLE)).to_have_text(title)
     if fault == "60020":
         expect(view.sidebar.locator(".problem-detail")).to_contain_text("203.0.113.7")
         view.screenshot("emulator-api-fault")
     view.press("恢复正常")
-    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("李四")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("周建国")
     assert_clean(view)
 
 
@@ -404,3 +423,28 @@ def test_refused_agent_config_is_reported_once_with_a_diagnosis(admin_http, sign
     assert page.count('name="_selected_action"') == 1  # one row
     assert "签名的地址与页面一致，问题出在 ticket" in page
     assert "zhangsan" in page and "4.1.30" in page
+
+
+@pytest.mark.parametrize(
+    "screen",
+    [{"width": 1280, "height": 900}, {"width": 1366, "height": 650}],  # a laptop, less chrome
+    ids=["1280x900", "laptop"],
+)
+def test_the_phone_stays_in_view_while_the_panel_scrolls(emulator, screen):
+    view = emulator(viewport=screen)
+    view.sign_in_as("张三 zhangsan")
+    expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("陈小明")
+    for entry, (chat, selector, text) in list(ENTRIES.items())[:6]:  # the call table grows
+        view.open_chat(entry, chat)
+        expect(view.sidebar.locator(selector)).to_have_text(text)
+    view.press("恢复正常")
+    expect(view.sidebar.locator(".chain .chat-id")).to_have_text("wrChainGroup00001")
+    # Down to the panel's end (its call table), as a person does to read it.
+    view.page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    assert view.page.evaluate("window.scrollY") > 0, "the panel is taller than the screen"
+    phone = view.page.locator("#sidebar").bounding_box()
+    assert phone["y"] >= 0 and phone["y"] + phone["height"] <= screen["height"], phone
+    assert phone["x"] + phone["width"] <= screen["width"], phone
+    assert phone["height"] >= 560  # still a phone's height
+    view.page.screenshot(path=str(ARTIFACTS / f"emulator-{screen['width']}x{screen['height']}.png"))
+    assert_clean(view)

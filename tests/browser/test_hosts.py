@@ -182,11 +182,11 @@ def test_juzi_helper_failures_and_other_accounts_are_explained(emulator, juzi, l
 def test_wecom_client_opens_chats_and_previews(webview, library):
     view = webview(chat={"entry": "group_chat_tools", "chatId": "wrSalesGroup00001"})
     expect(view.page.locator(".group .name-text")).to_have_text("销售客服群")
-    view.page.locator('[data-open-external="woLiSiCorpUser0002"]').click()
+    view.page.locator('[data-open-external="woZhouJianGuo0002"]').click()
     view.page.locator('[data-open-user="lisi"]').click()
     until(lambda: len(view.opened_chats()) == 2, "two opened chats")
     assert view.opened_chats() == [
-        {"userIds": [], "externalUserIds": ["woLiSiCorpUser0002"], "chatId": ""},
+        {"userIds": [], "externalUserIds": ["woZhouJianGuo0002"], "chatId": ""},
         {"userIds": ["lisi"], "externalUserIds": [], "chatId": ""},
     ]
     assert view.page.locator('[data-open-user="zhangsan"]').count() == 0  # not oneself

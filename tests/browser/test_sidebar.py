@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from sidebar.signing import sign
 from tests.browser.conftest import PLAIN_BROWSER, WECOM_OLD
+from tests.contacts import HOSTILE_ID
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +51,7 @@ def test_customer_not_followed_is_refused(webview):
 
 
 def test_hostile_markup_stays_text(webview):
-    view = webview(chat={"entry": "single_chat_tools", "userId": "wmHostileMarkup0004"})
+    view = webview(chat={"entry": "single_chat_tools", "userId": HOSTILE_ID})
     expect(view.page.locator(".profile .remark")).to_contain_text("<script>")
     assert view.page.title() != "pwned"
     assert view.page.locator(".profile script, .profile img[src^='javascript']").count() == 0

@@ -224,7 +224,7 @@ def test_a_group_shows_whom_the_hosted_account_may_open_a_chat_with(client, juzi
         "/sidebar/lookup/group/", {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001"}
     ).content.decode()
     assert 'data-open-external="wmChenXiaoMing0001"' in body  # lisi added 陈小明
-    assert 'data-open-external="woLiSiCorpUser0002"' not in body  # but not 李四
+    assert 'data-open-external="woZhouJianGuo0002"' not in body  # but not 周建国
     assert 'data-open-user="zhangsan"' in body
     assert 'data-open-user="lisi"' not in body  # not a chat with oneself
 

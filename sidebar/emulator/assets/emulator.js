@@ -320,11 +320,14 @@
     if (button.dataset.app === "sign-out" && juziMode()) {
       juziPage = juzi.signin;
       done = Promise.resolve();
+    } else if (button.dataset.restore) {
+      // Everything back: no faults at either stand-in, and the app forgets the tickets
+      // WeCom dropped, so the next signature is made with fresh ones and works.
+      done = post(config.standin.replace("ACTION", "faults/clear"))
+        .then(function () { return juzi ? juziApi("faults/clear") : null; })
+        .then(function () { return post(config.app["reset-credentials"]); });
     } else if (button.dataset.standin) {
       done = post(config.standin.replace("ACTION", button.dataset.standin));
-      if (button.dataset.standin === "faults/clear" && juzi) {
-        done = done.then(function () { return juziApi("faults/clear"); });
-      }
     } else if (button.dataset.app) {
       done = post(config.app[button.dataset.app]);
     } else if (button.dataset.juzi === "helper-fault") {

@@ -1,6 +1,8 @@
 """`manage.py emulate`: the app and the WeCom stand-in together, for the emulator."""
 
-from urllib.parse import urlsplit
+import errno
+import logging
+import socket
 
 from django.conf import settings
 from django.core.management import call_command
@@ -10,19 +12,28 @@ from sidebar import emulator
 from sidebar.replies import demo
 from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import demo_corp
-from sidebar.standin.server import AUTHORIZE_PATH, StandinServer
+from sidebar.standin.server import StandinServer
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Where the stand-ins listen. The emulator page sends a browser that opened it at another
+# loopback name here (sidebar/emulator/views.py), so the framed sign-in stays same-site.
+STANDIN_HOST = "127.0.0.1"
 
 
 class Command(BaseCommand):
     help = (
-        "Run the app with the WeCom emulator: a seeded stand-in corp on WECOM_API_BASE_URL "
-        "and the app on ADDRPORT. Needs DJANGO_DEBUG=on and WECOM_EMULATOR=on."
+        "Run the app with the WeCom emulator: a seeded stand-in corp on 127.0.0.1:STANDIN_PORT "
+        "(the app's WECOM_API_BASE_URL and WECOM_OAUTH_AUTHORIZE_URL for this run) and the app "
+        "on ADDRPORT. Needs DJANGO_DEBUG=on and WECOM_EMULATOR=on."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--standin-port",
+            type=int,
+            default=8001,
+            help="port of the WeCom stand-in (its API and OAuth pages; default 8001)",
+        )
         parser.add_argument(
             "--juzi-port",
             type=int,
@@ -36,18 +47,17 @@ class Command(BaseCommand):
             help="seconds an access_token lives, so expiry paths can be watched (default 7200)",
         )
 
-    def handle(self, *args, addrport, token_lifetime, juzi_port, **options):
+    def handle(self, *args, addrport, token_lifetime, standin_port, juzi_port, **options):
         if not emulator.enabled():
             raise CommandError("The emulator needs DJANGO_DEBUG=on and WECOM_EMULATOR=on.")
-        api = urlsplit(settings.WECOM_API_BASE_URL)
-        if api.hostname not in LOOPBACK or not api.port:
-            raise CommandError(
-                "WECOM_API_BASE_URL must be a loopback address with a port for the stand-in, "
-                f"e.g. http://127.0.0.1:8001 (it is {settings.WECOM_API_BASE_URL})"
-            )
-        authorize = f"{api.scheme}://{api.netloc}{AUTHORIZE_PATH}"
-        if authorize != settings.WECOM_OAUTH_AUTHORIZE_URL:
-            raise CommandError(f"Set WECOM_OAUTH_AUTHORIZE_URL={authorize} for the stand-in")
+        host = addrport.rsplit(":", 1)[0] if ":" in addrport else "127.0.0.1"
+        port = addrport.rsplit(":", 1)[-1]
+        # Every port is tried before anything starts: a busy one is said at once, with the
+        # option that moves it, not as a traceback once the others are up.
+        bound = host.strip("[]")
+        _free("127.0.0.1" if bound == "localhost" else bound, int(port), "the app", "ADDRPORT")
+        _free(STANDIN_HOST, standin_port, "the WeCom stand-in", "--standin-port")
+        _free(STANDIN_HOST, juzi_port, "the Juzi stand-in", "--juzi-port")
         call_command("migrate", interactive=False, verbosity=0)
         corp = demo_corp(
             corp_id=settings.WECOM_CORP_ID,
@@ -56,33 +66,77 @@ class Command(BaseCommand):
             token_lifetime=token_lifetime,
         )
         corp.choose_staff = True
-        server = StandinServer(corp, host=api.hostname, port=api.port).start()
+        server = StandinServer(corp, host=STANDIN_HOST, port=standin_port).start()
+        # The app reaches WeCom through these two settings only: for this run, the stand-in.
+        settings.WECOM_API_BASE_URL = server.url
+        settings.WECOM_OAUTH_AUTHORIZE_URL = server.authorize_url
         # Covers the stand-in draws, so the demo library's pictures load without the internet.
         seeded = demo.seed(picture=lambda name: f"{server.url}/avatar/{name}.svg")
-        host = addrport.rsplit(":", 1)[0] if ":" in addrport else "127.0.0.1"
-        port = addrport.rsplit(":", 1)[-1]
-        juzi = self._start_juzi(juzi_port, app_host=host)
+        juzi = self._start_juzi(juzi_port)
         library = f"Demo reply library: {seeded} replies.\n" if seeded else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nWeCom stand-in ({corp.corp_name}, {len(corp.staff)} staff, "
                 f"{len(corp.contacts)} customers) on {server.url}\n{library}"
                 f"Juzi stand-in (hosted accounts, console) on {juzi.url}\n"
-                f"Open http://{host}:{port}/emulator/ in a browser.\n"
+                f"Open http://{_shown(host)}:{port}/emulator/ in a browser.\n"
             )
         )
+        logging.getLogger("django.server").addFilter(_without_polling)
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
             juzi.stop()
             server.stop()
 
-    def _start_juzi(self, port: int, *, app_host: str) -> JuziStandin:
-        """The Juzi stand-in, on another site than the app (localhost vs 127.0.0.1), as Juzi's
-        console is to the page it frames; the Juzi settings point at it for this run."""
-        public = "127.0.0.1" if app_host == "localhost" else "localhost"
-        juzi = JuziStandin(demo_host(settings.WECOM_CORP_ID), port=port, public_host=public)
+    def _start_juzi(self, port: int) -> JuziStandin:
+        """The Juzi stand-in, on another site than the app (localhost, while the emulator is
+        used at 127.0.0.1), as Juzi's console is to the page it frames; the Juzi settings
+        point at it for this run."""
+        juzi = JuziStandin(
+            demo_host(settings.WECOM_CORP_ID),
+            address=STANDIN_HOST,
+            port=port,
+            public_host="localhost",
+        )
         settings.JUZI_OAUTH_BASE_URL = juzi.url
         settings.JUZI_HELPER_URL = juzi.helper_url
         settings.JUZI_FRAME_ANCESTORS = [juzi.url]
         return juzi.start()
+
+
+# What the panel fetches on its own, every few seconds or on every reopen: not worth a line.
+POLLED = ("/emulator/api/state", "/emulator/api/juzi/state", "/emulator/assets/", "/static/")
+
+
+def _without_polling(record: logging.LogRecord) -> bool:
+    """runserver's request lines, less the panel's own successful polling."""
+    if getattr(record, "status_code", 500) >= 400:
+        return True
+    line = str(record.args[0]) if record.args else ""
+    return not any(f" {path}" in line for path in POLLED)
+
+
+def _shown(host: str) -> str:
+    """Where to open the emulator: at the stand-ins' host when the app listens there too."""
+    return STANDIN_HOST if host in ("localhost", "0.0.0.0", "[::]", "::") else host  # noqa: S104
+
+
+def _free(host: str, port: int, what: str, option: str) -> None:
+    """CommandError, saying which option moves it, if `port` is taken on `host`."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"Port {port} on {host} is in use, so {what} cannot start there (is "
+                    f"another emulator running?). Stop it, or choose another port with "
+                    f'{option}, e.g. `make serve ARGS="{_example(option, port)}"`.'
+                ) from None
+            raise CommandError(f"{what} cannot listen on {host}:{port}: {exc}") from None
+
+
+def _example(option: str, port: int) -> str:
+    other = port + 100
+    return f"127.0.0.1:{other}" if option == "ADDRPORT" else f"{option} {other}"
