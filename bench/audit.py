@@ -79,9 +79,11 @@ LOOKUP_COLUMNS = (
 def send_rows(count: int, now: datetime):
     rng = random.Random(2)  # noqa: S311 (sample data, the same every run)
     for _ in range(count):
+        staff = rng.randrange(200)
         yield (
             now - timedelta(seconds=rng.randrange(365 * 86400)),
-            f"staff{rng.randrange(200):03d}",
+            f"staff{staff:03d}",
+            f"成员{staff:03d}",
             "wecom",
             "",
             "",
@@ -98,7 +100,7 @@ def send_rows(count: int, now: datetime):
 
 
 SEND_COLUMNS = (
-    "created_at, staff_userid, host, operator_uid, operator_name, entry, target_id, "
+    "created_at, staff_userid, staff_name, host, operator_uid, operator_name, entry, target_id, "
     "reply_title, kind, outcome, err_msg, duration_ms, wecom_version, media_id"
 )
 

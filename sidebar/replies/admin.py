@@ -159,14 +159,16 @@ class ReplyAdmin(admin.ModelAdmin):
         senders = (
             Send.objects.filter(reply=reply, outcome=Send.Outcome.SENT)
             .values("staff_userid")
-            .annotate(times=Count("id"))
+            .annotate(times=Count("id"), name=Max("staff_name"))
             .order_by("-times", "staff_userid")[:20]
         )
         if not senders:
             return _("Not sent yet.")
         link = reverse("admin:replies_send_changelist") + f"?reply__id__exact={reply.pk}"
         rows = format_html_join(
-            "", "<li>{}: {}</li>", ((s["staff_userid"], s["times"]) for s in senders)
+            "",
+            '<li title="{}">{}: {}</li>',
+            ((s["staff_userid"], s["name"] or s["staff_userid"], s["times"]) for s in senders),
         )
         return format_html(
             '<ul class="sent-by">{}</ul><a href="{}">{}</a>', rows, link, _("All sends")
@@ -175,6 +177,7 @@ class ReplyAdmin(admin.ModelAdmin):
 
 CSV_COLUMNS = [
     Column(_("time"), "created_at", kind="time"),
+    Column(_("staff member"), "staff_name"),
     Column(_("staff userid"), "staff_userid"),
     Column(_("host"), "host", words=dict(Host.choices)),
     Column(_("operator"), "operator_name"),
@@ -196,9 +199,7 @@ class SendAdmin(AuditLogAdmin):
 
     list_display = [
         "created_at",
-        "staff_userid",
-        "host",
-        "operator_name",
+        "staff",
         "entry_words",
         "target_id",
         "reply_title",
@@ -208,7 +209,14 @@ class SendAdmin(AuditLogAdmin):
         "duration_ms",
     ]
     list_filter = ["outcome", "kind", EntryFilter, "host", "created_at"]
-    search_fields = ["staff_userid", "target_id", "reply_title", "operator_name", "operator_uid"]
+    search_fields = [
+        "staff_userid",
+        "staff_name",
+        "target_id",
+        "reply_title",
+        "operator_name",
+        "operator_uid",
+    ]
     exclude = ["media_id"]
     csv_name = "sends"
     csv_columns = CSV_COLUMNS

@@ -184,6 +184,8 @@ class Send(HostedRow):
 
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     staff_userid = models.CharField(_("staff userid"), max_length=64)
+    # The name at the time of the send (the session's), so the log reads without WeCom.
+    staff_name = models.CharField(_("staff member"), max_length=64, blank=True, default="")
     entry = models.CharField(_("entry"), max_length=64)
     target_id = models.CharField(_("chat or customer"), max_length=160, blank=True)
     reply = models.ForeignKey(

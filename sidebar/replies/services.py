@@ -110,6 +110,7 @@ def prepare(
     entry: str,
     target: dict[str, str],
     reply_id: int,
+    staff_name: str = "",
     operator: Operator | None = None,
     wecom: WeComClient,
     enter_chat: bool = False,
@@ -124,6 +125,7 @@ def prepare(
         raise SendRefused(NOT_IN_LIBRARY)
     row = Send(
         staff_userid=staff_userid[:64],
+        staff_name=staff_name[:64],
         **hosts.audit_fields(operator),
         entry=entry,
         target_id="/".join(target.values())[:160],

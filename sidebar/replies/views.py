@@ -64,6 +64,7 @@ def send(request, reply_id: int, *, staff):
         prepared = services.prepare(
             client=get_client(),
             staff_userid=staff,
+            staff_name=signin.current_staff_name(request),
             operator=signin.current_operator(request),
             entry=form.cleaned_data["entry"],
             target=form.target,

@@ -166,7 +166,10 @@ def test_the_admin_shows_how_often_and_by_whom_a_reply_was_sent(admin_client):
     listing = admin_client.get("/admin/replies/reply/").content.decode()
     assert '<td class="field-sent_count">4</td>' in listing
     detail = admin_client.get(f"/admin/replies/reply/{reply.pk}/change/").content.decode()
-    assert "<li>zhangsan: 3</li><li>lisi: 1</li>" in detail and "wangwu" not in detail
+    assert (
+        '<li title="zhangsan">zhangsan: 3</li><li title="lisi">lisi: 1</li>' in detail
+        and "wangwu" not in detail
+    )
 
 
 def test_send_records_are_listed_filtered_exported_and_read_only(admin_client):

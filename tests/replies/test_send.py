@@ -82,8 +82,9 @@ def test_a_text_reply_is_filled_for_this_chat_and_recorded(staff_client, library
         "text": {"content": "陈先生（老客户）您好，我是张三。"},  # zhangsan's remark, his name
     }
     row = Send.objects.get()
-    assert (row.staff_userid, row.entry, row.target_id, row.outcome) == (
+    assert (row.staff_userid, row.staff_name, row.entry, row.target_id, row.outcome) == (
         "zhangsan",
+        "张三",  # from the session, for the send log
         "single_chat_tools",
         "wmChenXiaoMing0001",
         Send.Outcome.PREPARED,
