@@ -2,21 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import AuditLogAdmin, EntryFilter
+from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter
 from sidebar.csv_export import Column
 from sidebar.diagnosis import diagnose
-from sidebar.entries import ENTRIES
-from sidebar.hosts.models import Host
 from sidebar.models import ClientFailureReport, Lookup
 
 CSV_COLUMNS = [
-    Column(_("time"), "created_at", kind="time"),
-    Column(_("staff member"), "staff_name"),
-    Column(_("staff userid"), "staff_userid"),
-    Column(_("host"), "host", words=dict(Host.choices)),
-    Column(_("operator"), "operator_name"),
-    Column(_("operator id"), "operator_uid"),
-    Column(_("entry"), "entry", words=dict(ENTRIES)),
+    *AUDIT_CSV_COLUMNS,
     Column(_("customer or group"), "target_name"),
     Column(_("target id"), "target_id"),
     Column(_("outcome"), "outcome", words=dict(Lookup.Outcome.choices)),

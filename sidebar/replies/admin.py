@@ -8,10 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import AuditLogAdmin, EntryFilter
+from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter
 from sidebar.csv_export import Column
-from sidebar.entries import ENTRIES
-from sidebar.hosts.models import Host
 from sidebar.replies import kinds, placeholders, previews
 from sidebar.replies.models import Category, MenuItem, Reply, Send
 
@@ -176,13 +174,7 @@ class ReplyAdmin(admin.ModelAdmin):
 
 
 CSV_COLUMNS = [
-    Column(_("time"), "created_at", kind="time"),
-    Column(_("staff member"), "staff_name"),
-    Column(_("staff userid"), "staff_userid"),
-    Column(_("host"), "host", words=dict(Host.choices)),
-    Column(_("operator"), "operator_name"),
-    Column(_("operator id"), "operator_uid"),
-    Column(_("entry"), "entry", words=dict(ENTRIES)),
+    *AUDIT_CSV_COLUMNS,
     Column(_("chat or customer"), "target_id"),
     Column(_("reply title"), "reply_title"),
     Column(_("kind"), "kind", words=dict(Reply.Kind.choices)),
