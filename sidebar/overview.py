@@ -1,15 +1,14 @@
 """The figures of the admin overview (概览): what the audit rows say about the last days.
 
-Each figure is one grouped query over the rows of the period, read off the time indexes
-(sidebar.audit_indexes); failure reports are diagnosed in Python, the newest REPORTS_READ of
-them. Days are local days (TIME_ZONE)."""
+Each figure is a grouped query over the rows of the period (the per-day counts one per day),
+read off the time indexes (sidebar.audit_indexes); failure reports are diagnosed in Python,
+the newest REPORTS_READ of them. Days are local days (TIME_ZONE)."""
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Max
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from sidebar import entries
@@ -55,9 +54,7 @@ class Overview:
 
 def period_start(days: int, now: datetime | None = None) -> datetime:
     """Local midnight `days - 1` days before today: the period's first moment."""
-    today = timezone.localdate(now)
-    first = today - timedelta(days=days - 1)
-    return timezone.make_aware(datetime.combine(first, time.min))
+    return _midnight(timezone.localdate(now) - timedelta(days=days - 1))
 
 
 def build(days: int = DEFAULT_DAYS, now: datetime | None = None) -> Overview:
@@ -69,7 +66,7 @@ def build(days: int = DEFAULT_DAYS, now: datetime | None = None) -> Overview:
         first_day=first_day,
         last_day=last_day,
         outcomes=[(key, str(words)) for key, words in Lookup.Outcome.choices],
-        per_day=_per_day(lookups, first_day, last_day),
+        per_day=_per_day(first_day, last_day),
         refusals=_refusals(lookups),
         busiest=_busiest(lookups),
         failures=_failures(since),
@@ -77,18 +74,27 @@ def build(days: int = DEFAULT_DAYS, now: datetime | None = None) -> Overview:
     )
 
 
-def _per_day(lookups, first_day: date, last_day: date):
-    counted = (
-        lookups.annotate(day=TruncDate("created_at"))
-        .values("day", "outcome")
-        .annotate(rows=Count("id"))
-        .order_by()
-    )
-    days = {first_day + timedelta(days=n): {} for n in range((last_day - first_day).days + 1)}
-    for row in counted:
-        if row["day"] in days:
-            days[row["day"]][row["outcome"]] = row["rows"]
-    return list(days.items())
+def _per_day(first_day: date, last_day: date):
+    """Each day's lookups by outcome: one grouped query per day, over its stretch of the time
+    index. A single query grouped by the local date would convert every row's time (in
+    Python, on SQLite: 25 times slower at a million rows). Each day's bounds are the only
+    condition on the time: SQLite given the period's start as well reads far more rows."""
+    days = []
+    for n in range((last_day - first_day).days + 1):
+        day = first_day + timedelta(days=n)
+        counts = (
+            Lookup.objects.filter(created_at__gte=_midnight(day), created_at__lt=_midnight(day, 1))
+            .values_list("outcome")
+            .annotate(rows=Count("id"))
+            .order_by()
+        )
+        days.append((day, dict(counts)))
+    return days
+
+
+def _midnight(day: date, later: int = 0) -> datetime:
+    """Local midnight at the start of `day` (plus `later` days), whatever the DST."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=later), time.min))
 
 
 def _refusals(lookups) -> list[Bar]:
