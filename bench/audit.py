@@ -148,7 +148,8 @@ PAGES = [
         "lookups, past 7 days and denied",
         "/admin/sidebar/lookup/?created_at__gte={week}&outcome__exact=denied",  # URL-quoted below
     ),
-    ("lookups, search a staff member", "/admin/sidebar/lookup/?q=staff042"),
+    ("lookups, search a whole userid (off the index)", "/admin/sidebar/lookup/?q=staff042"),
+    ("lookups, search part of a name (a scan)", "/admin/sidebar/lookup/?q=%E6%88%90%E5%91%9804"),
     ("sends, newest first", "/admin/replies/send/"),
     ("sends, outcome = failed", "/admin/replies/send/?outcome__exact=failed"),
     ("overview, last 30 days", "/admin/overview/"),

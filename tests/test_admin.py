@@ -129,6 +129,21 @@ def test_filter_and_search(admin_client, rows):
     assert "zhangsan" in found and "lisi" not in found
     by_staff = admin_client.get(CHANGELIST, {"q": "wangwu"}).content.decode()
     assert "wangwu" in by_staff and "zhangsan" not in by_staff
+    assert "陈小明" in admin_client.get(CHANGELIST, {"q": "小明"}).content.decode()  # by name
+
+
+def test_a_whole_id_is_found_off_its_index_and_a_part_by_a_scan(admin_client, rows):
+    Lookup.objects.create(
+        staff_userid="zhangsan2", entry="normal", target_id="", outcome="ok", duration_ms=1
+    )
+    with CaptureQueriesContext(connection) as queries:
+        whole = admin_client.get(CHANGELIST, {"q": " zhangsan "}).content.decode()
+    assert "zhangsan2" not in whole and "陈小明" in whole  # that id, not ids containing it
+    searched = [q["sql"] for q in queries if "LIKE" in q["sql"].upper()]
+    assert searched == []  # no scan of the table
+    part = admin_client.get(CHANGELIST, {"q": "zhang"}).content.decode()
+    assert "zhangsan2" in part and "陈小明" in part
+    assert "输入完整的成员 userid 或客户、客户群 ID 可立即找到" in whole  # the box says so
 
 
 def test_rows_are_read_only(admin_client, rows):
