@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from sidebar import overview
 
 
+@require_safe
 def overview_page(request):
     """Charts of the last days, each with its numbers in a table beside it. Anyone who may
     read the lookup log may read this."""
@@ -27,7 +29,7 @@ def overview_page(request):
 
 
 def _chart_data(figures: overview.Overview) -> dict:
-    """What admin-overview.js draws; the page's tables hold the same numbers."""
+    """What static/sidebar/admin/overview.js draws; the page's tables hold the same numbers."""
 
     def bars(rows):
         return {"labels": [row.label for row in rows], "counts": [row.count for row in rows]}

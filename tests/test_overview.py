@@ -140,3 +140,7 @@ def test_only_those_who_may_read_the_log_see_it(client, django_user_model):
     assert f'href="{PAGE}"' not in client.get("/admin/").content.decode()
     clerk.user_permissions.add(Permission.objects.get(codename="view_lookup"))
     assert client.get(PAGE).status_code == 200
+
+
+def test_it_only_answers_reads(admin_client):
+    assert admin_client.post(PAGE).status_code == 405
