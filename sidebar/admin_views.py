@@ -34,16 +34,13 @@ def _chart_data(figures: overview.Overview) -> dict:
     def bars(rows):
         return {"labels": [row.label for row in rows], "counts": [row.count for row in rows]}
 
+    oldest_first = list(reversed(figures.day_rows()))
     return {
         "perDay": {
-            "labels": [day.strftime("%m-%d") for day, _counts in figures.per_day],
+            "labels": [day.strftime("%m-%d") for day, _counts in oldest_first],
             "series": [
-                {
-                    "key": key,
-                    "label": words,
-                    "counts": [counts.get(key, 0) for _day, counts in figures.per_day],
-                }
-                for key, words in figures.outcomes
+                {"key": key, "label": words, "counts": [counts[i] for _day, counts in oldest_first]}
+                for i, (key, words) in enumerate(figures.outcomes)
             ],
         },
         "refusals": bars(figures.refusals),

@@ -111,7 +111,7 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("staff member"), ordering="staff_userid")
     def staff(self, row):
-        name = getattr(row, "staff_name", "") or row.staff_userid
+        name = row.staff_name or row.staff_userid
         shown = format_html('<span title="{}">{}</span>', row.staff_userid, name)
         if row.operator_name:
             operated = _("operated by %(name)s") % {"name": row.operator_name}

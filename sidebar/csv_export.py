@@ -44,7 +44,7 @@ class Column:
 
     header: Any
     field: str
-    words: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None
+    words: Mapping[str, Any] | None = None
     kind: str = "text"
 
 
@@ -60,8 +60,7 @@ def _shower(column: Column) -> Callable[[Any], Any]:
         yes, no = _("yes"), _("no")
         return lambda value: "" if value is None else (yes if value else no)
     if column.words is not None:
-        words = column.words() if callable(column.words) else column.words
-        words = {key: str(label) for key, label in words.items()}
+        words = {key: str(label) for key, label in column.words.items()}
         return lambda value: cell(words.get(value, value))
     return cell
 

@@ -106,9 +106,8 @@ def _at_the_standins_host(request) -> str | None:
     the session cookie when both are one site (localhost and 127.0.0.1 are two)."""
     standin = urlsplit(settings.WECOM_OAUTH_AUTHORIZE_URL).hostname
     hostname, port = split_domain_port(request.get_host())
-    if standin not in LOOPBACK or hostname.strip("[]") not in LOOPBACK:
-        return None
-    if hostname.strip("[]") == standin:
+    hostname = hostname.strip("[]")
+    if standin not in LOOPBACK or hostname not in LOOPBACK or hostname == standin:
         return None
     shown = f"[{standin}]" if ":" in standin else standin
     return f"{request.scheme}://{shown}{':' + port if port else ''}{request.get_full_path()}"
