@@ -55,6 +55,19 @@ def current_staff_name(request) -> str:
     return name if isinstance(name, str) and name else str(staff.get("userid") or "")
 
 
+def complete_name(request, *, name_of: Callable[[str], str]) -> None:
+    """Learn the signed-in member's name if the sign-in could not (WeCom was busy or failing
+    then, or refused user/get): asked again on each page load until it is known, never on
+    a lookup, so a nine o'clock rush does not leave a member shown as their userid all day."""
+    staff = _signed_in(request)
+    userid = staff.get("userid")
+    if not userid or staff.get("name"):
+        return
+    name = name_of(userid)
+    if name:
+        request.session[SESSION_STAFF] = {**staff, "name": name}
+
+
 def _signed_in(request) -> dict:
     """What the session keeps about who signed in ({} when nobody did)."""
     staff = request.session.get(SESSION_STAFF)
@@ -123,7 +136,8 @@ def callback_code(request) -> str:
 
 def sign_in(request, *, app: WeComApp, user_info: dict, name_of: Callable[[str], str]) -> None:
     """Start the staff session from WeCom's getuserinfo answer, with the name `name_of`
-    gives the member (sidebar.staff_names.shown_one). Raises NotAMember."""
+    gives the member ('' when it cannot be learnt now; see complete_name). Raises
+    NotAMember."""
     userid = user_info.get("userid")
     if not userid:
         raise NotAMember

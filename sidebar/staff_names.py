@@ -42,6 +42,17 @@ def name(client, userid: str) -> str:
 
 def shown(client, userids: Iterable[str]) -> dict[str, str]:
     """{userid: what to show for them}: their name, else the userid itself. Never raises."""
+    return {userid: found or userid for userid, found in _known(client, userids).items()}
+
+
+def known(client, userid: str) -> str:
+    """The member's name as far as it can be learnt now: cached, else asked once ('' when
+    WeCom gives none or cannot be asked just now). Never raises."""
+    return _known(client, [userid]).get(userid, "")
+
+
+def _known(client, userids: Iterable[str]) -> dict[str, str]:
+    """{userid: name or ''} for the non-empty userids, asking WeCom for MOST_FETCHED at most."""
     wanted = [userid for userid in dict.fromkeys(userids) if userid]
     if not wanted:
         return {}
@@ -58,12 +69,7 @@ def shown(client, userids: Iterable[str]) -> dict[str, str]:
         except WeComError:
             break  # WeCom unreachable: no more waiting on it in this call
         cache.set(keys[userid], names[userid], timeout=NAME_SECONDS)
-    return {userid: names[userid] or userid for userid in wanted}
-
-
-def shown_one(client, userid: str) -> str:
-    """What to show for one member: their name, else the userid ('' for no userid)."""
-    return shown(client, [userid]).get(userid, userid)
+    return {userid: names[userid] or "" for userid in wanted}
 
 
 def _fetch(client, userid: str) -> str:

@@ -67,10 +67,12 @@ def page(request, *, app):
     if staff is None:
         next_path = request.get_full_path()
         return redirect(signin.authorization_url(request, app=app, next_path=next_path))
+    client = get_client()
     try:
-        signatures = page_signatures(request.build_absolute_uri(), client=get_client())
+        signatures = page_signatures(request.build_absolute_uri(), client=client)
     except WeComError as exc:
         return problem_page(request, explain(exc))
+    signin.complete_name(request, name_of=lambda userid: staff_names.known(client, userid))
     boot = page_boot(
         request,
         host=hosts.WECOM,
@@ -114,7 +116,7 @@ def oauth_callback(request, *, app):
             request,
             app=app,
             user_info=user_info,
-            name_of=lambda userid: staff_names.shown_one(client, userid),
+            name_of=lambda userid: staff_names.known(client, userid),
         )
     except signin.NotAMember:
         return problem_page(request, NOT_A_MEMBER)

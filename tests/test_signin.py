@@ -10,6 +10,7 @@ from tests.conftest import follow_authorize, walk_sign_in
 pytestmark = pytest.mark.django_db
 
 GETUSERINFO = "/cgi-bin/auth/getuserinfo"
+USER_GET = "/cgi-bin/user/get"
 
 
 def test_page_without_session_redirects_to_wecom_oauth(client, standin, corp):
@@ -144,3 +145,35 @@ def test_wecom_failure_during_sign_in_is_explained(client, standin, corp):
     response = walk_sign_in(client, corp)
     assert response.status_code == 503
     assert "企业可信IP" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"http_status": 502}, {"errcode": 60011, "errmsg": "no privilege to access/modify contact"}],
+)
+def test_a_name_wecom_could_not_give_at_sign_in_is_learnt_on_the_next_page_load(
+    client, standin, corp, fault
+):
+    """Sign-in goes on without the name (the header shows the userid), and the next page load
+    asks again, keeps the name in the session and stops asking."""
+    corp.inject(USER_GET, **fault)
+    assert walk_sign_in(client, corp).status_code == 302
+    assert corp.count(USER_GET) == 1
+    assert client.session[SESSION_STAFF]["name"] == ""
+    assert "当前成员：张三" in client.get("/sidebar/").content.decode()
+    assert corp.count(USER_GET) == 2
+    assert client.session[SESSION_STAFF]["name"] == "张三"
+    client.get("/sidebar/")
+    assert corp.count(USER_GET) == 2
+
+
+def test_lookups_never_ask_for_the_signed_in_members_name(client, standin, corp):
+    corp.inject(USER_GET, http_status=502, times=None)
+    walk_sign_in(client, corp)
+    response = client.post(
+        "/sidebar/lookup/contact/",
+        {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"},
+    )
+    assert response["X-Sidebar-Outcome"] == "ok"
+    assert corp.count(USER_GET) == 1  # the sign-in's only
+    assert "当前成员：zhangsan" in client.get("/sidebar/").content.decode()

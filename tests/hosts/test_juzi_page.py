@@ -72,6 +72,15 @@ def test_sign_in_names_the_hosted_account_and_its_operator(client, juzi, corp):
     assert "host-juzi.js" in body and "wecom.global" not in body
 
 
+def test_a_name_wecom_could_not_give_at_sign_in_is_learnt_by_the_page(client, juzi, corp):
+    corp.inject("/cgi-bin/user/get", http_status=502)
+    response, _ = sign_in(client, juzi)
+    assert response["Location"] == PAGE
+    assert corp.count("/cgi-bin/user/get") == 1
+    assert "张三，由运营小周操作" in client.get(PAGE).content.decode()
+    assert corp.count("/cgi-bin/user/get") == 2
+
+
 def test_an_account_of_another_corp_is_refused_with_a_clear_page(client, juzi):
     response, _ = sign_in(client, juzi, account=ZHAOLIU_OTHER_CORP)
     assert response.status_code == 403

@@ -56,6 +56,7 @@ def page(request, *, app):
     staff = _staff(request, app)
     if staff is None:
         return _authorize(request, next_path=request.get_full_path())
+    signin.complete_name(request, name_of=lambda userid: staff_names.known(get_client(), userid))
     operator = signin.current_operator(request)
     operator_name = operator.name if operator else ""
     return render_page(
@@ -101,7 +102,7 @@ def oauth_callback(request, *, app):
             corp_id=identity.corp_id,
             account=identity.bot_id,
             operator=operator,
-            name_of=lambda userid: staff_names.shown_one(get_client(), userid),
+            name_of=lambda userid: staff_names.known(get_client(), userid),
         )
     except signin.OtherCorp:
         return _problem(request, juzi_explanations.OTHER_CORP)
