@@ -23,6 +23,9 @@ class Lookup(HostedRow):
     entry = models.CharField(_("entry"), max_length=64)
     target_id = models.CharField(_("target id"), max_length=128, db_index=True)
     target_name = models.CharField(_("customer or group"), max_length=128, blank=True, default="")
+    # The customer's avatar URL as WeCom gave it then (an http(s) URL or ''), for the home
+    # panel's recent list; groups and upstream/downstream chats have none.
+    target_avatar = models.CharField(_("avatar"), max_length=512, blank=True, default="")
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     errcode = models.IntegerField(_("WeCom errcode"), null=True, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"))

@@ -63,19 +63,23 @@ class LookupResult:
     render_key: tuple | None = None
     # What the customer or group was called, for the audit row ('' when nothing said).
     target_name: str = ""
+    # The customer's avatar URL, for the audit row and the recent list ('' when none).
+    target_avatar: str = ""
 
 
 def shown(
     template: str,
     *,
     target_name: str = "",
+    target_avatar: str = "",
     errcode: int | None = None,
     render_key: tuple | None = None,
     **context,
 ) -> LookupResult:
     """The panel `template` shows; `target_name`: what WeCom calls the customer or group;
-    `errcode`: WeCom's error behind a part it shows without; `render_key`: what identifies
-    the panel's content, when it comes from the cache."""
+    `target_avatar`: the customer's avatar URL; `errcode`: WeCom's error behind a part it
+    shows without; `render_key`: what identifies the panel's content, when it comes from the
+    cache."""
     return LookupResult(
         outcome=Lookup.Outcome.OK,
         template=template,
@@ -83,6 +87,7 @@ def shown(
         errcode=errcode,
         render_key=render_key,
         target_name=target_name,
+        target_avatar=target_avatar,
     )
 
 
@@ -104,10 +109,12 @@ def look_up_contact(*, client, viewer: Viewer, entry: str, external_userid: str)
             return refused(DENIED, target_name=name)
         # The same cached answer, seen by the same viewer, shows the same panel.
         key = (client.app.scope, external_userid, viewer.userid, seen.generation)
+        profile = profiles.build_profile(seen)
         return shown(
             "sidebar/fragments/contact.html",
             target_name=name,
-            profile=profiles.build_profile(seen),
+            target_avatar=profile.avatar_url,
+            profile=profile,
             render_key=key if seen.generation else None,
         )
 
@@ -170,7 +177,12 @@ def look_up_kf_customer(*, client, viewer: Viewer, entry: str, external_userid: 
         if customer is None:
             return refused(KF_UNRESOLVED, outcome=Lookup.Outcome.NOT_FOUND)
         view = profiles.build_kf_customer(customer)
-        return shown("sidebar/fragments/kf.html", target_name=view.nickname, customer=view)
+        return shown(
+            "sidebar/fragments/kf.html",
+            target_name=view.nickname,
+            target_avatar=view.avatar_url,
+            customer=view,
+        )
 
     return _look_up(
         viewer=viewer,
@@ -251,6 +263,7 @@ class RecentTarget:
     kind: str  # an entries.TARGET_KINDS value
     target_id: str
     name: str  # what WeCom called it then; '' when it said nothing
+    avatar_url: str  # the customer's avatar then; '' for groups and when WeCom gave none
     shown_at: datetime
     times: int  # how often it was shown within the window
 
@@ -263,11 +276,11 @@ def recent_targets(*, staff_userid: str, limit: int = RECENT_SHOWN) -> list[Rece
     """The customers and groups this staff member was last shown, newest first, each once."""
     rows = (
         Lookup.objects.filter(staff_userid=staff_userid)
-        .values_list("outcome", "entry", "target_id", "target_name", "created_at")
+        .values_list("outcome", "entry", "target_id", "target_name", "target_avatar", "created_at")
         .order_by("-created_at", "-id")[:RECENT_WINDOW]
     )
     found: dict[str, dict] = {}
-    for outcome, entry, target_id, name, created_at in rows:
+    for outcome, entry, target_id, name, avatar_url, created_at in rows:
         if outcome != Lookup.Outcome.OK or entry not in entries.TARGET_KINDS:
             continue
         target = found.get(target_id)
@@ -276,12 +289,14 @@ def recent_targets(*, staff_userid: str, limit: int = RECENT_SHOWN) -> list[Rece
                 "kind": entries.TARGET_KINDS[entry],
                 "target_id": target_id,
                 "name": name,
+                "avatar_url": avatar_url,
                 "shown_at": created_at,
                 "times": 1,
             }
         else:
             target["times"] += 1
             target["name"] = target["name"] or name
+            target["avatar_url"] = target["avatar_url"] or avatar_url
     return [RecentTarget(**target) for target in list(found.values())[:limit]]
 
 
@@ -444,6 +459,11 @@ def _shared_corp(client, corp_id: str) -> Callable:
     )
 
 
+def _whole_or_nothing(url: str, limit: int) -> str:
+    """`url` if it fits its column, else '': a cut URL would point somewhere else."""
+    return url if len(url) <= limit else ""
+
+
 def _audit(viewer: Viewer, entry, target_id, result, *, errcode, from_cache, started) -> None:
     """Store the audit row of a lookup (`started`: its perf_counter start; None: it took no
     time worth counting)."""
@@ -455,6 +475,7 @@ def _audit(viewer: Viewer, entry, target_id, result, *, errcode, from_cache, sta
         entry=entry[:64],
         target_id=target_id[:128],
         target_name=result.target_name[:128],
+        target_avatar=_whole_or_nothing(result.target_avatar, 512),
         outcome=result.outcome,
         errcode=errcode,
         duration_ms=took,

@@ -1,6 +1,7 @@
 """The lookups behind every toolbar entry, over the view, against the demo corp."""
 
 import json
+import re
 
 import pytest
 
@@ -214,7 +215,8 @@ def test_home_panel_shows_who_and_recent_lookups(staff_client, corp):
     )
     body = staff_client.get("/sidebar/home/", {"entry": "normal"}).content.decode()
     assert "你好，张三" in body
-    assert "陈小明" in body and "wmChenXiaoMing0001" not in body
+    text = re.sub(r"<[^>]*>", "", body)  # what a person reads (the avatar's URL has the id)
+    assert "陈小明" in text and "wmChenXiaoMing0001" not in text
     assert "打开入口：在应用其他位置打开" in body
     unknown = staff_client.get("/sidebar/home/", {"entry": "<i>new</i>"}).content.decode()
     assert "&lt;i&gt;new&lt;/i&gt;" in unknown
@@ -239,10 +241,34 @@ def test_home_panel_lists_each_customer_and_group_once_newest_first(staff_client
         ("customer", "wmChenXiaoMing0001", 2),
         ("group", "wrSalesGroup00001", 1),
     ]
+    assert [t.avatar_url for t in recent] == [
+        f"{corp.base_url}/avatar/woZhouJianGuo0002.svg",
+        f"{corp.base_url}/avatar/wmChenXiaoMing0001.svg",
+        "",  # WeCom gives groups no avatar
+    ]
     body = staff_client.get("/sidebar/home/").content.decode()
     assert body.count('class="recent-item"') == 3
+    assert body.count('<img class="avatar avatar-small"') == 2
+    assert f'src="{corp.base_url}/avatar/woZhouJianGuo0002.svg"' in body
     assert body.index("陈小明") < body.index("销售客服群")
     assert 'data-target-kind="group"' in body
+
+
+@pytest.mark.parametrize(
+    ("avatar", "kept"),
+    [
+        ("javascript:alert(1)", ""),
+        ("https://wx.qlogo.cn/" + "a" * 600, ""),  # cut to fit, it would point elsewhere
+        ("https://wx.qlogo.cn/mmhead/abc/0", "https://wx.qlogo.cn/mmhead/abc/0"),
+    ],
+)
+def test_only_a_whole_web_address_is_kept_as_the_avatar(staff_client, corp, avatar, kept):
+    corp.contacts["wmChenXiaoMing0001"]["external_contact"]["avatar"] = avatar
+    look_up(
+        staff_client, "contact", entry="single_chat_tools", external_userid="wmChenXiaoMing0001"
+    )
+    assert Lookup.objects.get().target_avatar == kept
+    assert services.recent_targets(staff_userid="zhangsan")[0].avatar_url == kept
 
 
 def test_home_panel_needs_a_session(client, standin):

@@ -90,6 +90,14 @@ def test_people_are_named_in_the_header_the_group_and_the_home_panel(signed_in, 
     view.open_chat("normal")
     expect(view.sidebar.locator(".home-title")).to_have_text("你好，张三")
     expect(view.sidebar.locator(".recent-name")).to_have_text(["周建国", third_name, "陈小明"])
+    # Each customer with their avatar, loaded from where WeCom said it is.
+    avatars = view.sidebar.locator(".recent-item img.avatar")
+    expect(avatars).to_have_count(3)
+    for index in range(3):
+        expect(avatars.nth(index)).to_have_js_property("complete", True)
+    assert (
+        avatars.evaluate_all("images => images.map(image => image.naturalWidth > 0)") == [True] * 3
+    )
     expect(view.sidebar.locator(".home")).not_to_contain_text("zhangsan")
     view.screenshot("emulator-home")
     view.open_chat("group_chat_tools", "wrSalesGroup00001")
