@@ -83,6 +83,10 @@ class AuditLogAdmin(admin.ModelAdmin):
     )
     actions = ["export_csv"]
     change_list_template = "admin/audit_change_list.html"
+
+    class Media:
+        css = {"all": ["sidebar/admin/audit.css"]}
+
     list_per_page = 100
     paginator = CappedPaginator
     show_full_result_count = False
@@ -128,8 +132,10 @@ class AuditLogAdmin(admin.ModelAdmin):
     def target(self, row):
         name = getattr(row, "target_name", "")
         if not name:
-            return format_html("<code>{}</code>", row.target_id)
-        return format_html("{}<br><small><code>{}</code></small>", name, row.target_id)
+            return format_html('<code class="audit-id">{}</code>', row.target_id)
+        return format_html(
+            '{}<br><small><code class="audit-id">{}</code></small>', name, row.target_id
+        )
 
     @admin.display(description=_("outcome"), ordering="outcome")
     def outcome_words(self, row):

@@ -71,14 +71,14 @@ def test_rows_read_in_words_with_their_keys_at_hand(admin_client, rows):
     body = admin_client.get(CHANGELIST).content.decode()
     # Names, with the ids in tooltips or beneath; entries and outcomes in words, keys as titles.
     assert '<span title="zhangsan">张三</span>' in body
-    assert "陈小明<br><small><code>wmA</code></small>" in body
+    assert '陈小明<br><small><code class="audit-id">wmA</code></small>' in body
     assert '<span title="single_chat_tools">单聊工具栏</span>' in body
     assert '<span class="outcome-ok" title="ok">已显示</span>' in body
     assert '<span class="outcome-denied" title="denied">已拒绝</span>' in body
     # From the cache is said in words, not an icon that reads as a failure.
     assert "缓存" in body and "icon-no" not in body and "icon-yes" not in body
     # Rows that kept no names show their ids.
-    assert '<span title="lisi">lisi</span>' in body and "<code>wmB</code>" in body
+    assert '<span title="lisi">lisi</span>' in body and '<code class="audit-id">wmB</code>' in body
     detail = admin_client.get(f"{CHANGELIST}{rows[0].pk}/change/").content.decode()
     assert "张三 → 陈小明 (已显示)" in detail
 

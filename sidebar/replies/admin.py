@@ -193,11 +193,11 @@ class SendAdmin(AuditLogAdmin):
         "created_at",
         "staff",
         "entry_words",
-        "target_id",
+        "chat",
         "reply_title",
         "kind",
         "outcome",
-        "err_msg",
+        "client_message",
         "duration_ms",
     ]
     list_filter = ["outcome", "kind", EntryFilter, "host", "created_at"]
@@ -212,3 +212,19 @@ class SendAdmin(AuditLogAdmin):
     exclude = ["media_id"]
     csv_name = "sends"
     csv_columns = CSV_COLUMNS
+
+    # The list keeps to 1280 px: ids wrap, and the client's message shows its start (the
+    # whole of it in the tooltip, the detail page and the CSV).
+    MESSAGE_SHOWN = 60
+
+    @admin.display(description=_("chat or customer"), ordering="target_id")
+    def chat(self, row):
+        return format_html('<code class="audit-id">{}</code>', row.target_id)
+
+    @admin.display(description=_("client message"))
+    def client_message(self, row):
+        if len(row.err_msg) <= self.MESSAGE_SHOWN:
+            return row.err_msg
+        return format_html(
+            '<span title="{}">{}…</span>', row.err_msg, row.err_msg[: self.MESSAGE_SHOWN]
+        )

@@ -1,4 +1,4 @@
-"""Django admin as an auditor sees it, in Chromium: the audit log fits a 1280 px screen, and
+"""Django admin as an auditor sees it, in Chromium: both audit logs fit a 1280 px screen, and
 the overview draws its charts."""
 
 from datetime import timedelta
@@ -38,6 +38,27 @@ def long_row(django_user_model):
 
 
 @pytest.fixture
+def long_send(db):
+    """A send row as long as real ones get: a group chat id, a long title, the client's
+    whole error message."""
+    return Send.objects.create(
+        staff_userid="zhangsan-sales-east-region-0001",
+        staff_name="张三丰（华东大区销售一部）",
+        operator_uid="647844cd6059597fc5c79f38",
+        operator_name="运营小周",
+        host="juzi",
+        entry="group_chat_tools",
+        target_id="wrOgQhDgAAcwMTB7YmDkbeBsgT_AAAAA_wrOgQhDgAAcwMTB7YmDkbeBsgT",
+        reply_title="双十一活动价目表（华东区经销商专用，含运费说明）",
+        kind="file",
+        outcome=Send.Outcome.FAILED,
+        err_msg="sendChatMessage:fail_invalid media id, errcode 40007 " * 8,
+        duration_ms=10_001,
+        wecom_version="4.1.30",
+    )
+
+
+@pytest.fixture
 def auditor_page(live_server, long_row, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
@@ -51,13 +72,11 @@ def auditor_page(live_server, long_row, browser):
     context.close()
 
 
-def test_the_lookup_log_shows_every_column_at_1280_px(auditor_page, live_server):
-    page = auditor_page
-    page.goto(live_server.url + "/admin/sidebar/lookup/")
+def assert_every_column_shows(page, *, columns: int) -> None:
+    """Every column inside the list's visible box: nothing scrolled away, nothing under the
+    filters beside it, and no page-wide scrolling."""
     headers = page.locator("#result_list thead th")
-    expect(headers).to_have_count(9)  # the selection box and 8 columns
-    # Every column inside the list's visible box: nothing scrolled away, nothing under the
-    # filters beside it, and no page-wide scrolling.
+    expect(headers).to_have_count(columns + 1)  # and the selection box
     shown = page.locator("#changelist .results").bounding_box()
     filters = page.locator("#changelist-filter").bounding_box()
     assert shown["x"] + shown["width"] <= filters["x"]
@@ -72,6 +91,12 @@ def test_the_lookup_log_shows_every_column_at_1280_px(auditor_page, live_server)
         " return r.scrollWidth <= r.clientWidth; })()"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_the_lookup_log_shows_every_column_at_1280_px(auditor_page, live_server):
+    page = auditor_page
+    page.goto(live_server.url + "/admin/sidebar/lookup/")
+    assert_every_column_shows(page, columns=8)
     expect(page.locator("#result_list tbody")).to_contain_text("张三丰（华东大区销售一部）")
     expect(page.locator("#result_list tbody")).to_contain_text("上下游单聊")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -108,6 +133,18 @@ def a_month_of_rows(long_row):
             kind="text",
             outcome="sent",
         )
+
+
+def test_the_send_log_shows_every_column_at_1280_px(long_send, auditor_page, live_server):
+    page = auditor_page
+    page.goto(live_server.url + "/admin/replies/send/")
+    assert_every_column_shows(page, columns=9)
+    expect(page.locator("#result_list tbody")).to_contain_text("双十一活动价目表")
+    message = page.locator("#result_list td.field-client_message span")
+    expect(message).to_have_attribute("title", long_send.err_msg)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-sends-1280.png"))
+    assert page.errors == []
 
 
 def test_the_overview_draws_every_chart_without_errors(a_month_of_rows, auditor_page, live_server):
