@@ -51,10 +51,25 @@ def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dic
     return env
 
 
+class Unexpected(AssertionError):
+    """A step of a staff member's visit answered what a browser does not expect there."""
+
+    def __init__(self, step: str, response: requests.Response):
+        super().__init__(f"{step} answered {response.status_code}:\n{response.text}")
+        self.status_code = response.status_code
+        self.text = response.text
+
+
 def sign_in(browser: requests.Session, base_url: str, *, as_user: str | None = None) -> str:
     """What a staff member's webview does: page → WeCom OAuth → callback → page. Answers the
     page's HTML; `browser` keeps the session. `as_user` picks the staff member the stand-in
     signs in (else its default)."""
+    start_session(browser, base_url, as_user=as_user)
+    return load_page(browser, base_url)
+
+
+def start_session(browser: requests.Session, base_url: str, *, as_user: str | None = None):
+    """The sign-in alone: page → WeCom OAuth → callback, which redirects back to the page."""
     first = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
     assert first.status_code == 302, first.text
     authorize = first.headers["Location"].split("#")[0]
@@ -63,10 +78,16 @@ def sign_in(browser: requests.Session, base_url: str, *, as_user: str | None = N
     answer = browser.get(authorize, allow_redirects=False, timeout=30)
     assert answer.status_code == 302
     callback = browser.get(answer.headers["Location"], allow_redirects=False, timeout=30)
-    assert callback.status_code == 302, callback.text
+    if callback.status_code != 302:
+        raise Unexpected("the sign-in callback", callback)
     assert callback.headers["Location"] == "/sidebar/"
+
+
+def load_page(browser: requests.Session, base_url: str) -> str:
+    """The signed-in page's HTML."""
     page = browser.get(base_url + "/sidebar/", allow_redirects=False, timeout=30)
-    assert page.status_code == 200, page.text
+    if page.status_code != 200:
+        raise Unexpected("the page", page)
     return page.text
 
 

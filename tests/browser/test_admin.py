@@ -16,23 +16,29 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "auditor-password-for-tests"
 
 
+# Who made a row, as long as real ones get: a long userid and name, a hosted operator.
+LONG_WHO = {
+    "staff_userid": "zhangsan-sales-east-region-0001",
+    "staff_name": "张三丰（华东大区销售一部）",
+    "operator_uid": "647844cd6059597fc5c79f38",
+    "operator_name": "运营小周",
+    "host": "juzi",
+    "duration_ms": 10_001,
+}
+
+
 @pytest.fixture
 def long_row(django_user_model):
     """An auditor, and a row as long as real ones get: 32-character WeCom ids, long names, a
     hosted operator. Made before Chromium starts (the ORM refuses to run beside its loop)."""
     django_user_model.objects.create_superuser("auditor", password=PASSWORD)
     return Lookup.objects.create(
-        staff_userid="zhangsan-sales-east-region-0001",
-        staff_name="张三丰（华东大区销售一部）",
-        operator_uid="647844cd6059597fc5c79f38",
-        operator_name="运营小周",
-        host="juzi",
+        **LONG_WHO,
         entry="chain_single_chat_tools",
         target_id="wmABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
         target_name="上海某某国际贸易有限公司采购部陈小明",
         outcome=Lookup.Outcome.UPSTREAM_ERROR,
         errcode=60020,
-        duration_ms=10_001,
         created_at=timezone.now(),
     )
 
@@ -42,18 +48,13 @@ def long_send(db):
     """A send row as long as real ones get: a group chat id, a long title, the client's
     whole error message."""
     return Send.objects.create(
-        staff_userid="zhangsan-sales-east-region-0001",
-        staff_name="张三丰（华东大区销售一部）",
-        operator_uid="647844cd6059597fc5c79f38",
-        operator_name="运营小周",
-        host="juzi",
+        **LONG_WHO,
         entry="group_chat_tools",
         target_id="wrOgQhDgAAcwMTB7YmDkbeBsgT_AAAAA_wrOgQhDgAAcwMTB7YmDkbeBsgT",
         reply_title="双十一活动价目表（华东区经销商专用，含运费说明）",
         kind="file",
         outcome=Send.Outcome.FAILED,
         err_msg="sendChatMessage:fail_invalid media id, errcode 40007 " * 8,
-        duration_ms=10_001,
         wecom_version="4.1.30",
     )
 
