@@ -65,7 +65,7 @@ def _known(client, userids: Iterable[str]) -> dict[str, str]:
         try:
             names[userid] = _fetch(client, userid)
         except WeComAPIError:
-            continue  # outside the app's visible range, left the corp, ...: the userid it is
+            continue  # outside the app's visible range, left the corp, ...: no name this time
         except WeComError:
             break  # WeCom unreachable: no more waiting on it in this call
         cache.set(keys[userid], names[userid], timeout=NAME_SECONDS)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter
+from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, id_cell
 from sidebar.csv_export import Column
 from sidebar.replies import kinds, placeholders, previews
 from sidebar.replies.models import Category, MenuItem, Reply, Send
@@ -219,7 +219,7 @@ class SendAdmin(AuditLogAdmin):
 
     @admin.display(description=_("chat or customer"), ordering="target_id")
     def chat(self, row):
-        return format_html('<code class="audit-id">{}</code>', row.target_id)
+        return id_cell(row.target_id)
 
     @admin.display(description=_("client message"))
     def client_message(self, row):
