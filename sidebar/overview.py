@@ -1,8 +1,8 @@
 """The figures of the admin overview (概览): what the audit rows say about the last days.
 
-Each figure is a grouped query over the rows of the period (the per-day counts one per day),
-read off the time indexes (sidebar.audit_indexes); failure reports are diagnosed in Python,
-the newest REPORTS_READ of them. Days are local days (TIME_ZONE)."""
+Each figure is a query over the rows of the period (the per-day counts one per day), read off
+the time indexes (sidebar.audit_indexes); refusals are counted and failure reports diagnosed
+in Python, the newest REPORTS_READ of the reports. Days are local days (TIME_ZONE)."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -125,10 +125,10 @@ def _busiest(lookups) -> list[Bar]:
         .order_by("-rows", "target_id")[:TOP]
     )
     return [
-        Bar(
-            label=row["name"] or row["target_id"],
-            count=row["rows"],
-            key=row["target_id"] if row["name"] else "",
+        _named(
+            row["name"],
+            row["target_id"],
+            row["rows"],
             note=entries.kind_words(entries.TARGET_KINDS[row["entry"]]),
         )
         for row in rows
@@ -166,5 +166,6 @@ def _replies(since: datetime) -> list[Bar]:
     ]
 
 
-def _named(name: str, key: str, count: int) -> Bar:
-    return Bar(label=name or key, count=count, key=key if name else "")
+def _named(name: str, key: str, count: int, note: str = "") -> Bar:
+    """A bar labelled by its name, with the id behind it; by the id when there is no name."""
+    return Bar(label=name or key, count=count, key=key if name else "", note=note)
