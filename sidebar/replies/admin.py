@@ -1,8 +1,11 @@
 """话术库 in Django admin: categories, replies with a preview of how each looks in the chat
 and who sent it how often, and the send log (发送记录), read-only and exportable."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -68,7 +71,41 @@ FIELD_GROUPS = [
 ]
 
 
+@dataclass(frozen=True)
+class _StoredFile:
+    """What the file widget shows as the current file: a name, and where it opens."""
+
+    url: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoredFileWidget(AdminFileWidget):
+    """The current file ("目前:") links to the app's own file view, which admins may open, not
+    to MEDIA_URL, which nothing serves (files are never public: README, "Quick replies")."""
+
+    link = ""
+    shown = ""
+
+    def is_initial(self, value) -> bool:
+        return bool(value and self.link)
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _StoredFile(url=self.link, name=self.shown or str(value))
+        return None
+
+
 class ReplyForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["upload"].widget
+        if self.instance.pk and self.instance.upload:
+            widget.link = reverse("sidebar:replies:file", args=[self.instance.pk])
+            widget.shown = self.instance.upload_name
+
     def clean(self):
         data = super().clean()
         # A new file brings its own name, unless the admin typed one now.
@@ -79,6 +116,7 @@ class ReplyForm(forms.ModelForm):
 
     class Meta:
         model = Reply
+        widgets = {"upload": StoredFileWidget}
         fields = [
             "category",
             "title",

@@ -7,12 +7,13 @@ mini-program card (an http(s) cover, a page ending in .html) and the customer-se
 says so in its name.
 """
 
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.replies import placeholders
+from sidebar.replies import filetypes, placeholders
 
 MB = 1024 * 1024
 # kind -> (WeCom media type, largest file, what the file must be)
@@ -27,17 +28,6 @@ COVER_LIMIT = 10 * MB
 OUR_TEXT_LIMIT = 4000  # characters; WeCom states no limit for the toolbar's text messages
 MENU_ITEMS_MAX = 10
 MENU_TEXT_BYTES = 1024
-
-
-def sniff(head: bytes) -> str:
-    """What the first bytes of a file say it is: 'jpeg', 'png', 'mp4' or ''."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[4:8] == b"ftyp" and head[8:12] != b"qt  ":
-        return "mp4"
-    return ""
 
 
 FILE_SHAPES = {"image": {"jpeg", "png"}, "video": {"mp4"}, "file": None}
@@ -80,7 +70,8 @@ class Problems:
 
 
 def check_upload(upload, *, kind: str, limit: int, shapes: set[str] | None, problems, field):
-    """Size and, where the kind demands one, file type, read from the file itself."""
+    """Size and, where the kind demands one, what the file is, read from the whole file
+    (sidebar.replies.filetypes); a picture too large to decode is refused whatever the kind."""
     if not upload:
         return
     size = upload.size
@@ -94,23 +85,57 @@ def check_upload(upload, *, kind: str, limit: int, shapes: set[str] | None, prob
             % {"size": size / MB, "limit": limit // MB},
         )
         return
-    if shapes is None:
-        return
-    head = _head(upload)
-    if sniff(head) not in shapes:
+    with opened(upload) as file:
+        try:
+            shape = shape_of(upload, file)
+        except filetypes.TooManyPixels as exc:
+            problems.add(
+                field,
+                _(
+                    "The picture is %(width)d×%(height)d pixels; phones cannot open pictures of "
+                    "more than %(most)d megapixels. Make it smaller."
+                )
+                % {
+                    "width": exc.width,
+                    "height": exc.height,
+                    "most": filetypes.MAX_PIXELS // 1_000_000,
+                },
+            )
+            return
+    if shapes is not None and shape not in shapes:
         what = MEDIA[kind][2] if kind in MEDIA else _("a JPG or PNG picture")
-        problems.add(field, _("This file is not %(what)s.") % {"what": what})
+        problems.add(
+            field,
+            _("This file is not %(what)s (read from its content, whatever its name says).")
+            % {"what": what},
+        )
 
 
-def _head(upload) -> bytes:
-    """The first bytes of a FieldFile: a fresh upload (not yet stored) or a stored file."""
+def shape_of(upload, file) -> str:
+    """What `upload` (a FieldFile, open as `file`) is: read once per file and kept on the
+    FieldFile, so the model's save does not decode what its validation just decoded. Raises
+    filetypes.TooManyPixels."""
+    known = getattr(upload, "_sidebar_shape", None)
+    if known is None:
+        size = filetypes.picture_pixels(file)
+        if size is not None and size[0] * size[1] > filetypes.MAX_PIXELS:
+            raise filetypes.TooManyPixels(*size)
+        known = upload._sidebar_shape = filetypes.shape_of(file)
+    return known
+
+
+@contextmanager
+def opened(upload):
+    """A FieldFile's bytes from the start: a fresh upload (not yet stored) or a stored file."""
     if getattr(upload, "_committed", True):
         with upload.storage.open(upload.name, "rb") as stored:
-            return stored.read(16)
+            yield stored
+        return
     upload.file.seek(0)
-    head = upload.file.read(16)
-    upload.file.seek(0)
-    return head
+    try:
+        yield upload.file
+    finally:
+        upload.file.seek(0)
 
 
 def validate(reply) -> None:

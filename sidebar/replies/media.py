@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sidebar import in_process
-from sidebar.replies import kinds
+from sidebar.replies import filetypes, serving
 from sidebar.replies.models import MediaUpload, Reply
 from sidebar.wecom.single_flight import SharedCacheError, single_flight
 
@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 # never one that could expire between the page asking and the client sending.
 REFRESH_SHARE = 0.1
 REFRESH_MARGIN_MAX = 6 * 3600
-CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "mp4": "video/mp4"}
 
 
 def lifetime() -> float:
@@ -119,7 +118,7 @@ def _upload(key: str, client, reply: Reply) -> str:
         media_type=reply.media_type,
         filename=reply.upload_name,
         content=content,
-        content_type=_content_type(reply, content),
+        content_type=_content_type(reply),
     )
     uploaded_at = timezone.now()
     _store(client, reply, grant.value, uploaded_at)
@@ -155,8 +154,9 @@ def _remember(key: str, value: str, uploaded_at) -> None:
         logger.warning("Shared cache unreachable; the media_id is kept in the database only")
 
 
-def _content_type(reply: Reply, content: bytes) -> str:
-    shape = kinds.sniff(content[:16])
-    if reply.kind != "file" and shape in CONTENT_TYPES:
-        return CONTENT_TYPES[shape]
-    return mimetypes.guess_type(reply.upload_name)[0] or "application/octet-stream"
+def _content_type(reply: Reply) -> str:
+    """What the upload says the file is: its shape for a picture or video (read from its
+    bytes); for a file, what its name suggests, as WeCom shows it in the chat."""
+    if reply.kind != "file":
+        return filetypes.served_type(serving.shape(reply))
+    return mimetypes.guess_type(reply.upload_name)[0] or filetypes.DOWNLOAD

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sidebar.audit_indexes import audit_indexes
 from sidebar.hosts.models import HostedRow
-from sidebar.replies import kinds, search
+from sidebar.replies import filetypes, kinds, search
 
 
 class Category(models.Model):
@@ -25,6 +25,8 @@ class Category(models.Model):
 class Reply(models.Model):
     """A prepared message. Which fields it uses depends on its kind (sidebar.replies.kinds);
     the others stay empty."""
+
+    UNREAD = "?"  # upload_shape of a file nobody has read yet
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
@@ -52,6 +54,10 @@ class Reply(models.Model):
     upload_name = models.CharField(_("file name shown in the chat"), max_length=128, blank=True)
     upload_size = models.PositiveIntegerField(_("file size"), null=True, blank=True, editable=False)
     upload_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    # What the file is, read from its bytes on save (sidebar.replies.filetypes): 'jpeg', 'png',
+    # 'mp4', or '' for anything else. It decides how the file is served; UNREAD for a file
+    # stored before shapes were kept, read when it is first served.
+    upload_shape = models.CharField(max_length=8, blank=True, default="?", editable=False)
 
     card_title = models.CharField(_("card title"), max_length=128, blank=True)
     description = models.CharField(_("description"), max_length=512, blank=True)
@@ -84,13 +90,15 @@ class Reply(models.Model):
     def save(self, *args, **kwargs):
         if not self.upload:
             self.upload_sha256, self.upload_size, self.upload_name = "", None, ""
+            self.upload_shape = ""
         elif not self.upload._committed or not self.upload_sha256:
-            self.upload_name = self.upload_name or _basename(self.upload.name)
-            if self.upload._committed:
-                with self.upload.storage.open(self.upload.name, "rb") as stored:
-                    self.upload_sha256, self.upload_size = _digest(stored)
-            else:
-                self.upload_sha256, self.upload_size = _digest(self.upload.file)
+            with kinds.opened(self.upload) as file:
+                self.upload_sha256, self.upload_size = _digest(file)
+                self.upload_shape = read_shape(self.upload, file)
+        if self.upload:
+            self.upload_name = filetypes.display_name(
+                self.upload_name or _basename(self.upload.name)
+            )[:128]
         self.search_text = search.search_text(*kinds.searchable(self))
         super().save(*args, **kwargs)
 
@@ -111,6 +119,15 @@ def _digest(file) -> tuple[str, int]:
         size += len(chunk)
     file.seek(0)
     return digest.hexdigest(), size
+
+
+def read_shape(upload, file) -> str:
+    """What the file is (filetypes.shape_of); a picture too large to decode is served as a
+    download, like anything else that is not a picture (validation refuses it before)."""
+    try:
+        return kinds.shape_of(upload, file)
+    except filetypes.TooManyPixels:
+        return ""
 
 
 def _basename(name: str) -> str:

@@ -1,8 +1,11 @@
 """Small files of each kind WeCom accepts, made in code: the emulator's demo library and the
 tests use them (no binary files in the repository)."""
 
+import io
 import struct
 import zlib
+
+from PIL import Image
 
 
 def png(width: int = 200, height: int = 160, colour=(11, 125, 255), stripe=(255, 255, 255)):
@@ -24,17 +27,34 @@ def png(width: int = 200, height: int = 160, colour=(11, 125, 255), stripe=(255,
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
-def jpeg_header(size: int = 2048) -> bytes:
-    """Bytes that start as a JPEG does (JFIF), padded to `size`: enough for type checks."""
-    head = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return head + b"\x00" * max(0, size - len(head) - 2) + b"\xff\xd9"
+def jpeg(width: int = 200, height: int = 160, colour=(11, 125, 255)) -> bytes:
+    """A real JPEG picture of one colour."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def box(kind: bytes, payload: bytes) -> bytes:
+    """An ISO base media (MP4) box: its size, its four-letter type, its payload."""
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
 def mp4(size: int = 4096) -> bytes:
-    """Bytes that start as an MP4 does (an ftyp box, brand isom), padded to `size`."""
-    ftyp = struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 512) + b"isomiso2"
-    free = struct.pack(">I", max(8, size - len(ftyp))) + b"free"
-    return (ftyp + free).ljust(size, b"\x00")
+    """A file with an MP4's structure (ftyp brand isom, a moov with its mvhd, an mdat of
+    `size` bytes in all): what the checks on save read. It holds no playable frames."""
+    ftyp = box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2mp41")
+    identity = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    mvhd = box(
+        b"mvhd",
+        struct.pack(">IIIII", 0, 0, 0, 1000, 1000)  # version/flags, times, timescale, duration
+        + struct.pack(">IH", 0x10000, 0x100)  # rate 1.0, volume 1.0
+        + b"\x00" * 10
+        + identity
+        + b"\x00" * 24
+        + struct.pack(">I", 2),  # next track id
+    )
+    head = ftyp + box(b"moov", mvhd)
+    return head + box(b"mdat", b"\x00" * max(0, size - len(head) - 8))
 
 
 def pdf(text: str = "Sidebar sample") -> bytes:

@@ -1,9 +1,7 @@
 """The library, sending, and the reply files: thin views over sidebar.replies.services."""
 
-import mimetypes
-
 from django.core import signing
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,7 +14,7 @@ from sidebar.access import staff_required
 from sidebar.explanations import Explanation
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.problems import json_problem, problem_fragment
-from sidebar.replies import file_urls, library_cache, rules, services
+from sidebar.replies import file_urls, library_cache, rules, services, serving
 from sidebar.replies.forms import ResultForm, SendForm
 from sidebar.replies.models import Reply
 from sidebar.useragent import client_of
@@ -114,14 +112,22 @@ def result(request, send_id: int, *, staff):
 
 
 @require_safe
+@serving.inert
+def file(request, reply_id: int):
+    """A reply's file, for the previews: the library's (signed-in staff, enabled replies) and
+    the admin's (anyone who may view replies there, any reply)."""
+    if request.user.is_authenticated and request.user.has_perm("replies.view_reply"):
+        return serving.file_response(get_object_or_404(Reply, pk=reply_id))
+    return _staff_file(request, reply_id=reply_id)
+
+
 @staff_required(json_problem)
-def file(request, reply_id: int, *, staff):
-    """A reply's file, for the library's previews (signed-in staff only)."""
-    reply = get_object_or_404(Reply, pk=reply_id, enabled=True)
-    return _stream(reply, attachment=reply.kind == "file")
+def _staff_file(request, *, reply_id: int, staff):
+    return serving.file_response(get_object_or_404(Reply, pk=reply_id, enabled=True))
 
 
 @require_safe
+@serving.inert
 def cover(request, token: str):
     """A news reply's uploaded cover: the customer's WeChat fetches it, so it is public, at an
     address only the server can make (a signature over the reply's id)."""
@@ -130,12 +136,13 @@ def cover(request, token: str):
     except signing.BadSignature:
         raise Http404 from None
     reply = get_object_or_404(Reply, pk=reply_id, kind="news")
-    response = _stream(reply, attachment=False)
+    response = serving.file_response(reply)
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
 
 @require_safe
+@serving.inert
 def shared_file(request, token: str, name: str):
     """A reply's file at a signed, expiring address: a hosted sidebar fetches it to send it
     (sidebar.replies.file_urls). Anything but a live token for the current file is a 404."""
@@ -143,7 +150,7 @@ def shared_file(request, token: str, name: str):
         reply = file_urls.reply_for(token)
     except file_urls.Unusable:
         raise Http404 from None
-    response = _stream(reply, attachment=reply.kind == "file")
+    response = serving.file_response(reply)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -151,22 +158,6 @@ def shared_file(request, token: str, name: str):
 
 def cover_path(reply: Reply) -> str:
     return reverse("sidebar:replies:cover", args=[signing.Signer(salt=COVER_SALT).sign(reply.pk)])
-
-
-def _stream(reply: Reply, *, attachment: bool) -> FileResponse:
-    if not reply.upload:
-        raise Http404
-    try:
-        handle = reply.upload.open("rb")
-    except OSError:
-        raise Http404 from None
-    return FileResponse(
-        handle,
-        as_attachment=attachment,
-        filename=reply.upload_name or None,
-        content_type=mimetypes.guess_type(reply.upload_name or reply.upload.name)[0]
-        or "application/octet-stream",
-    )
 
 
 def _explained(explanation: Explanation) -> dict:
