@@ -245,3 +245,36 @@ SESSION_EXPIRED = Explanation(
     action=_("Reload the page."),
     http_status=401,
 )
+
+LOOKUP_NOT_RECORDED = Explanation(
+    title=_("This lookup could not be recorded, so it is not shown"),
+    detail=_(
+        "Every look at a customer or group is written to the audit log first, and the "
+        "database did not answer just now."
+    ),
+    action=_("Tap Refresh in a moment. If it keeps happening, tell the administrator."),
+    http_status=503,
+)
+
+SEND_NOT_RECORDED = Explanation(
+    title=_("Not sent: the send could not be recorded"),
+    detail=_(
+        "Every send is written to the send log first, and the database did not answer just now."
+    ),
+    action=_("Try again in a moment. If it keeps happening, tell the administrator."),
+    http_status=503,
+)
+
+DATABASE_DOWN = Explanation(
+    title=_("The service is briefly unavailable"),
+    detail=_("The database did not answer just now; nothing was lost."),
+    action=_("Try again in a moment. If it keeps happening, tell the administrator."),
+    http_status=503,
+)
+
+SERVER_FAULT = Explanation(
+    title=_("Something went wrong on the server"),
+    detail=_("The error has been logged for the administrator."),
+    action=_("Try again. If it keeps happening, tell the administrator."),
+    http_status=500,
+)

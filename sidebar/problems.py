@@ -7,6 +7,9 @@ from django.urls import reverse
 
 from sidebar.explanations import Explanation
 
+# Views whose answers the page puts into its panel (HTML fragments), by URL name.
+FRAGMENT_VIEWS = {"lookup", "home", "library"}
+
 
 def problem_page(
     request, explanation: Explanation, *, retry: bool = False, signin_view: str = "sidebar:signin"
@@ -25,3 +28,14 @@ def problem_fragment(request, explanation: Explanation, *, status: int | None = 
 def json_problem(request, explanation: Explanation):
     body = {"error": str(explanation.title), "detail": str(explanation.detail)}
     return JsonResponse(body, status=explanation.http_status)
+
+
+def problem_for(request, explanation: Explanation):
+    """The explanation in the shape the request expects: JSON for the page's JSON calls
+    (they ask for it), a fragment for its panel's fetches, a full page otherwise."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return json_problem(request, explanation)
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name in FRAGMENT_VIEWS:
+        return problem_fragment(request, explanation)
+    return problem_page(request, explanation)

@@ -246,7 +246,8 @@ def look_up_chain_chat(*, client, viewer: Viewer, entry: str, chat_id: str):
 
 
 def reject_invalid_lookup(*, viewer: Viewer, entry: str, target_id: str) -> LookupResult:
-    """A lookup that failed validation: audited, and no WeCom call made."""
+    """A lookup that failed validation: audited, and no WeCom call made. Raises
+    AuditUnavailable when the row cannot be written."""
     result = refused(INVALID_REQUEST, outcome=Lookup.Outcome.INVALID)
     _audit(viewer, entry, target_id, result, errcode=None, from_cache=False, started=None)
     return result
@@ -301,6 +302,11 @@ def recent_targets(*, staff_userid: str, limit: int = RECENT_SHOWN) -> list[Rece
 
 
 # What a message may say about the chat ---------------------------------------------------
+
+
+class AuditUnavailable(Exception):
+    """The audit row could not be written: what was looked up must not be shown (README,
+    "Audit log": no customer is shown without its row). The DatabaseError is the cause."""
 
 
 class Refused(Exception):
@@ -372,6 +378,8 @@ def record_failure(*, staff_userid, user_agent, error, signed_url, page_url, ent
 
 
 def _look_up(*, viewer: Viewer, entry, target_id, fetch, decide) -> LookupResult:
+    """Fetch, decide, record; raises AuditUnavailable when the record cannot be written, so
+    nothing is shown that the audit log does not hold."""
     started = time.perf_counter()
     from_cache = False
     try:
@@ -484,10 +492,11 @@ def _audit(viewer: Viewer, entry, target_id, result, *, errcode, from_cache, sta
     try:
         with one_writer():
             append_only.insert(Lookup, **row)
-    except DatabaseError:
-        # The lookup itself succeeded or failed on its own merits; keep the row in the log.
-        logger.exception(
-            "Could not store audit row: staff=%(staff_userid)s entry=%(entry)s "
+    except DatabaseError as exc:
+        # Nothing is shown without its row: the caller answers "not recorded" instead.
+        logger.error(
+            "Audit row not written, lookup not shown: staff=%(staff_userid)s entry=%(entry)s "
             "target=%(target_id)s outcome=%(outcome)s errcode=%(errcode)s",
             row,
         )
+        raise AuditUnavailable from exc

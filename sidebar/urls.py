@@ -36,3 +36,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# An unexpected error, or a database that does not answer, in words (never a bare 500 page).
+handler500 = "sidebar.views.server_error"

@@ -1,6 +1,9 @@
 """Thin views: parse, call a service, render. Errors are turned into words by
 sidebar.explanations, never into a 500."""
 
+import logging
+import sys
+
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
@@ -12,14 +15,22 @@ from sidebar import emulator, entries, forms, fragments, hosts, services, signin
 from sidebar.access import staff_required, wecom_app
 from sidebar.boot import page_boot
 from sidebar.exceptions import WeComCodeInvalid, WeComError
-from sidebar.explanations import Explanation, explain
+from sidebar.explanations import (
+    DATABASE_DOWN,
+    LOOKUP_NOT_RECORDED,
+    SERVER_FAULT,
+    Explanation,
+    explain,
+)
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
 from sidebar.page_shell import render_page
-from sidebar.problems import json_problem, problem_fragment, problem_page
+from sidebar.problems import json_problem, problem_for, problem_fragment, problem_page
 from sidebar.signing import page_signatures
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
+
+logger = logging.getLogger(__name__)
 
 # Every API the page registers, for this entry and the ones to come.
 JS_API_LIST = [
@@ -171,15 +182,20 @@ def lookup(request, kind, *, staff):
         operator=signin.current_operator(request),
     )
     valid = posted.read(request.POST)
-    if valid is not None:
-        entry, ids = valid
-        result = look_up(client=get_client(), viewer=viewer, entry=entry, **ids)
-    else:
-        result = services.reject_invalid_lookup(
-            viewer=viewer,
-            entry=request.POST.get("entry", ""),
-            target_id=posted.target_id(request.POST),
-        )
+    try:
+        if valid is not None:
+            entry, ids = valid
+            result = look_up(client=get_client(), viewer=viewer, entry=entry, **ids)
+        else:
+            result = services.reject_invalid_lookup(
+                viewer=viewer,
+                entry=request.POST.get("entry", ""),
+                target_id=posted.target_id(request.POST),
+            )
+    except services.AuditUnavailable:
+        response = problem_fragment(request, LOOKUP_NOT_RECORDED)
+        response["X-Sidebar-Outcome"] = "unrecorded"
+        return response
     if result.outcome == Lookup.Outcome.OK:
         html = fragments.rendered(request, result.template, result.context, result.render_key)
         response = HttpResponse(html)
@@ -260,3 +276,21 @@ def _cache_answers() -> bool:
         return cache.get("healthz") == "1"
     except Exception:
         return False
+
+
+def server_error(request):
+    """handler500: what was about to be a bare "Server Error (500)", in words. A database
+    that does not answer (stopped, restarting, unreachable) is a 503 that says so; nothing is
+    lost by it (sidebar.services and sidebar.replies.services refuse to show or send what
+    they cannot record)."""
+    failure = sys.exc_info()[1]
+    explanation = DATABASE_DOWN if isinstance(failure, DatabaseError) else SERVER_FAULT
+    try:
+        return problem_for(request, explanation)
+    except Exception:  # rendering itself failed: the words, without the page around them
+        logger.exception("Could not render the error page")
+        return HttpResponse(
+            f"{explanation.title}\n{explanation.action}\n",
+            status=explanation.http_status,
+            content_type="text/plain; charset=utf-8",
+        )

@@ -8,18 +8,23 @@ the answer to `finish`. A send whose media the client could not use (a media_id 
 early) is recorded as retried: its media_id is dropped and the page prepares it once more.
 """
 
+import functools
+import logging
 from dataclasses import dataclass
 
+from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 
 from sidebar import hosts, staff_names
 from sidebar import services as lookups
 from sidebar.exceptions import WeComError
-from sidebar.explanations import Explanation, explain
+from sidebar.explanations import SEND_NOT_RECORDED, Explanation, explain
 from sidebar.hosts import Operator
 from sidebar.replies import kinds, media, placeholders, rules
 from sidebar.replies.models import Category, Reply, Send
 from sidebar.useragent import WeComClient
+
+logger = logging.getLogger(__name__)
 
 # Entries with one customer whose name {客户称呼} can be.
 CUSTOMER_ENTRIES = ("single_chat_tools", "single_kf_tools")
@@ -55,13 +60,20 @@ NO_STAFF_NAME = Explanation(
 
 class SendRefused(Exception):
     """Not sent. `forced`: the sending rules forbid this reply here, so the page, which
-    offers only what may be sent, was bypassed."""
+    offers only what may be sent, was bypassed. `unrecorded`: the send could not be written
+    to the send log, so it was not prepared (nothing goes out that the log does not hold)."""
 
-    def __init__(self, explanation: Explanation, *, forced: bool = False):
+    def __init__(self, explanation: Explanation, *, forced: bool = False, unrecorded=False):
         super().__init__(str(explanation.title))
         self.explanation = explanation
         self.forced = forced
+        self.unrecorded = unrecorded
         self.send: Send | None = None
+
+
+class ResultUnrecorded(Exception):
+    """The client's answer could not be written to the send log (the DatabaseError is the
+    cause); the page keeps it and reports it again."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,26 @@ def _names_customer(reply: Reply) -> bool:
 # Sending -----------------------------------------------------------------------------------
 
 
+def _recorded_or_refused(prepare):
+    """Nothing is prepared that the send log does not hold: a DatabaseError anywhere in
+    `prepare` becomes a refusal that says the send could not be recorded."""
+
+    @functools.wraps(prepare)
+    def wrapper(**kwargs):
+        try:
+            return prepare(**kwargs)
+        except DatabaseError as exc:
+            logger.error(
+                "Send log not written, nothing prepared: staff=%s reply=%s",
+                kwargs.get("staff_userid"),
+                kwargs.get("reply_id"),
+            )
+            raise SendRefused(SEND_NOT_RECORDED, unrecorded=True) from exc
+
+    return wrapper
+
+
+@_recorded_or_refused
 def prepare(
     *,
     client,
@@ -119,7 +151,9 @@ def prepare(
     retry_of: int | None = None,
 ) -> Prepared:
     """Check, fill and record a send; the sendChatMessage object to hand to the client.
-    Raises SendRefused (recorded as refused) when it must not or cannot be sent."""
+    Raises SendRefused (recorded as refused) when it must not or cannot be sent, and
+    SendRefused with `unrecorded` when the send log cannot be written (_recorded_or_refused).
+    """
     reply = Reply.objects.filter(pk=reply_id, enabled=True).first()
     if reply is None:
         raise SendRefused(NOT_IN_LIBRARY)
@@ -226,7 +260,15 @@ class Finished:
 
 def finish(*, client, staff_userid: str, send_id: int, err_msg: str, duration_ms=None):
     """Record the client's answer to a prepared send of this staff member; None if there is
-    no such send waiting for one."""
+    no such send waiting for one. Raises ResultUnrecorded when the log cannot be written."""
+    try:
+        return _finish(client, staff_userid, send_id, err_msg, duration_ms)
+    except DatabaseError as exc:
+        logger.error("Send result not written yet: staff=%s send=%s", staff_userid, send_id)
+        raise ResultUnrecorded from exc
+
+
+def _finish(client, staff_userid: str, send_id: int, err_msg: str, duration_ms) -> Finished | None:
     row = Send.objects.filter(
         pk=send_id, staff_userid=staff_userid, outcome=Send.Outcome.PREPARED
     ).first()

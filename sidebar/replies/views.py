@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from sidebar import signin
 from sidebar.access import staff_required
-from sidebar.explanations import Explanation
+from sidebar.explanations import DATABASE_DOWN, Explanation
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.problems import json_problem, problem_fragment
 from sidebar.replies import file_urls, library_cache, rules, services, serving
@@ -75,10 +75,10 @@ def send(request, reply_id: int, *, staff):
         )
     except services.SendRefused as refusal:
         # Refusals the page meets in use are answers it shows; only a reply it would never
-        # have offered here (forced through the API) is a 403.
-        response = JsonResponse(
-            {"refused": _explained(refusal.explanation)}, status=403 if refusal.forced else 200
-        )
+        # have offered here (forced through the API) is a 403, and one that could not be
+        # recorded a 503.
+        status = 403 if refusal.forced else 503 if refusal.unrecorded else 200
+        response = JsonResponse({"refused": _explained(refusal.explanation)}, status=status)
         response["X-Sidebar-Outcome"] = "refused"
         return response
     result_url = reverse("sidebar:replies:result", args=[prepared.send.pk])
@@ -96,13 +96,17 @@ def result(request, send_id: int, *, staff):
         return exc.response
     if not form.is_valid():
         return JsonResponse({"error": str(_("This request could not be understood."))}, status=400)
-    finished = services.finish(
-        client=get_client(),
-        staff_userid=staff,
-        send_id=send_id,
-        err_msg=form.cleaned_data["err_msg"],
-        duration_ms=form.cleaned_data["duration_ms"],
-    )
+    try:
+        finished = services.finish(
+            client=get_client(),
+            staff_userid=staff,
+            send_id=send_id,
+            err_msg=form.cleaned_data["err_msg"],
+            duration_ms=form.cleaned_data["duration_ms"],
+        )
+    except services.ResultUnrecorded:
+        # The page keeps the answer and reports it again until it is recorded.
+        return json_problem(request, DATABASE_DOWN)
     if finished is None:
         return JsonResponse({"error": str(_("No such send is waiting for a result."))}, status=404)
     body = {"outcome": finished.send.outcome, "retry": finished.retry}

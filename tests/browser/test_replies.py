@@ -2,6 +2,8 @@
 library loads after the customer panel, search filters it, each kind the entry allows goes
 into the chat through sendChatMessage, and the client's answer is recorded."""
 
+import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -149,3 +151,54 @@ def test_the_attachment_bar_opens_on_the_library(library, webview):
     send(view, "官网文章")
     assert view.sent()[0]["chat"]["entry"] == "chat_attachment"
     assert view.errors == []
+
+
+RESULTS = "**/sidebar/replies/sends/*/result/"
+KEPT = "sidebar.undelivered-results"
+
+
+def kept_on_device(view) -> dict:
+    return json.loads(view.page.evaluate(f"() => localStorage.getItem({KEPT!r}) || '{{}}'"))
+
+
+def wait_until(condition, *, seconds=60):
+    """Poll `condition()` until it holds (the page's own CSP forbids Playwright's eval-based
+    wait_for_function)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.1)
+
+
+def test_a_result_the_server_cannot_record_yet_is_posted_again_until_it_is(library, webview):
+    """The database did not take the client's answer (503): the page posts it again after a
+    pause, and the send ends recorded as sent, with 已发送 on screen."""
+    view = webview(chat=SINGLE)
+    open_library(view)
+    refused = []
+
+    def refuse_twice(route):
+        if len(refused) < 2:
+            refused.append(route.request.url)
+            route.fulfill(status=503, content_type="application/json", body='{"error": "x"}')
+        else:
+            route.continue_()
+
+    view.page.route(RESULTS, refuse_twice)
+    send(view, "问候")
+    assert len(refused) == 2
+    assert [outcome for _, outcome, _ in outcomes()] == ["sent"]
+    assert [e for e in view.errors if "503" not in e] == []
+
+
+def test_a_result_kept_on_the_device_is_recorded_when_the_page_next_opens(library, webview):
+    view = webview(chat=SINGLE)
+    open_library(view)
+    view.page.route(RESULTS, lambda route: route.abort())  # the network is gone
+    view.page.locator(".reply", has_text="问候").get_by_role("button", name="发送").click()
+    wait_until(lambda: kept_on_device(view) != {})
+    assert [outcome for _, outcome, _ in outcomes()] == ["prepared"]
+    view.page.unroute(RESULTS)
+    view.page.reload()  # the staff member opens the page again later
+    wait_until(lambda: kept_on_device(view) == {})
+    assert [outcome for _, outcome, _ in outcomes()] == ["sent"]

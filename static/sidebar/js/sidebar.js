@@ -63,9 +63,12 @@
     return "sdk-failed";
   }
 
-  function post(url, body, contentType) {
+  // A POST to the server. Its answer is JSON unless `wants` is "html" (the panel's lookups);
+  // asking for it lets the server answer even its failures in the shape the page reads.
+  function post(url, body, contentType, wants) {
     var headers = { "X-CSRFToken": boot.csrfToken };
     if (contentType) headers["Content-Type"] = contentType;
+    headers.Accept = wants === "html" ? "text/html" : "application/json";
     return fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" });
   }
 
@@ -106,7 +109,8 @@
     Object.keys(chat.fields).forEach(function (name) {
       form.append(name, chat.fields[name]);
     });
-    return post(boot.endpoints.lookup.replace("KIND", chat.kind), form).then(function (response) {
+    var url = boot.endpoints.lookup.replace("KIND", chat.kind);
+    return post(url, form, null, "html").then(function (response) {
       return finish(response, mine);
     });
   }
@@ -282,14 +286,77 @@
   function finishSend(item, answer, result, started, retryOf) {
     var said = messageOf(result);
     var body = JSON.stringify({ err_msg: said.slice(0, 500), duration_ms: Date.now() - started });
-    return post(answer.result, body, "application/json")
-      .then(function (response) {
-        return response.json();
-      })
-      .then(function (verdict) {
+    return deliver(answer.result, body, function () {
+      showSaid(item, { title: say("recording") }, true);
+    }).then(
+      function (verdict) {
         if (verdict.retry && !retryOf) return sendReply(item, String(answer.send));
         showSaid(item, verdict.said || { title: said }, verdict.outcome === "sent");
+      },
+      function () {
+        // Not recorded yet: the page keeps the answer and delivers it on its next load.
+        showSaid(item, { title: say("unrecorded") }, false);
+      }
+    );
+  }
+
+  // The client's answer to a send is recorded whatever happens to the network or the
+  // database on the way: it is kept in this device's storage until the server has it, and
+  // posted again after growing pauses; a page opened later delivers what an earlier one
+  // could not. A 4xx means the server has it already, or never will: it is dropped.
+  var UNDELIVERED = "sidebar.undelivered-results";
+  var RETRY_PAUSES = [1, 2, 4, 8, 15, 15, 15, 30, 30, 60, 60, 60]; // seconds, ~5 minutes
+
+  function undelivered() {
+    try {
+      return JSON.parse(localStorage.getItem(UNDELIVERED) || "{}") || {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function keepUndelivered(url, body) {
+    try {
+      var kept = undelivered();
+      if (body === null) delete kept[url];
+      else kept[url] = body;
+      localStorage.setItem(UNDELIVERED, JSON.stringify(kept));
+    } catch (e) {
+      // No storage (a private webview): the retries below still run while the page is open.
+    }
+  }
+
+  function deliver(url, body, waiting) {
+    keepUndelivered(url, body);
+    function attempt(n) {
+      return post(url, body, "application/json").then(
+        function (response) {
+          if (response.status >= 500) return later(n);
+          keepUndelivered(url, null);
+          return response.json();
+        },
+        function () {
+          return later(n);
+        }
+      );
+    }
+    function later(n) {
+      if (n >= RETRY_PAUSES.length) return Promise.reject(new Error("not recorded yet"));
+      if (waiting) waiting();
+      return new Promise(function (resolve) {
+        setTimeout(resolve, RETRY_PAUSES[n] * 1000);
+      }).then(function () {
+        return attempt(n + 1);
       });
+    }
+    return attempt(0);
+  }
+
+  function deliverUndelivered() {
+    var kept = undelivered();
+    Object.keys(kept).forEach(function (url) {
+      deliver(url, kept[url]).catch(function () {});
+    });
   }
 
   // Acting in the chat --------------------------------------------------------------------
@@ -378,4 +445,5 @@
     if (document.visibilityState === "visible") recheck();
   });
   recheck();
+  deliverUndelivered();
 })();
