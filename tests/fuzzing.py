@@ -241,7 +241,19 @@ def make_request(
     if rng.random() < 0.25:
         path = _percent_mess(rng, path)
     query = _query(rng) if rng.random() < 0.5 else ""
+    # More fields than Django parses (DATA_UPLOAD_MAX_NUMBER_FIELDS), short enough for the
+    # request line, with a charset declared: Django once parsed them in the request's
+    # constructor, before any middleware.
+    too_many_fields = rng.random() < 0.03
+    if too_many_fields:
+        query = "&".join("f" for _ in range(1001 + rng.randrange(1500)))
     target = path + ("?" + query if query else "")
+    # A raw byte outside ASCII in the request line, with a large body behind it: refused
+    # without reading the body, it used to reach the client as a reset (nginx's 502).
+    raw_line_with_body = rng.random() < 0.03
+    if raw_line_with_body:
+        method = "POST"
+        target = path + _pick(rng, ["\udce4\udcb8\udcad", "\udcff", "?q=\udc80", "/\udcc3\udca9"])
 
     headers: list[tuple[str, str]] = []
     host_value = _host(rng, host)
@@ -294,6 +306,11 @@ def make_request(
             )
         else:
             body, content_type = b"", "application/x-www-form-urlencoded" + suffix
+    if raw_line_with_body:
+        body = b"a=" + b"b" * rng.choice([900_000, 64_000])
+        content_type = "application/x-www-form-urlencoded"
+    if too_many_fields and content_type is None:
+        content_type = _pick(rng, ["text/plain; charset=utf-8", "application/json; charset=UTF-8"])
     if content_type is not None:
         headers.append(("Content-Type", content_type))
     if body or method in ("POST", "PUT", "PATCH"):
