@@ -39,8 +39,10 @@ class Overview:
     per_day: list[tuple[date, dict[str, int]]]  # every day of the period, oldest first
     refusals: list[Bar]  # staff members refused most often
     busiest: list[Bar]  # customers and groups shown most often
-    failures: list[Bar]  # client failure reports by likely cause
-    replies: list[Bar]  # replies sent most often
+    # The figures drawn from other logs than the lookups; None when this viewer may not read
+    # that log (an auditor of lookups alone sees neither).
+    failures: list[Bar] | None  # client failure reports by likely cause
+    replies: list[Bar] | None  # replies sent most often
 
     @property
     def lookups(self) -> int:
@@ -57,7 +59,18 @@ def period_start(days: int, now: datetime | None = None) -> datetime:
     return _midnight(timezone.localdate(now) - timedelta(days=days - 1))
 
 
-def build(days: int = DEFAULT_DAYS, now: datetime | None = None) -> Overview:
+# The figures read from logs other than the lookups, and the permission each needs.
+OTHER_LOGS = {
+    "failures": "sidebar.view_clientfailurereport",
+    "replies": "replies.view_send",
+}
+
+
+def build(
+    days: int = DEFAULT_DAYS, now: datetime | None = None, *, shown=frozenset(OTHER_LOGS)
+) -> Overview:
+    """The figures of the last `days` days; of those read from other logs, only the ones
+    named in `shown` (see readable_by)."""
     since = period_start(days, now)
     first_day, last_day = timezone.localdate(since), timezone.localdate(now)
     # Bounded on both sides: SQLite then prefers the (outcome, time) index over (time).
@@ -70,9 +83,14 @@ def build(days: int = DEFAULT_DAYS, now: datetime | None = None) -> Overview:
         per_day=_per_day(first_day, last_day),
         refusals=_refusals(lookups),
         busiest=_busiest(lookups),
-        failures=_failures(since),
-        replies=_replies(since),
+        failures=_failures(since) if "failures" in shown else None,
+        replies=_replies(since) if "replies" in shown else None,
     )
+
+
+def readable_by(user) -> frozenset[str]:
+    """Which of OTHER_LOGS' figures `user` may see: those whose log they may view."""
+    return frozenset(name for name, permission in OTHER_LOGS.items() if user.has_perm(permission))
 
 
 def _per_day(first_day: date, last_day: date):

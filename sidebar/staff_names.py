@@ -5,7 +5,8 @@ department), so names are cached per app for a day and read many at a time in on
 trip. A customer group's member list already carries its members' names (`need_name`), so
 panels take those first and ask here only for the rest. What people see never waits on a
 failing WeCom: `shown` falls back to the userid, asks WeCom for a few names per call at
-most, and stops asking at the first network failure.
+most, stops asking at the first network failure, and remembers for ten minutes that WeCom
+refused to name a member.
 """
 
 from collections.abc import Iterable
@@ -18,6 +19,15 @@ from sidebar.exceptions import WeComAPIError, WeComError
 NAME_SECONDS = 24 * 3600
 # The most user/get calls one `shown` makes; the others show their userid this time.
 MOST_FETCHED = 5
+# WeCom refusing to name a member (outside the app's visible range, unknown, left the corp)
+# is remembered this long: a group with such a member would otherwise ask on every panel.
+REFUSED_SECONDS = 600
+REFUSING_ERRCODES = {
+    60011,  # no privilege: outside the app's visible range
+    60111,  # userid not found
+    40003,  # invalid userid
+    46004,  # the member does not exist
+}
 
 
 def _key(client, userid: str) -> str:
@@ -64,8 +74,10 @@ def _known(client, userids: Iterable[str]) -> dict[str, str]:
     for userid in missing[:MOST_FETCHED]:
         try:
             names[userid] = _fetch(client, userid)
-        except WeComAPIError:
-            continue  # outside the app's visible range, left the corp, ...: no name this time
+        except WeComAPIError as exc:
+            if exc.errcode in REFUSING_ERRCODES:  # no name for a while: not asked again
+                cache.set(keys[userid], "", timeout=REFUSED_SECONDS)
+            continue  # rate-limited, busy, ...: no name this time
         except WeComError:
             break  # WeCom unreachable: no more waiting on it in this call
         cache.set(keys[userid], names[userid], timeout=NAME_SECONDS)

@@ -142,5 +142,25 @@ def test_only_those_who_may_read_the_log_see_it(client, django_user_model):
     assert client.get(PAGE).status_code == 200
 
 
+def test_each_figure_only_for_those_who_may_read_its_log(client, django_user_model, rows):
+    """An auditor who may view lookups alone sees the lookup figures, not the send log's
+    most-sent replies (发送记录 itself is 403 for them) nor the failure reports' causes."""
+    auditor = django_user_model.objects.create_user(
+        "auditor", password="pw-aud-12345", is_staff=True
+    )
+    auditor.user_permissions.add(Permission.objects.get(codename="view_lookup"))
+    client.force_login(auditor)
+    assert client.get("/admin/replies/send/").status_code == 403
+    page = client.get(PAGE).content.decode()
+    assert 'id="busiest-chart"' in page and 'id="refusals-chart"' in page
+    assert "价格表" not in page and "replies-chart" not in page and "发送最多的话术" not in page
+    assert "failures-chart" not in page and "ticket" not in page
+    auditor.user_permissions.add(Permission.objects.get(codename="view_send"))
+    auditor = django_user_model.objects.get(pk=auditor.pk)  # permissions are cached per user
+    client.force_login(auditor)
+    page = client.get(PAGE).content.decode()
+    assert 'id="replies-chart"' in page and "价格表" in page and "failures-chart" not in page
+
+
 def test_it_only_answers_reads(admin_client):
     assert admin_client.post(PAGE).status_code == 405

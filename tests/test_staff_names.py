@@ -39,9 +39,27 @@ def test_a_member_wecom_does_not_name_shows_as_their_userid(client, corp):
     assert shown == {"outsider": "outsider", "noname": "noname"}
     assert staff_names.name(client, "noname") == ""  # from the cache: WeCom said ""
     assert asked(corp) == ["outsider", "noname"]
-    # An error is not remembered: the next panel asks again.
-    staff_names.shown(client, ["outsider"])
-    assert asked(corp) == ["outsider", "noname", "outsider"]
+    # The refusal is remembered: the next panels do not ask again.
+    for _ in range(3):
+        assert staff_names.shown(client, ["outsider"]) == {"outsider": "outsider"}
+    assert asked(corp) == ["outsider", "noname"]
+
+
+def test_a_refused_name_is_asked_once_per_ten_minutes_however_many_panels(client, corp):
+    """60011 (outside the app's visible range) on every user/get: 220 panels naming the same
+    four members cost four calls, not one per member per panel."""
+    corp.inject(USER_GET, errcode=60011, errmsg="no privilege to access/modify contact", times=None)
+    members = ["outsider1", "outsider2", "outsider3", "outsider4"]
+    for _ in range(220):
+        assert staff_names.shown(client, members) == {m: m for m in members}
+    assert sorted(asked(corp)) == members
+
+
+def test_a_passing_failure_is_not_remembered(client, corp):
+    corp.inject(USER_GET, errcode=45009, errmsg="api freq out of limit")
+    assert staff_names.shown(client, ["lisi"]) == {"lisi": "lisi"}
+    assert staff_names.shown(client, ["lisi"]) == {"lisi": "李四"}  # asked again, and named
+    assert asked(corp) == ["lisi", "lisi"]
 
 
 def test_a_panel_asks_for_a_few_names_at_most(client, corp):

@@ -8,6 +8,7 @@ worker, a WeCom call beyond the bound), never a latency. bench/serving.py measur
 
 import re
 import threading
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -65,6 +66,19 @@ def test_the_page_signs_the_https_url_the_client_sees(top, corp):
     assert boot["url"].startswith("https://localhost:")
     assert verify_boot(corp, boot) == ("ok", "ok")
     assert "max-age=60" in page.headers["Strict-Transport-Security"]
+
+
+def test_a_port_the_client_writes_into_host_does_not_reach_the_sign_in(top):
+    """The OAuth redirect_uri (and every URL the app builds) names the port this site is
+    served on, whatever port the client puts in its Host header."""
+    served = f"https://localhost:{top.nginx.https_port}"
+    for claimed in ("localhost:1", f"localhost:{top.nginx.https_port}", "localhost"):
+        answer = top.session().get(
+            top.url + "/sidebar/", headers={"Host": claimed}, allow_redirects=False, timeout=60
+        )
+        assert answer.status_code == 302, claimed
+        redirect_uri = parse_qs(urlsplit(answer.headers["Location"]).query)["redirect_uri"][0]
+        assert redirect_uri == served + "/sidebar/oauth/callback/", claimed
 
 
 def test_pages_and_panels_are_compressed_by_nginx(top):
