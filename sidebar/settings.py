@@ -223,8 +223,12 @@ WECOM_OAUTH_AUTHORIZE_URL = env.str(
     "WECOM_OAUTH_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize"
 )
 WECOM_TIMEOUT = env.float("WECOM_TIMEOUT", default=5.0)
-# Uploading a reply's file to WeCom (up to 20 MB) may take longer than an ordinary call.
-WECOM_UPLOAD_TIMEOUT = env.float("WECOM_UPLOAD_TIMEOUT", default=60.0)
+# Uploading a reply's file to WeCom (up to 20 MB) may take longer than an ordinary call. It
+# runs on the process's own upload threads, never a request's, so the bound can be generous:
+# an upload cut short may have reached WeCom anyway, and is then uploaded a second time.
+WECOM_UPLOAD_TIMEOUT = env.float("WECOM_UPLOAD_TIMEOUT", default=120.0)
+# Upload threads per process (each with its own WeCom call slot, apart from the lookups').
+WECOM_MAX_CONCURRENT_UPLOADS = env.int("WECOM_MAX_CONCURRENT_UPLOADS", default=2)
 # How long WeCom keeps an uploaded file's media_id (three days); it is replaced before then.
 WECOM_MEDIA_LIFETIME = env.int("WECOM_MEDIA_LIFETIME", default=3 * 24 * 3600)
 # Tokens and tickets are cached for expires_in minus this margin.

@@ -10,6 +10,7 @@ import requests
 from django.core.cache import caches
 
 from sidebar import customers
+from sidebar.replies import media
 from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
@@ -81,6 +82,9 @@ def _empty_caches():
         caches[alias].clear()
     customers.forget_everything()  # this process's copies in front of the shared cache
     yield
+    # Uploads run on this process's upload threads: none may outlive its test (and touch the
+    # next test's database). A held stand-in answer is released when the stand-in stops.
+    assert media.uploads_idle(timeout=120), "an upload outlived its test"
 
 
 @pytest.fixture

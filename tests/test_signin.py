@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import caches
 
 from sidebar.signin import SESSION_STAFF
 from tests.conftest import follow_authorize, walk_sign_in
@@ -147,16 +148,12 @@ def test_wecom_failure_during_sign_in_is_explained(client, standin, corp):
     assert "企业可信IP" in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [{"http_status": 502}, {"errcode": 60011, "errmsg": "no privilege to access/modify contact"}],
-)
 def test_a_name_wecom_could_not_give_at_sign_in_is_learnt_on_the_next_page_load(
-    client, standin, corp, fault
+    client, standin, corp
 ):
     """Sign-in goes on without the name (the header shows the userid), and the next page load
     asks again, keeps the name in the session and stops asking."""
-    corp.inject(USER_GET, **fault)
+    corp.inject(USER_GET, http_status=502)
     assert walk_sign_in(client, corp).status_code == 302
     assert corp.count(USER_GET) == 1
     assert client.session[SESSION_STAFF]["name"] == ""
@@ -164,6 +161,20 @@ def test_a_name_wecom_could_not_give_at_sign_in_is_learnt_on_the_next_page_load(
     assert corp.count(USER_GET) == 2
     assert client.session[SESSION_STAFF]["name"] == "张三"
     client.get("/sidebar/")
+    assert corp.count(USER_GET) == 2
+
+
+def test_a_name_wecom_refused_is_asked_again_only_after_a_while(client, standin, corp):
+    """60011 (outside the app's visible range) is remembered for ten minutes
+    (staff_names.REFUSED_SECONDS): page loads meanwhile do not ask; the first one after it
+    asks, and learns the name."""
+    corp.inject(USER_GET, errcode=60011, errmsg="no privilege to access/modify contact")
+    assert walk_sign_in(client, corp).status_code == 302
+    for _ in range(3):
+        assert "当前成员：zhangsan" in client.get("/sidebar/").content.decode()
+    assert corp.count(USER_GET) == 1
+    caches["default"].clear()  # ten minutes later
+    assert "当前成员：张三" in client.get("/sidebar/").content.decode()
     assert corp.count(USER_GET) == 2
 
 

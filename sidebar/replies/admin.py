@@ -1,11 +1,13 @@
 """话术库 in Django admin: categories, replies with a preview of how each looks in the chat
 and who sent it how often, and the send log (发送记录), read-only and exportable."""
 
+import functools
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminFileWidget
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -13,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, id_cell
 from sidebar.csv_export import Column
-from sidebar.replies import kinds, placeholders, previews
+from sidebar.exceptions import ConfigurationError
+from sidebar.replies import kinds, media, placeholders, previews
 from sidebar.replies.models import Category, MenuItem, Reply, Send
+from sidebar.wecom import get_client
 
 
 @admin.register(Category)
@@ -157,6 +161,11 @@ class ReplyAdmin(admin.ModelAdmin):
         css = {"all": ["sidebar/css/bubbles.css", "sidebar/admin/replies.css"]}
         js = ["sidebar/admin/reply-kind.js"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The file goes to WeCom now, off this request, so the first send finds it ready.
+        transaction.on_commit(functools.partial(_upload_soon, obj.pk))
+
     def get_fieldsets(self, request, obj=None):
         common = (None, {"fields": ["category", "title", "kind", "order", "enabled"]})
         fieldsets = [common]
@@ -209,6 +218,17 @@ class ReplyAdmin(admin.ModelAdmin):
         return format_html(
             '<ul class="sent-by">{}</ul><a href="{}">{}</a>', rows, link, _("All sends")
         )
+
+
+def _upload_soon(reply_id: int) -> None:
+    reply = Reply.objects.filter(pk=reply_id).first()
+    if reply is None:
+        return
+    try:
+        client = get_client()
+    except ConfigurationError:
+        return  # no WeCom app configured yet: the first send uploads it
+    media.upload_soon(client=client, reply=reply)
 
 
 CSV_COLUMNS = [

@@ -71,6 +71,11 @@ class SendRefused(Exception):
         self.send: Send | None = None
 
 
+# Raised by `prepare` when the reply's file is still on its way to WeCom: nothing is sent or
+# recorded yet, and the page asks again (sidebar.replies.media).
+UploadPending = media.UploadPending
+
+
 class ResultUnrecorded(Exception):
     """The client's answer could not be written to the send log (the DatabaseError is the
     cause); the page keeps it and reports it again."""
@@ -151,9 +156,9 @@ def prepare(
     retry_of: int | None = None,
 ) -> Prepared:
     """Check, fill and record a send; the sendChatMessage object to hand to the client.
-    Raises SendRefused (recorded as refused) when it must not or cannot be sent, and
-    SendRefused with `unrecorded` when the send log cannot be written (_recorded_or_refused).
-    """
+    Raises SendRefused (recorded as refused) when it must not or cannot be sent, SendRefused
+    with `unrecorded` when the send log cannot be written (_recorded_or_refused), and
+    UploadPending (nothing recorded) while its file is on its way to WeCom."""
     reply = Reply.objects.filter(pk=reply_id, enabled=True).first()
     if reply is None:
         raise SendRefused(NOT_IN_LIBRARY)

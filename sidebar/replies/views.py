@@ -22,6 +22,11 @@ from sidebar.wecom import get_client
 
 COVER_SALT = "sidebar.replies.cover"
 
+FILE_UPLOADING = Explanation(
+    title=_("Uploading the file to WeCom…"),
+    detail=_("It is sent as soon as WeCom has it. Stay in this chat."),
+    http_status=202,
+)
 NOT_A_SEND_ENTRY = Explanation(
     title=_("Replies cannot be sent from here"),
     detail=_("Open the page from the toolbar of a chat, or from the chat attachment bar."),
@@ -80,6 +85,15 @@ def send(request, reply_id: int, *, staff):
         status = 403 if refusal.forced else 503 if refusal.unrecorded else 200
         response = JsonResponse({"refused": _explained(refusal.explanation)}, status=status)
         response["X-Sidebar-Outcome"] = "refused"
+        return response
+    except services.UploadPending as pending:
+        # Not sent and not recorded yet: the page says so and asks again (sidebar.js).
+        response = JsonResponse(
+            {"pending": _explained(FILE_UPLOADING), "retry_after": pending.retry_after},
+            status=202,
+        )
+        response["Retry-After"] = str(pending.retry_after)
+        response["X-Sidebar-Outcome"] = "pending"
         return response
     result_url = reverse("sidebar:replies:result", args=[prepared.send.pk])
     return JsonResponse(

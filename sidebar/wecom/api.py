@@ -120,11 +120,18 @@ class WeComAPI:
         base_url: str,
         timeout: float,
         max_concurrent_calls: int = 6,
+        max_concurrent_uploads: int = 2,
+        upload_timeout: float = 120.0,
         session: requests.Session | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.slots = CallSlots(max_concurrent_calls)
+        # Uploads have slots of their own: however long they take, they never hold one a
+        # lookup or a sign-in could use, and a slow upload is no sign of a slow WeCom.
+        self.upload_slots = CallSlots(
+            max_concurrent_uploads, wait=upload_timeout, slow=float("inf")
+        )
         self.session = session or pooled_session()
 
     def request(
@@ -137,14 +144,16 @@ class WeComAPI:
         files=None,
         priority=False,
         timeout: float | None = None,
+        upload: bool = False,
     ) -> dict:
         """Call WeCom and return the decoded body of a successful (errcode 0) answer.
 
         `body` goes as JSON, `files` as multipart/form-data. `priority` calls (credentials,
-        sign-in) may use the slots kept for them. `timeout` replaces the default for calls that
-        carry more than a few bytes (media uploads)."""
+        sign-in) may use the slots kept for them; `upload` calls use the upload slots.
+        `timeout` replaces the default for calls that carry more than a few bytes."""
+        slots = self.upload_slots if upload else self.slots
         for attempt in range(1, BUSY_ATTEMPTS + 1):
-            with self.slots.slot(priority=priority, path=path):
+            with slots.slot(priority=priority or upload, path=path):
                 data = self._send(
                     method,
                     path,
@@ -286,7 +295,7 @@ class WeComAPI:
         path = "/cgi-bin/media/upload"
         params = {"access_token": access_token, "type": media_type}
         files = {"media": (filename, content, content_type)}
-        data = self.request("POST", path, params=params, files=files, timeout=timeout)
+        data = self.request("POST", path, params=params, files=files, timeout=timeout, upload=True)
         media_id = data.get("media_id")
         if not isinstance(media_id, str) or not media_id:
             raise WeComTransportError("the answer has no media_id", path=path)

@@ -32,6 +32,8 @@ class WeComClient:
             base_url=app.api_base_url,
             timeout=app.timeout,
             max_concurrent_calls=app.max_concurrent_calls,
+            max_concurrent_uploads=app.max_concurrent_uploads,
+            upload_timeout=app.upload_timeout,
         )
         credentials = CredentialStore(
             scope=app.scope,

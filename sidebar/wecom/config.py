@@ -71,7 +71,8 @@ class WeComApp:
     oauth_authorize_url: str
     timeout: float
     max_concurrent_calls: int = 6
-    upload_timeout: float = 60.0
+    upload_timeout: float = 120.0
+    max_concurrent_uploads: int = 2
 
     @property
     def scope(self) -> str:
@@ -107,6 +108,7 @@ def _read_app() -> WeComApp:
         timeout=float(settings.WECOM_TIMEOUT),
         max_concurrent_calls=int(settings.WECOM_MAX_CONCURRENT_CALLS),
         upload_timeout=float(settings.WECOM_UPLOAD_TIMEOUT),
+        max_concurrent_uploads=int(settings.WECOM_MAX_CONCURRENT_UPLOADS),
     )
 
 

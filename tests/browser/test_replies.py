@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from sidebar.replies.models import Send
+from sidebar.replies.models import MediaUpload, Send
 from sidebar.standin.seed import demo_corp
 from tests.browser.conftest import WECOM_OLD
 from tests.replies import factories
@@ -202,3 +202,26 @@ def test_a_result_kept_on_the_device_is_recorded_when_the_page_next_opens(librar
     view.page.reload()  # the staff member opens the page again later
     wait_until(lambda: kept_on_device(view) == {})
     assert [outcome for _, outcome, _ in outcomes()] == ["sent"]
+
+
+def test_a_file_still_uploading_is_sent_by_itself_once_wecom_has_it(library, webview, corp):
+    """WeCom holds the upload: the page says the file is uploading, asks again by itself, and
+    sends the picture once WeCom has it; WeCom received one upload."""
+    view = webview(chat=SINGLE)
+    open_library(view)
+    db(lambda: MediaUpload.objects.all().delete())  # as if nobody had sent it yet
+    corp.inject("/cgi-bin/media/upload", hold=True)
+    uploads_before = corp.count("/cgi-bin/media/upload")
+    item = view.page.locator(".reply", has_text="产品图")
+    try:
+        item.get_by_role("button", name="发送").click()
+        expect(item.locator(".reply-status")).to_have_text("正在把文件上传到企业微信…")
+        expect(item.get_by_role("button", name="发送")).to_be_disabled()
+    finally:
+        corp.clear_faults()  # WeCom answers the upload
+    expect(item.locator(".reply-status")).to_have_text("已发送")
+    assert corp.count("/cgi-bin/media/upload") == uploads_before + 1
+    (sent,) = [m["message"] for m in view.sent()]
+    assert corp.check_media(sent["image"]["mediaid"], "image") == "ok"
+    assert [outcome for _, outcome, _ in outcomes()] == ["sent"]  # one row: the send itself
+    assert view.errors == []

@@ -4,6 +4,7 @@ or when the client finds it dead; a failed upload is explained and nothing is se
 
 import json
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone
 
-from sidebar.replies import media
+from sidebar.exceptions import WeComAPIError
+from sidebar.replies import media, samples
 from sidebar.replies.models import MediaUpload, Send
 from sidebar.wecom import get_client
 from tests.conftest import redis_caches
@@ -48,9 +50,29 @@ def at_once(count: int, call) -> list:
 
 @pytest.fixture
 def picture():
-    from sidebar.replies import samples
-
     return factories.reply("image", title="新品图", upload=samples.png(), filename="新品.png")
+
+
+def sent_media_id(client, reply) -> str:
+    """What a send gets, as the page gets it: asked again while the file is uploading (the
+    page waits `retry_after` seconds; here, until this process's uploads are done)."""
+    try:
+        return media.media_id(client=client, reply=reply)
+    except media.UploadPending:
+        assert media.uploads_idle(timeout=60)
+        return media.media_id(client=client, reply=reply, wait=0)
+
+
+def prepared(staff_client, reply, chat=GROUP, **extra) -> dict:
+    """The send's answer, as the page ends up with it (asked again while uploading)."""
+    path = f"/sidebar/replies/{reply.pk}/send/"
+    answer = staff_client.post(path, {**chat, **extra}, HTTP_USER_AGENT=ANDROID)
+    if answer.status_code == 202:
+        assert answer.json()["pending"]["title"] == "正在把文件上传到企业微信…"
+        assert answer["Retry-After"] == str(media.RETRY_AFTER)
+        assert media.uploads_idle(timeout=60)
+        answer = staff_client.post(path, {**chat, **extra}, HTTP_USER_AGENT=ANDROID)
+    return answer.json()
 
 
 @pytest.mark.parametrize("cache", ["in-process", "redis"])
@@ -62,17 +84,85 @@ def test_thirty_staff_sending_a_new_picture_cause_one_upload(
     corp.inject(UPLOAD, delay=0.5)  # a WeCom that takes its time widens the race
     client = get_client()
     client.access_token()
-    ids = at_once(30, lambda: media.media_id(client=client, reply=picture))
+    answers = at_once(30, lambda: media.media_id(client=client, reply=picture))
+    assert media.uploads_idle(timeout=60)
     assert corp.count(UPLOAD) == 1
-    assert len(set(ids)) == 1 and isinstance(ids[0], str), ids
-    assert corp.check_media(ids[0], "image") == "ok"
+    ids = {a for a in answers if isinstance(a, str)}
+    assert all(isinstance(a, str | media.UploadPending) for a in answers), answers
+    assert len(ids) <= 1
+    final = media.media_id(client=client, reply=picture, wait=0)
+    assert ids <= {final} and corp.check_media(final, "image") == "ok"
     row = MediaUpload.objects.get()
-    assert (row.media_id, row.filename, row.media_type) == (ids[0], "新品.png", "image")
+    assert (row.media_id, row.filename, row.media_type) == (final, "新品.png", "image")
+
+
+def test_a_held_upload_holds_no_sender_and_happens_once(standin, corp, picture):
+    """WeCom holds the upload for as long as the test likes: every sender is told at once
+    (within the short wait) that the file is uploading, at most MAX_WAITERS of them wait that
+    long, WeCom receives one upload, and once it answers every sender gets its media_id."""
+    client = get_client()
+    client.access_token()
+    corp.inject(UPLOAD, hold=True)
+    try:
+        answers = at_once(30, lambda: media.media_id(client=client, reply=picture))
+        assert all(isinstance(a, media.UploadPending) for a in answers), answers
+        assert corp.max_in_flight[UPLOAD] == 1 and corp.count(UPLOAD) == 1
+        again = at_once(10, lambda: media.media_id(client=client, reply=picture))
+        assert all(isinstance(a, media.UploadPending) for a in again), again
+    finally:
+        corp.clear_faults()  # WeCom answers the held upload
+    assert media.uploads_idle(timeout=60)
+    ids = at_once(30, lambda: media.media_id(client=client, reply=picture))
+    assert len(set(ids)) == 1 and corp.check_media(ids[0], "image") == "ok"
+    assert corp.count(UPLOAD) == 1
+
+
+def test_the_waiters_of_one_file_are_bounded_across_processes(
+    standin, corp, picture, redis_settings
+):
+    client = get_client()
+    client.access_token()
+    corp.inject(UPLOAD, hold=True)
+    waited = []
+
+    def timed():
+        started = time.monotonic()
+        try:
+            return media.media_id(client=client, reply=picture)
+        except media.UploadPending as pending:
+            waited.append(time.monotonic() - started)
+            return pending
+
+    try:
+        at_once(12, timed)
+    finally:
+        corp.clear_faults()
+    # Those told at once did not wait out UPLOAD_WAIT; at most MAX_WAITERS did.
+    long_waits = [seconds for seconds in waited if seconds >= media.UPLOAD_WAIT]
+    assert len(waited) == 12 and len(long_waits) <= media.MAX_WAITERS
+
+
+def test_45009_on_upload_is_remembered_for_the_app_and_not_retried_per_send(
+    standin, corp, picture, settings
+):
+    client = get_client()
+    client.access_token()
+    corp.inject(UPLOAD, errcode=45009, errmsg="api freq out of limit", times=None)
+    other = factories.reply("video", title="视频", upload=samples.mp4(), filename="v.mp4")
+    for reply in [picture] * 10 + [other] * 10:
+        with pytest.raises(WeComAPIError) as refused:
+            sent_media_id(client, reply)
+        assert refused.value.errcode == 45009
+    assert corp.count(UPLOAD) == 1  # the other file too waits out the app's cooldown
+    corp.clear_faults()
+    caches["wecom"].delete(f"media:{client.app.scope}:refused")  # the cooldown passes
+    assert corp.check_media(sent_media_id(client, other), "video") == "ok"
+    assert corp.count(UPLOAD) == 2
 
 
 def test_the_media_id_outlives_the_cache_and_is_replaced_before_it_expires(standin, corp, picture):
     client = get_client()
-    first = media.media_id(client=client, reply=picture)
+    first = sent_media_id(client, picture)
     caches["wecom"].clear()  # a restart, or another process: the database still knows it
     assert media.media_id(client=client, reply=picture) == first
     assert corp.count(UPLOAD) == 1
@@ -80,7 +170,7 @@ def test_the_media_id_outlives_the_cache_and_is_replaced_before_it_expires(stand
     aged = timezone.now() - timedelta(days=2, hours=19)
     MediaUpload.objects.update(uploaded_at=aged)
     caches["wecom"].clear()
-    second = media.media_id(client=client, reply=picture)
+    second = sent_media_id(client, picture)
     assert second != first and corp.count(UPLOAD) == 2
     assert MediaUpload.objects.get().media_id == second
 
@@ -88,9 +178,7 @@ def test_the_media_id_outlives_the_cache_and_is_replaced_before_it_expires(stand
 def test_a_media_id_the_client_finds_dead_is_replaced_and_sent_again(staff_client, corp, picture):
     """The stand-in expires every media_id early: the first send fails in the client, the
     server drops the dead media_id, and the page's second try carries a fresh one."""
-    answer = staff_client.post(
-        f"/sidebar/replies/{picture.pk}/send/", GROUP, HTTP_USER_AGENT=ANDROID
-    ).json()
+    answer = prepared(staff_client, picture)
     dead = answer["message"]["image"]["mediaid"]
     corp.expire_media()
     assert corp.check_media(dead, "image") == "expired"
@@ -100,11 +188,7 @@ def test_a_media_id_the_client_finds_dead_is_replaced_and_sent_again(staff_clien
         content_type="application/json",
     ).json()
     assert verdict == {"outcome": "retried", "retry": True}
-    again = staff_client.post(
-        f"/sidebar/replies/{picture.pk}/send/",
-        {**GROUP, "retry_of": answer["send"]},
-        HTTP_USER_AGENT=ANDROID,
-    ).json()
+    again = prepared(staff_client, picture, retry_of=answer["send"])
     fresh = again["message"]["image"]["mediaid"]
     assert fresh != dead and corp.check_media(fresh, "image") == "ok"
     assert corp.count(UPLOAD) == 2
@@ -125,15 +209,11 @@ def test_files_may_live_in_any_storage_backend(staff_client, corp, settings):
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     }
-    from sidebar.replies import samples
-
     picture = factories.reply("image", title="内存图", upload=samples.png(), filename="m.png")
     assert not (Path(settings.MEDIA_ROOT) / picture.upload.name).exists()  # not on disk
     served = staff_client.get(f"/sidebar/replies/{picture.pk}/file")
     assert b"".join(served.streaming_content) == samples.png()
-    answer = staff_client.post(
-        f"/sidebar/replies/{picture.pk}/send/", GROUP, HTTP_USER_AGENT=ANDROID
-    ).json()
+    answer = prepared(staff_client, picture)
     assert corp.media[answer["message"]["image"]["mediaid"]]["content"] == samples.png()
 
 
@@ -154,28 +234,24 @@ def test_a_failed_upload_is_explained_and_nothing_is_sent(
     staff_client, corp, picture, fault, title
 ):
     corp.inject(UPLOAD, **fault)
-    response = staff_client.post(
-        f"/sidebar/replies/{picture.pk}/send/", GROUP, HTTP_USER_AGENT=ANDROID
-    )
-    assert response.status_code == 200
-    answer = response.json()
+    answer = prepared(staff_client, picture)
     assert "message" not in answer and answer["refused"]["title"] == title
     assert Send.objects.get().outcome == Send.Outcome.REFUSED
     assert not MediaUpload.objects.exists()
-    corp.clear_faults()  # and the next send works
-    again = staff_client.post(
-        f"/sidebar/replies/{picture.pk}/send/", GROUP, HTTP_USER_AGENT=ANDROID
-    ).json()
-    assert corp.check_media(again["message"]["image"]["mediaid"], "image") == "ok"
+    corp.clear_faults()
+    # Within the cooldown the refusal is answered again without asking WeCom.
+    again = prepared(staff_client, picture)
+    assert again["refused"]["title"] == title and corp.count(UPLOAD) == 1
+    caches["wecom"].clear()  # the cooldown passes: the next send uploads, and works
+    last = prepared(staff_client, picture)
+    assert corp.check_media(last["message"]["image"]["mediaid"], "image") == "ok"
 
 
 def test_an_upload_past_the_timeout_is_explained(staff_client, corp, picture, settings):
     settings.WECOM_UPLOAD_TIMEOUT = 0.5
     corp.inject(UPLOAD, hold=True)
     try:
-        answer = staff_client.post(
-            f"/sidebar/replies/{picture.pk}/send/", GROUP, HTTP_USER_AGENT=ANDROID
-        ).json()
+        answer = prepared(staff_client, picture)
     finally:
         corp.clear_faults()
     assert answer["refused"]["title"] == "企业微信响应超时"
@@ -186,5 +262,9 @@ def test_redis_down_still_uploads_once_per_process(standin, corp, picture, setti
     client = get_client()
     client.access_token()
     corp.inject(UPLOAD, delay=0.3)
-    ids = at_once(10, lambda: media.media_id(client=client, reply=picture))
-    assert corp.count(UPLOAD) == 1 and len(set(ids)) == 1, ids
+    answers = at_once(10, lambda: media.media_id(client=client, reply=picture))
+    assert all(isinstance(a, str | media.UploadPending) for a in answers), answers
+    assert media.uploads_idle(timeout=60)
+    final = media.media_id(client=client, reply=picture, wait=0)
+    assert corp.count(UPLOAD) == 1
+    assert {a for a in answers if isinstance(a, str)} <= {final}

@@ -9,7 +9,9 @@ from sidebar.replies.models import Send
 from tests.replies import factories
 from tests.replies.conftest import ANDROID, ANDROID_3_0, MAC
 
-pytestmark = pytest.mark.django_db
+# Transactional: uploads run on the process's upload threads, which read the reply from the
+# database on their own connections.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SINGLE = {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}
 GROUP = {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001"}

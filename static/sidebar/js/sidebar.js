@@ -246,14 +246,34 @@
     item.appendChild(box);
   }
 
+  // How long the page keeps asking while a reply's file is on its way to WeCom (the server's
+  // upload may take up to WECOM_UPLOAD_TIMEOUT, two minutes by default).
+  var UPLOAD_PATIENCE_MS = 180 * 1000;
+
+  function sameChat(a, b) {
+    return !!a && !!b && a.entry === b.entry && a.id === b.id;
+  }
+
+  function pause(seconds) {
+    return new Promise(function (resolve) {
+      setTimeout(resolve, seconds * 1000);
+    });
+  }
+
   // Ask the server for the message (it checks, fills and uploads), hand it to the client,
-  // report the client's answer. A media_id the client found dead is replaced once.
-  function sendReply(item, retryOf) {
+  // report the client's answer. A media_id the client found dead is replaced once. While the
+  // file is still uploading the server says so, and the page asks again, for the same chat
+  // only: the client sends into whatever chat is open, so a chat left meanwhile gets nothing.
+  function sendReply(item, retryOf, waiting) {
     var button = item.querySelector(".send");
-    var chat = current;
+    var chat = waiting ? waiting.chat : current;
     if (!chat) return Promise.resolve();
+    if (waiting && !sameChat(current, chat)) {
+      showSaid(item, { title: say("chat-changed") }, false);
+      return Promise.resolve();
+    }
     button.disabled = true;
-    showSaid(item, { title: say("sending") }, true);
+    if (!waiting) showSaid(item, { title: say("sending") }, true);
     var form = new FormData();
     form.append("entry", chat.entry);
     Object.keys(chat.fields || {}).forEach(function (name) {
@@ -268,6 +288,16 @@
       })
       .then(function (answer) {
         if (answer.refused) return showSaid(item, answer.refused, false);
+        if (answer.pending) {
+          var since = waiting ? waiting.since : Date.now();
+          if (Date.now() - since > UPLOAD_PATIENCE_MS) {
+            return showSaid(item, { title: say("upload-slow") }, false);
+          }
+          showSaid(item, answer.pending, true);
+          return pause(answer.retry_after || 3).then(function () {
+            return sendReply(item, retryOf, { chat: chat, since: since });
+          });
+        }
         if (!answer.message) return showSaid(item, { title: answer.error || say("network") }, false);
         var started = Date.now();
         return host.send(answer.message).then(
