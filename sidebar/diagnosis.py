@@ -60,8 +60,10 @@ def diagnose(*, error: str, signed_url: str, page_url: str, wecom_version: str) 
         )
     if "invalid signature" in message:
         return _url_difference(signed_url, page_url) or _(
-            "Same URL signed as shown, so the ticket is the problem: stale, or of another app "
-            "(check WECOM_AGENT_ID and WECOM_AGENT_SECRET; run reset_wecom_credentials)."
+            "Same URL signed as shown, and the page had retried with a fresh ticket: the ticket "
+            "is of another app (check that WECOM_AGENT_ID and WECOM_AGENT_SECRET belong to the "
+            "same self-built app), or WeCom refuses tickets faster than the app replaces them "
+            "(at most once per kind in 5 minutes; run reset_wecom_credentials)."
         )
     if "reliable domain" in message or "80001" in message:
         return _("The page's host is not the app's trusted domain (可信域名).")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sidebar.services import CONTACT_ENTRIES
-from sidebar.signing import strip_fragment
+from sidebar.signing import Signed, strip_fragment
 
 # WeCom ids are ASCII letters, digits, '_' and '-' (e.g. wmXXXX, woXXXX: 32 characters today).
 WECOM_ID = re.compile(r"\A[A-Za-z0-9_-]+\Z")
@@ -77,6 +77,14 @@ class SignatureRequestForm(forms.Form):
     a browser would never put in location.href (spaces, control or non-ASCII characters)."""
 
     url = forms.CharField(max_length=2048, strip=False)
+    # The client refused our signature of this kind for `url` (its timestamp, nonce and
+    # value): the server checks whether its ticket went stale (signing.heal).
+    refused = forms.ChoiceField(
+        choices=[("config", "config"), ("agentConfig", "agentConfig")], required=False
+    )
+    timestamp = forms.IntegerField(min_value=0, max_value=2**40, required=False)
+    nonceStr = forms.CharField(max_length=64, required=False)  # the SDK spells it so
+    signature = forms.RegexField(regex=r"\A[0-9a-f]{40}\Z", required=False)
 
     def __init__(self, data, *, request):
         super().__init__(data)
@@ -108,6 +116,23 @@ class SignatureRequestForm(forms.Form):
         if not parts.path.startswith(reverse("sidebar:page")):
             raise forms.ValidationError(_("Only addresses of the sidebar page are signed."))
         return url
+
+    def clean(self):
+        data = super().clean()
+        if data.get("refused") and any(
+            data.get(name) in (None, "") for name in ("timestamp", "nonceStr", "signature")
+        ):
+            raise forms.ValidationError(_("A refused signature comes with all its parts."))
+        return data
+
+    def refused_signature(self) -> Signed | None:
+        """The signature the client refused, when the page reports one."""
+        data = self.cleaned_data
+        if not data.get("refused"):
+            return None
+        return Signed(
+            timestamp=data["timestamp"], nonceStr=data["nonceStr"], signature=data["signature"]
+        )
 
 
 class FailureReportForm(forms.Form):

@@ -8,9 +8,12 @@ leave the server: only the timestamp, nonce and signature go to the page.
 """
 
 import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import asdict, dataclass
+
+from sidebar.wecom.credentials import AGENT_TICKET, CORP_TICKET
 
 
 def strip_fragment(url: str) -> str:
@@ -38,12 +41,36 @@ def sign(url: str, *, ticket: str, timestamp: int | None = None) -> Signed:
     return Signed(timestamp=ts, nonceStr=nonce, signature=sig)
 
 
-def page_signatures(url: str, *, client) -> dict:
-    """Both signatures for `url`, as the page's boot data and the re-sign endpoint carry them."""
+def page_signatures(url: str, *, client, trust_local: bool = True) -> dict:
+    """Both signatures for `url`, as the page's boot data and the re-sign endpoint carry them.
+    `trust_local=False`: with the tickets the shared cache holds now (after a heal)."""
     url = strip_fragment(url)
     timestamp = int(time.time())
+    corp = client.corp_ticket(trust_local=trust_local)
+    agent = client.agent_ticket(trust_local=trust_local)
     return {
         "url": url,
-        "config": asdict(sign(url, ticket=client.corp_ticket(), timestamp=timestamp)),
-        "agentConfig": asdict(sign(url, ticket=client.agent_ticket(), timestamp=timestamp)),
+        "config": asdict(sign(url, ticket=corp, timestamp=timestamp)),
+        "agentConfig": asdict(sign(url, ticket=agent, timestamp=timestamp)),
     }
+
+
+# What the page calls each signature -> the ticket it is made with.
+TICKETS = {"config": CORP_TICKET, "agentConfig": AGENT_TICKET}
+
+
+def heal(url: str, *, client, kind: str, refused: Signed) -> bool:
+    """The client refused `refused`, our `kind` signature ("config" or "agentConfig") for
+    `url`. If it was made with the ticket the app holds now, WeCom has stopped honouring that
+    ticket (a secret reset, tickets dropped early): fetch a fresh one (client.replace_ticket,
+    bounded). If it was made with an older ticket (another process's copy, already replaced),
+    nothing needs fetching. True when signing afresh may now pass (docs/wecom.md, "JS-SDK
+    signatures")."""
+    ticket_kind = TICKETS[kind]
+    held = client.ticket(ticket_kind, trust_local=False)
+    made = signature(
+        ticket=held, noncestr=refused.nonceStr, timestamp=refused.timestamp, url=strip_fragment(url)
+    )
+    if not hmac.compare_digest(made, refused.signature):
+        return True
+    return client.replace_ticket(ticket_kind, held) is not None

@@ -26,7 +26,7 @@ from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
 from sidebar.page_shell import render_page
 from sidebar.problems import json_problem, problem_for, problem_fragment, problem_page
-from sidebar.signing import page_signatures
+from sidebar.signing import heal, page_signatures
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
 
@@ -231,10 +231,20 @@ def signatures(request, *, staff):
     if not form.is_valid():
         errors = [str(e) for errs in form.errors.values() for e in errs]
         return JsonResponse({"error": " ".join(errors) or "Bad request"}, status=400)
+    url, refused, client = form.cleaned_data["url"], form.refused_signature(), get_client()
     try:
-        return JsonResponse(page_signatures(form.cleaned_data["url"], client=get_client()))
+        healed = None
+        if refused is not None:
+            # The client refused one of our signatures: a ticket gone stale is replaced, and
+            # the page signs afresh and retries once (docs/wecom.md, "JS-SDK signatures").
+            kind = form.cleaned_data["refused"]
+            healed = heal(url, client=client, kind=kind, refused=refused)
+        signed = page_signatures(url, client=client, trust_local=refused is None)
     except WeComError as exc:
         return json_problem(request, explain(exc))
+    if healed is not None:
+        signed["healed"] = healed
+    return JsonResponse(signed)
 
 
 @require_safe

@@ -4,13 +4,14 @@ from django.utils import translation
 from sidebar.diagnosis import diagnose
 
 PAGE = "https://sidebar.example.com/sidebar/?a=1"
+FRESH = "retried with a fresh ticket"
 
 
 @pytest.mark.parametrize(
     ("error", "signed", "page", "version", "words"),
     [
-        ("agentConfig:invalid signature", PAGE, PAGE, "4.1.30", "ticket is the problem"),
-        ("agentConfig:invalid signature", PAGE, PAGE + "#/x", "4.1.30", "ticket is the problem"),
+        ("agentConfig:invalid signature", PAGE, PAGE, "4.1.30", FRESH),
+        ("agentConfig:invalid signature", PAGE, PAGE + "#/x", "4.1.30", FRESH),
         ("agentConfig:invalid signature", PAGE + "#/x", PAGE + "#/x", "4.1.30", "fragment"),
         ("agentConfig:invalid signature", PAGE.replace("https", "http"), PAGE, "", "scheme"),
         ("config:invalid signature", PAGE.replace("sidebar.example", "10.0.0.5"), PAGE, "", "host"),

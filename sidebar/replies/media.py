@@ -105,12 +105,15 @@ def media_id(*, client, reply: Reply, wait: float = UPLOAD_WAIT) -> str:
 
 def forget(*, client, reply: Reply, stale: str) -> None:
     """The client could not send `stale` (expired early, or unknown to WeCom): drop it, unless
-    another worker has already replaced it, so the next send uploads again."""
+    another worker has already replaced it, so the next send uploads again. It is also marked
+    dead, so a send that read it from the database a moment ago cannot put it back."""
     key = _key(client, reply)
     try:
-        cached = caches["wecom"].get(key)
+        cache = caches["wecom"]
+        cache.set(key + ":dead", stale, timeout=int(lifetime()))
+        cached = cache.get(key)
         if cached and cached["media_id"] == stale:
-            caches["wecom"].delete(key)
+            cache.delete(key)
     except Exception:
         logger.warning("Shared cache unreachable; dropping the media_id from the database only")
     _rows(client, reply).filter(media_id=stale).delete()
@@ -183,16 +186,17 @@ def _read(key: str, client, reply: Reply, *, within: float | None = None) -> str
     """A media_id uploaded less than `within` seconds ago (default usable_for())."""
     within = usable_for() if within is None else within
     try:
-        cached = caches["wecom"].get(key)
+        found = caches["wecom"].get_many([key, key + ":dead"])
     except Exception:
-        cached = None
-    if cached and not _older_than(cached["uploaded_at"], within):
+        found = {}
+    cached, dead = found.get(key), found.get(key + ":dead")
+    if cached and cached["media_id"] != dead and not _older_than(cached["uploaded_at"], within):
         return cached["media_id"]
     row = _rows(client, reply).first()
-    if row is not None and not _older_than(row.uploaded_at, within):
-        _remember(key, row.media_id, row.uploaded_at)
-        return row.media_id
-    return None
+    if row is None or row.media_id == dead or _older_than(row.uploaded_at, within):
+        return None
+    _remember(key, row.media_id, row.uploaded_at)
+    return row.media_id
 
 
 def _workers() -> background.Workers:

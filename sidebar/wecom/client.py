@@ -18,6 +18,9 @@ T = TypeVar("T")
 
 # Bounds a runaway cursor (a customer's followers come 500 a page; shared corps 100 a page).
 MAX_PAGES = 40
+# A ticket the client refused is replaced at most this often per kind: 12 an hour, well
+# inside WeCom's 100 ticket fetches per app per hour, whatever the cause of the refusals.
+TICKET_REPLACE_SECONDS = 300
 
 
 class WeComClient:
@@ -53,13 +56,28 @@ class WeComClient:
             lambda: self.api.get_token(corp_id=self.app.corp_id, secret=self.app.secret),
         )
 
-    def corp_ticket(self) -> str:
-        return self.credentials.get(CORP_TICKET, lambda: self._with_token(self.api.get_corp_ticket))
+    def corp_ticket(self, *, trust_local: bool = True) -> str:
+        return self.ticket(CORP_TICKET, trust_local=trust_local)
 
-    def agent_ticket(self) -> str:
-        return self.credentials.get(
-            AGENT_TICKET, lambda: self._with_token(self.api.get_agent_ticket)
+    def agent_ticket(self, *, trust_local: bool = True) -> str:
+        return self.ticket(AGENT_TICKET, trust_local=trust_local)
+
+    def ticket(self, kind: str, *, trust_local: bool = True) -> str:
+        """The corp (CORP_TICKET) or app (AGENT_TICKET) jsapi_ticket; `trust_local=False`
+        reads past this process's short-lived copy (CredentialStore.get)."""
+        return self.credentials.get(kind, self._ticket_fetch(kind), trust_local=trust_local)
+
+    def replace_ticket(self, kind: str, stale: str) -> str | None:
+        """The client refused `stale`, the ticket we hold: fetch a fresh one, at most once per
+        TICKET_REPLACE_SECONDS per kind (docs/wecom.md, "JS-SDK signatures"). None when
+        that bound says no."""
+        return self.credentials.replace(
+            kind, stale, self._ticket_fetch(kind), interval=TICKET_REPLACE_SECONDS
         )
+
+    def _ticket_fetch(self, kind: str):
+        call = {CORP_TICKET: self.api.get_corp_ticket, AGENT_TICKET: self.api.get_agent_ticket}
+        return lambda: self._with_token(call[kind])
 
     def _with_token(self, call: Callable[[str], T]) -> T:
         token = self.access_token()

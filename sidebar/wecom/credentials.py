@@ -82,23 +82,53 @@ class CredentialStore:
         self.poll_interval = poll_interval
         self._local: dict[str, _LocalCopy] = {}
         self._local_failures: dict[str, tuple[dict, float]] = {}
+        self._local_replaced: dict[str, float] = {}  # kind -> when it may be replaced again
         self._thread_locks = {kind: threading.Lock() for kind in KINDS}
         self._shared_down_until = 0.0
 
     # Public API --------------------------------------------------------------------------
 
-    def get(self, kind: str, fetch: Callable[[], Grant]) -> str:
-        """The current credential of `kind`; `fetch` asks WeCom for a new one when needed."""
-        value = self._read(kind)
+    def get(self, kind: str, fetch: Callable[[], Grant], *, trust_local: bool = True) -> str:
+        """The current credential of `kind`; `fetch` asks WeCom for a new one when needed.
+        `trust_local=False` reads the shared cache even within LOCAL_SECONDS of this
+        process's copy (which another process may have replaced just now)."""
+        value = self._read(kind, trust_local=trust_local)
         if value:
             return value
         with self._thread_locks[kind]:
-            value = self._read(kind)
+            value = self._read(kind, trust_local=trust_local)
             if value:
                 return value
             if self._shared_up():
                 return self._refresh_shared(kind, fetch)
             return self._fetch_and_store(kind, fetch)
+
+    def replace(
+        self, kind: str, stale: str, fetch: Callable[[], Grant], *, interval: float
+    ) -> str | None:
+        """WeCom refused `stale`, which was current: drop it and fetch a fresh one, at most
+        once per `interval` seconds per kind across processes (so a cause that a fresh
+        credential cannot cure never costs more than that many fetches). None when the bound
+        says no."""
+        if not self._replacing_allowed(kind, interval):
+            return None
+        logger.warning("WeCom refused the cached %s for %s; fetching a fresh one", kind, self.scope)
+        self.drop(kind, stale)
+        return self.get(kind, fetch, trust_local=False)
+
+    def _replacing_allowed(self, kind: str, interval: float) -> bool:
+        key = self._key(kind) + ":replaced"
+        if self._shared_up():
+            try:
+                return bool(self.cache.add(key, 1, timeout=max(1, int(interval))))
+            except Exception:
+                self._mark_shared_down()
+        now = time.monotonic()
+        with self._thread_locks[kind]:
+            if self._local_replaced.get(kind, 0.0) > now:
+                return False
+            self._local_replaced[kind] = now + interval
+        return True
 
     def drop(self, kind: str, stale: str) -> None:
         """Forget `stale` (WeCom rejected it), unless another worker already replaced it."""
@@ -122,10 +152,10 @@ class CredentialStore:
 
     # Reading -----------------------------------------------------------------------------
 
-    def _read(self, kind: str) -> str | None:
+    def _read(self, kind: str, *, trust_local: bool = True) -> str | None:
         """The cached value, or None. Raises the remembered refusal during its cooldown."""
         local = self._local.get(kind)
-        if local and local.trusted(time.monotonic()):
+        if trust_local and local and local.trusted(time.monotonic()):
             return local.value
         if self._shared_up():
             try:
@@ -168,7 +198,7 @@ class CredentialStore:
             return single_flight(
                 self.cache,
                 self._key(kind) + ":lock",
-                read=lambda: self._read(kind),
+                read=lambda: self._read(kind, trust_local=False),
                 produce=lambda: self._fetch_and_store(kind, fetch),
                 lock_timeout=self.lock_timeout,
                 poll_interval=self.poll_interval,

@@ -21,9 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         client = get_client()  # missing settings: ImproperlyConfigured names them
-        replies = Reply.objects.filter(enabled=True, kind__in=list(kinds.MEDIA)).exclude(
-            upload=""
-        )
+        replies = Reply.objects.filter(enabled=True, kind__in=list(kinds.MEDIA)).exclude(upload="")
         found = Counter()
         started = []
         for reply in replies.iterator():

@@ -113,6 +113,9 @@
         if (message.indexOf("getCurChatInfo:") === 0) return "juzi-no-chat";
         return null;
       },
+      heal: function () {
+        return Promise.resolve(false); // no signatures here: nothing of ours to heal
+      },
       refusal: function () {
         return null;
       },

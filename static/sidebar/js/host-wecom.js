@@ -11,6 +11,8 @@
  *   send(message)           -> Promise of the host's answer ({errMsg}); rejects with it
  *   openChat({userIds, externalUserIds}) and previewImage(current, urls) -> Promise
  *   causeOf(message)        this host's diagnosis of a failure message, or null
+ *   heal(message)           -> Promise of true when the host repaired what `message` says
+ *                           failed and looking again may pass (at most once per cause)
  *   refusal()               a failure the host knows better than the SDK's words, or null
  *   signedUrl()             the URL last signed (for failure reports)
  */
@@ -24,6 +26,8 @@
     var lastSignedUrl = boot.url;
     // Why the server last refused to sign a URL the SDK asked for (null: it did not refuse).
     var signingRefused = null;
+    // The signatures healed on this page ("config", "agentConfig"): each at most once.
+    var healed = {};
     var REFUSED = "sidebar: the server would not sign ";
 
     // What each entry asks the client for, and which lookup shows it.
@@ -93,8 +97,46 @@
       );
     }
 
+    // Which of our signatures the client refused, from its message ("config" or
+    // "agentConfig"; older clients say preVerifyJSAPI for config), or null.
+    function refusedKind(message) {
+      var m = message.toLowerCase();
+      if (m.indexOf("invalid signature") === -1) return null;
+      return /^agentconfig:/.test(m) ? "agentConfig" : "config";
+    }
+
+    // The client refused a signature we made: tell the server which (it replaces its ticket
+    // if WeCom stopped honouring it) and take the fresh signatures it answers. The SDK asks
+    // for a signature again on the next call, so looking again uses them.
+    function heal(message) {
+      var kind = refusedKind(message);
+      if (!kind || healed[kind] || !signed[kind]) return Promise.resolve(false);
+      healed[kind] = true;
+      var used = signed[kind];
+      var body = {
+        url: signed.url,
+        refused: kind,
+        timestamp: used.timestamp,
+        nonceStr: used.nonceStr,
+        signature: used.signature,
+      };
+      return post(boot.endpoints.signatures, JSON.stringify(body), "application/json")
+        .then(function (response) {
+          if (!response.ok) return false;
+          return response.json().then(function (data) {
+            if (!data.healed) return false;
+            signed = { url: data.url, config: data.config, agentConfig: data.agentConfig };
+            return true;
+          });
+        })
+        .catch(function () {
+          return false;
+        });
+    }
+
     return {
       absentCause: "outside-wecom",
+      heal: heal,
       present: function () {
         return ww.env.isWeCom;
       },

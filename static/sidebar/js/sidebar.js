@@ -154,13 +154,19 @@
       })
       .catch(function (error) {
         if (mine !== generation) return;
-        shown = null;
-        current = null;
-        offerLibrary(null);
         // A refused signature surfaces from the SDK in its own words; say what really failed.
         var message = host.refusal() || messageOf(error);
-        explain(causeOf(message), message);
-        report(message, error.entry);
+        // What the host can repair (a ticket WeCom stopped honouring) is repaired once, and
+        // the page looks again without a word; only what remains is explained and reported.
+        return host.heal(message).then(function (repaired) {
+          if (mine !== generation) return;
+          shown = null;
+          if (repaired) return check(force);
+          current = null;
+          offerLibrary(null);
+          explain(causeOf(message), message);
+          report(message, error.entry);
+        });
       });
   }
 
