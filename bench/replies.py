@@ -15,8 +15,6 @@ It prints p50/p90 of each, the library's size, the library's time as a ratio to 
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 from urllib.parse import urlsplit
 
@@ -28,7 +26,6 @@ django.setup()
 
 from bench import exit_on_sigterm  # noqa: E402
 from tests.load import Samples  # noqa: E402
-from tests.servers import PROJECT  # noqa: E402
 from tests.topology import Topology, seeded_topology  # noqa: E402
 
 ANDROID = (
@@ -87,14 +84,6 @@ class Staff:
             return f"{sent / 1024:.0f} KiB {answer.headers.get('Content-Encoding', 'identity')}"
 
 
-def manage_shell(top: Topology, code: str) -> None:
-    """Run `code` in the deployment's own Django (its database and media directory)."""
-    subprocess.run(  # noqa: S603 (our own code, in our own interpreter)
-        [sys.executable, "manage.py", "shell", "-c", code],
-        env=top.env, cwd=PROJECT, check=True, timeout=900,
-    )  # fmt: skip
-
-
 def lookups(staff: Staff, name: str, rounds: int) -> Samples:
     samples = Samples(name)
     for _ in range(rounds):
@@ -126,7 +115,7 @@ def main() -> None:
         before = lookups(staff, "lookup, empty library", args.rounds)
 
         started = time.perf_counter()
-        manage_shell(top, f"from bench.library import fill; fill({args.replies})")
+        top.shell(f"from bench.library import fill; fill({args.replies})")
         filled = time.perf_counter() - started
         present = lookups(staff, f"lookup, {args.replies:,} replies", args.rounds)
         first = Samples("library, first render of this version")
@@ -137,10 +126,9 @@ def main() -> None:
             staff.lookup(during)
             staff.library(library)
 
-        manage_shell(
-            top,
+        top.shell(
             "from sidebar.replies.models import Category, Reply; "
-            "Reply.objects.all().delete(); Category.objects.all().delete()",
+            "Reply.objects.all().delete(); Category.objects.all().delete()"
         )
         after = lookups(staff, "lookup, library deleted", args.rounds)
 

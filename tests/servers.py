@@ -56,12 +56,16 @@ class Service:
 
     def __init__(self, argv: list[str], *, log_path: Path, env: dict | None = None, cwd=None):
         self.log_path = log_path
-        self._log = open(log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self._argv, self._env, self._cwd = argv, env, cwd
+        self._spawn()
+
+    def _spawn(self) -> None:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
         try:
             self.process = subprocess.Popen(
-                argv,
-                env=env,
-                cwd=cwd,
+                self._argv,
+                env=self._env,
+                cwd=self._cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
@@ -179,6 +183,23 @@ class PostgresServer(Service):
     def stop(self) -> None:
         super().stop()
         shutil.rmtree(self.cluster, ignore_errors=True)
+
+    def halt(self) -> None:
+        """Stop the server as an outage does: a fast shutdown, which breaks its clients'
+        connections at once (SIGTERM would wait for them to leave). The cluster stays for
+        `resume`."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGINT)
+        deadline = time.monotonic() + 60
+        while group_alive(self.process.pid) and time.monotonic() < deadline:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=0.1)
+        Service.stop(self)  # whatever is left, and the log
+
+    def resume(self) -> None:
+        """Start the halted server again on the same cluster and port."""
+        self._spawn()
+        self.wait_until(self.ready, what="accepting connections again")
 
     def ready(self) -> bool:
         import psycopg

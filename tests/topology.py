@@ -213,6 +213,17 @@ class Topology:
         assert answer.status_code == 302, answer.status_code
         return browser
 
+    def shell(self, code: str) -> str:
+        """Run `code` in the deployment's own Django (its database and media directory);
+        what it printed."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            env=self.env, cwd=PROJECT, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        if done.returncode:
+            raise RuntimeError(f"manage.py shell failed:\n{done.stderr[-3000:]}")
+        return done.stdout
+
     @property
     def host(self) -> str:
         return urlsplit(self.url).netloc
