@@ -20,7 +20,6 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
@@ -32,17 +31,14 @@ import psycopg  # noqa: E402
 import requests  # noqa: E402
 
 from bench import exit_on_sigterm  # noqa: E402
-from sidebar.standin.seed import seeded_corp  # noqa: E402
+from sidebar.standin.seed import add_followers, seeded_corp  # noqa: E402
+from tests.replies.conftest import ANDROID  # noqa: E402
 from tests.servers import PostgresServer  # noqa: E402
 from tests.topology import Topology  # noqa: E402
 
 LOOKERS = SENDERS = 20
 CUSTOMER = {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}
 SHOWN_NAME = "陈小明"
-ANDROID = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Mobile Safari/537.36 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh"
-)
 REPLY = """
 from sidebar.replies import demo
 from sidebar.replies.models import Category
@@ -55,11 +51,7 @@ DELIVERY_PAUSES = [1, 2, 4, 8, 15, 15, 15, 30, 30, 60]  # the page's, seconds
 def corp_with_staff():
     """The seeded corp with LOOKERS + SENDERS staff members who all follow the customer."""
     corp = seeded_corp()
-    follow_user = corp.contacts[CUSTOMER["external_userid"]]["follow_user"]
-    for number in range(LOOKERS + SENDERS):
-        userid = f"staff{number:02d}"
-        corp.staff[userid] = {"name": f"员工{number:02d}"}
-        follow_user.append({**follow_user[0], "userid": userid, "oper_userid": userid})
+    add_followers(corp, CUSTOMER["external_userid"], LOOKERS + SENDERS)
     return corp
 
 
@@ -67,23 +59,15 @@ class Webview:
     def __init__(self, top: Topology, userid: str):
         self.userid = userid
         self.url = top.url
-        self.browser = top.sign_in(userid)
-        self.browser.headers["User-Agent"] = ANDROID
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(top.url))
-        self.headers = {
-            "X-CSRFToken": self.browser.cookies["csrftoken"],
-            "Origin": origin,
-            "Referer": origin + "/sidebar/",
-        }
+        self.browser = top.webview(userid, user_agent=ANDROID)
         self.statuses: Counter = Counter()
         self.shown = 0  # lookups whose answer showed the customer
         self.shown_unrecorded = 0  # ...although the answer said it was not recorded
         self.undelivered: dict[str, dict] = {}  # result URL -> the client's answer
 
-    def post(self, path: str, *, headers=None, **kwargs):
-        headers = {**self.headers, **(headers or {})}
+    def post(self, path: str, **kwargs):
         try:
-            answer = self.browser.post(self.url + path, headers=headers, timeout=30, **kwargs)
+            answer = self.browser.post(self.url + path, timeout=30, **kwargs)
         except requests.RequestException as exc:
             self.statuses[type(exc).__name__] += 1
             return None

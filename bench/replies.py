@@ -16,7 +16,6 @@ It prints p50/p90 of each, the library's size, the library's time as a ratio to 
 import argparse
 import os
 import time
-from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
@@ -26,12 +25,9 @@ django.setup()
 
 from bench import exit_on_sigterm  # noqa: E402
 from tests.load import Samples  # noqa: E402
+from tests.replies.conftest import ANDROID  # noqa: E402
 from tests.topology import Topology, seeded_topology  # noqa: E402
 
-ANDROID = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Mobile Safari/537.36 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh"
-)
 CUSTOMER = {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}
 
 
@@ -40,22 +36,13 @@ class Staff:
 
     def __init__(self, top: Topology):
         self.url = top.url
-        self.session = top.sign_in("zhangsan")
-        self.session.headers["User-Agent"] = ANDROID
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(top.url))
-        self.headers = {
-            "X-CSRFToken": self.session.cookies["csrftoken"],
-            "Origin": origin,
-            "Referer": origin + "/sidebar/",
-        }
+        self.session = top.webview("zhangsan", user_agent=ANDROID)
         self.library_bytes = 0
         self.library_replies = 0
 
     def lookup(self, samples: Samples) -> None:
         started = time.perf_counter()
-        answer = self.session.post(
-            self.url + "/sidebar/lookup/contact/", data=CUSTOMER, headers=self.headers, timeout=60
-        )
+        answer = self.session.post(self.url + "/sidebar/lookup/contact/", data=CUSTOMER, timeout=60)
         outcome = answer.headers.get("X-Sidebar-Outcome")
         if answer.status_code != 200 or outcome != "ok":
             samples.failed(f"HTTP {answer.status_code} {outcome}")

@@ -21,7 +21,6 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
@@ -30,8 +29,9 @@ import django
 django.setup()
 
 from bench import exit_on_sigterm  # noqa: E402
-from sidebar.standin.seed import seeded_corp  # noqa: E402
+from sidebar.standin.seed import add_followers, seeded_corp  # noqa: E402
 from tests import load  # noqa: E402
+from tests.replies.conftest import ANDROID  # noqa: E402
 from tests.topology import Topology  # noqa: E402
 
 STAFF = 30
@@ -39,10 +39,6 @@ CUSTOMER = "wmChenXiaoMing0001"
 UPLOAD = "/cgi-bin/media/upload"
 COOLDOWN = 20  # WECOM_ERROR_COOLDOWN for this run: several cooldowns fit in one run
 PROBE_TIMEOUT = 5.0
-ANDROID = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Mobile Safari/537.36 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh"
-)
 NEW_PICTURE = """
 from sidebar.replies import demo, samples
 from sidebar.replies.models import Category
@@ -56,11 +52,7 @@ print(made.pk)
 def corp_with_senders():
     """The seeded corp with STAFF more staff members, all following the customer."""
     corp = seeded_corp()
-    follow_user = corp.contacts[CUSTOMER]["follow_user"]
-    for number in range(STAFF):
-        userid = f"sender{number:02d}"
-        corp.staff[userid] = {"name": f"发送员{number:02d}"}
-        follow_user.append({**follow_user[0], "userid": userid, "oper_userid": userid})
+    add_followers(corp, CUSTOMER, STAFF, prefix="sender")
     return corp
 
 
@@ -69,14 +61,7 @@ class Sender:
 
     def __init__(self, top: Topology, userid: str):
         self.top = top
-        self.browser = top.sign_in(userid)
-        self.browser.headers["User-Agent"] = ANDROID
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(top.url))
-        self.headers = {
-            "X-CSRFToken": self.browser.cookies["csrftoken"],
-            "Origin": origin,
-            "Referer": origin + "/sidebar/",
-        }
+        self.browser = top.webview(userid, user_agent=ANDROID)
 
     def tap(self, reply_id: int, *, give_up_after: float) -> tuple[str, float, int]:
         """(what the page showed at the end, seconds from tap to then, times told to wait)."""
@@ -85,7 +70,7 @@ class Sender:
         while True:
             answer = self.browser.post(
                 self.top.url + f"/sidebar/replies/{reply_id}/send/",
-                data=form, headers=self.headers, timeout=60,
+                data=form, timeout=60,
             )  # fmt: skip
             if answer.status_code >= 500:
                 return f"HTTP {answer.status_code}", time.monotonic() - started, waits
@@ -101,7 +86,7 @@ class Sender:
             said = "sendChatMessage:ok" if found == "ok" else "sendChatMessage:fail invalid mediaid"
             verdict = self.browser.post(
                 self.top.url + body["result"], json={"err_msg": said, "duration_ms": 5},
-                headers=self.headers, timeout=60,
+                timeout=60,
             ).json()  # fmt: skip
             return verdict["outcome"], time.monotonic() - started, waits
 

@@ -187,6 +187,21 @@ class Topology:
         sign_in(browser, self.url, as_user=userid)
         return browser
 
+    def webview(self, userid: str, *, user_agent: str) -> requests.Session:
+        """A signed-in staff member's webview on a given client, sending the CSRF token and
+        the Origin and Referer a page of this site sends with every POST."""
+        browser = self.sign_in(userid)
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.url))
+        browser.headers.update(
+            {
+                "User-Agent": user_agent,
+                "X-CSRFToken": browser.cookies["csrftoken"],
+                "Origin": origin,
+                "Referer": origin + "/sidebar/",
+            }
+        )
+        return browser
+
     def admin(self) -> requests.Session:
         """A signed-in Django admin (a superuser created for the purpose)."""
         subprocess.run(

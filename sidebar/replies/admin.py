@@ -163,8 +163,9 @@ class ReplyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # The file goes to WeCom now, off this request, so the first send finds it ready.
-        transaction.on_commit(functools.partial(_upload_soon, obj.pk))
+        # The file goes to WeCom now, off this request, so the first send finds it ready (a
+        # failure to start it is logged: the first send or refresh_media uploads it then).
+        transaction.on_commit(functools.partial(_upload_soon, obj.pk), robust=True)
 
     def get_fieldsets(self, request, obj=None):
         common = (None, {"fields": ["category", "title", "kind", "order", "enabled"]})

@@ -116,6 +116,18 @@ _REMARKS = ["老客户", "需要回访", "价格敏感", "决策人", "对接人
 _DESCRIPTIONS = ["关注续费优惠", "询问集成方案", "下季度有采购计划", "希望安排演示", ""]
 
 
+def add_followers(corp: StandinCorp, external_userid: str, count: int, *, prefix="staff") -> list:
+    """`count` more staff members (`staff00`, `staff01`, …, named 员工00, …) who all follow
+    the customer, as their first follower does: for load tests where many people open one
+    customer. Their userids."""
+    follow_user = corp.contacts[external_userid]["follow_user"]
+    userids = [f"{prefix}{number:02d}" for number in range(count)]
+    for number, userid in enumerate(userids):
+        corp.staff[userid] = {"name": f"员工{number:02d}"}
+        follow_user.append({**follow_user[0], "userid": userid, "oper_userid": userid})
+    return userids
+
+
 def _generated_customers(rng, staff: dict, count: int) -> dict:
     """`count` customers followed by some of `staff`, each with a name no one else has (a
     customer named like a colleague would make a demo misleading)."""

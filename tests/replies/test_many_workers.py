@@ -15,6 +15,7 @@ import time
 import pytest
 import requests
 
+from sidebar.standin.seed import add_followers
 from tests.pages import boot_of
 from tests.replies.conftest import ANDROID
 from tests.servers import PROJECT
@@ -37,11 +38,7 @@ print(made.pk)
 @pytest.fixture
 def corp(corp):
     """The seeded corp, with thirty more staff members who all follow the customer."""
-    follow_user = corp.contacts[CUSTOMER]["follow_user"]
-    for number in range(STAFF):
-        userid = f"staff{number:02d}"
-        corp.staff[userid] = {"name": f"员工{number:02d}"}
-        follow_user.append({**follow_user[0], "userid": userid, "oper_userid": userid})
+    add_followers(corp, CUSTOMER, STAFF)
     return corp
 
 
