@@ -101,3 +101,25 @@ def api_error(*, errcode: int, errmsg: str, path: str, status_code: int = 200) -
     """Build the most specific error class for a WeCom errcode."""
     cls = _ERRCODE_CLASSES.get(errcode, WeComAPIError)
     return cls(errcode=errcode, errmsg=errmsg, path=path, status_code=status_code)
+
+
+def remembered(exc: WeComError) -> dict:
+    """`exc` as plain data a cache keeps (a refusal remembered for a cooldown): what
+    `recalled` builds the same error from."""
+    return {
+        "errcode": exc.errcode,
+        "errmsg": getattr(exc, "errmsg", ""),
+        "path": exc.path,
+        "timeout": isinstance(exc, WeComTimeout),
+        "message": str(exc).rsplit(" [", 1)[0],
+        "status_code": getattr(exc, "status_code", None),
+    }
+
+
+def recalled(record: dict) -> WeComError:
+    """The error `remembered` kept: a WeCom errcode as its most specific class, else the
+    transport failure it was."""
+    if record.get("errcode") is not None:
+        return api_error(errcode=record["errcode"], errmsg=record["errmsg"], path=record["path"])
+    kind = WeComTimeout if record.get("timeout") else WeComTransportError
+    return kind(record["message"], path=record["path"], status_code=record.get("status_code"))

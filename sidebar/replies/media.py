@@ -31,7 +31,6 @@ import functools
 import hashlib
 import logging
 import mimetypes
-import secrets
 import threading
 import time
 from datetime import timedelta
@@ -42,9 +41,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from sidebar import background
-from sidebar.exceptions import WeComError, WeComTimeout, WeComTransportError, api_error
+from sidebar.exceptions import WeComError, recalled, remembered
 from sidebar.replies import filetypes, kinds, serving
 from sidebar.replies.models import MediaUpload, Reply
+from sidebar.wecom.single_flight import SharedCacheError, release_lock, take_lock
 
 logger = logging.getLogger(__name__)
 
@@ -233,23 +233,15 @@ def _start(client, reply: Reply, key: str, *, renew_after: float) -> bool:
 def _lock(client, key: str):
     """Take the file's upload lock; its release function, or None when it is taken. Without
     the shared cache the process's own upload threads are the only lock (one each)."""
-    cache, lock_key, owner = caches["wecom"], key + ":lock", secrets.token_hex(8)
+    cache, lock_key = caches["wecom"], key + ":lock"
     try:
-        taken = cache.add(lock_key, owner, timeout=int(client.app.upload_timeout) + 60)
-    except Exception:
+        owner = take_lock(cache, lock_key, timeout=int(client.app.upload_timeout) + 60)
+    except SharedCacheError:
         logger.warning("Shared cache unreachable; uploads of this file are per process")
         return lambda: None
-    if not taken:
+    if owner is None:
         return None
-
-    def release():
-        try:
-            if cache.get(lock_key) == owner:
-                cache.delete(lock_key)
-        except Exception:  # the lock expires on its own
-            logger.warning("Could not release upload lock %s; it expires on its own", lock_key)
-
-    return release
+    return functools.partial(release_lock, cache, lock_key, owner)
 
 
 def _upload_job(client, reply_id: int, key: str, renew_after: float, release) -> None:
@@ -386,17 +378,11 @@ def _leave_local(key: str) -> None:
 
 
 def _remember_failure(client, key: str, exc: WeComError) -> None:
-    failure = {
-        "class": type(exc).__name__,
-        "message": str(exc).rsplit(" [", 1)[0],
-        "path": exc.path,
-        "errcode": exc.errcode,
-        "errmsg": getattr(exc, "errmsg", ""),
-        "status_code": getattr(exc, "status_code", None),
-    }
     where = _app_key(client) if exc.errcode in APP_WIDE_ERRCODES else key
     try:
-        caches["wecom"].set(where + ":refused", failure, timeout=settings.WECOM_ERROR_COOLDOWN)
+        caches["wecom"].set(
+            where + ":refused", remembered(exc), timeout=settings.WECOM_ERROR_COOLDOWN
+        )
     except Exception:
         logger.warning("Shared cache unreachable; an upload refusal is not remembered")
 
@@ -411,12 +397,8 @@ def _remembered(client, key: str) -> dict | None:
 
 def _raise_remembered(client, key: str) -> None:
     failure = _remembered(client, key)
-    if failure is None:
-        return
-    if failure["errcode"] is not None:
-        raise api_error(errcode=failure["errcode"], errmsg=failure["errmsg"], path=failure["path"])
-    kind = WeComTimeout if failure["class"] == WeComTimeout.__name__ else WeComTransportError
-    raise kind(failure["message"], path=failure["path"], status_code=failure["status_code"])
+    if failure is not None:
+        raise recalled(failure)
 
 
 def _content_type(reply: Reply) -> str:

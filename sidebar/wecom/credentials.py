@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sidebar.exceptions import COOLDOWN_ERRCODES, WeComAPIError, api_error
+from sidebar.exceptions import COOLDOWN_ERRCODES, WeComAPIError, recalled, remembered
 from sidebar.wecom.api import Grant
 from sidebar.wecom.single_flight import SharedCacheError, single_flight
 
@@ -187,9 +187,7 @@ class CredentialStore:
     @staticmethod
     def _raise_remembered(failure: dict | None) -> None:
         if failure:
-            raise api_error(
-                errcode=failure["errcode"], errmsg=failure["errmsg"], path=failure["path"]
-            )
+            raise recalled(failure)
 
     # Refreshing --------------------------------------------------------------------------
 
@@ -229,7 +227,7 @@ class CredentialStore:
         return grant.value
 
     def _remember_failure(self, kind: str, exc: WeComAPIError) -> None:
-        failure = {"errcode": exc.errcode, "errmsg": exc.errmsg, "path": exc.path}
+        failure = remembered(exc)
         self._local_failures[kind] = (failure, time.monotonic() + self.error_cooldown)
         if self._shared_up():
             try:

@@ -2,7 +2,8 @@
 in the shared cache (set-if-absent with a timeout, released only by its owner).
 
 Used for whatever many workers would otherwise all fetch from WeCom at once: tokens and
-tickets (sidebar.wecom.credentials), and media uploads (sidebar.replies.media).
+tickets (sidebar.wecom.credentials). The lock alone (`take_lock`, `release_lock`) also keeps
+one upload of a file at a time (sidebar.replies.media), whose waiters do not wait for it here.
 """
 
 import logging
@@ -37,19 +38,15 @@ def single_flight(
     `lock_timeout`, the waiter produces anyway. If the shared cache fails, SharedCacheError
     is raised: the caller decides how to carry on without it.
     """
-    owner = secrets.token_hex(8)
     give_up_at = time.monotonic() + 2 * lock_timeout
     while time.monotonic() < give_up_at:
-        try:
-            acquired = cache.add(lock_key, owner, timeout=lock_timeout)
-        except Exception as exc:
-            raise SharedCacheError(f"could not take {lock_key}") from exc
-        if acquired:
+        owner = take_lock(cache, lock_key, timeout=lock_timeout)
+        if owner is not None:
             try:
                 found = read()
                 return found if found else produce()
             finally:
-                _release(cache, lock_key, owner)
+                release_lock(cache, lock_key, owner)
         time.sleep(poll_interval)
         found = read()
         if found:
@@ -58,7 +55,19 @@ def single_flight(
     return produce()
 
 
-def _release(cache, lock_key: str, owner: str) -> None:
+def take_lock(cache, lock_key: str, *, timeout: float) -> str | None:
+    """Take the lock (set-if-absent, expiring after `timeout` seconds): the owner token that
+    releases it, or None when someone holds it. Raises SharedCacheError."""
+    owner = secrets.token_hex(8)
+    try:
+        acquired = cache.add(lock_key, owner, timeout=timeout)
+    except Exception as exc:
+        raise SharedCacheError(f"could not take {lock_key}") from exc
+    return owner if acquired else None
+
+
+def release_lock(cache, lock_key: str, owner: str) -> None:
+    """Release the lock if `owner` still holds it (it may have expired and been taken)."""
     try:
         if cache.get(lock_key) == owner:
             cache.delete(lock_key)
