@@ -5,6 +5,7 @@ import functools
 from django.middleware.csrf import get_token
 from django.urls import get_script_prefix, reverse
 
+from sidebar.forms import WECOM_ID
 from sidebar.replies import rules
 from sidebar.useragent import client_of
 
@@ -16,8 +17,27 @@ def page_boot(request, *, host: str, **extra) -> dict:
         "endpoints": _endpoints(get_script_prefix()),
         # Where this client can send replies from (the library tab shows there).
         "sendEntries": rules.send_entries(client_of(request)),
+        # A customer or group to show when the page is not opened from its chat (a reminder's
+        # link: ?record=kind:id); the lookup checks, as always, that the staff member may.
+        "open": opened_record(request.GET.get("record", "")),
         **extra,
     }
+
+
+# ?record= kind -> the lookup that shows it and the field it posts the id in
+RECORD_LOOKUPS = {
+    "contact": ("contact", "external_userid"),
+    "group": ("group", "chat_id"),
+    "kf": ("kf", "external_userid"),
+}
+
+
+def opened_record(value: str) -> dict | None:
+    kind, _, target = value[:200].partition(":")
+    if kind not in RECORD_LOOKUPS or len(target) > 128 or not WECOM_ID.match(target):
+        return None
+    lookup, field = RECORD_LOOKUPS[kind]
+    return {"kind": lookup, "id": target, "fields": {field: target}}
 
 
 @functools.cache

@@ -12,6 +12,8 @@ ENTRIES = [
     ("chat_attachment", _("Chat attachment bar")),
     ("internal_group_chat_board", _("Internal group board")),
     ("normal", _("Opened elsewhere in the app")),
+    # Not WeCom's: the page opened from a follow-up reminder shows that customer or group.
+    ("reminder", _("From a follow-up reminder")),
 ]
 
 _LABELS = dict(ENTRIES)

@@ -74,6 +74,12 @@ class WeComOverloaded(WeComError):
     a slow WeCom cannot hold every thread."""
 
 
+class WeComWritesBusy(WeComError):
+    """Not sent: as many customer edits as WeCom takes at once are in flight for this corp
+    (or this customer is being edited), and none finished within a short wait
+    (sidebar.wecom.write_slots)."""
+
+
 _ERRCODE_CLASSES: dict[int, type[WeComAPIError]] = {
     -1: WeComBusy,
     40001: WeComCredentialsRejected,

@@ -17,6 +17,7 @@ from sidebar.exceptions import (
     WeComOverloaded,
     WeComTimeout,
     WeComTransportError,
+    WeComWritesBusy,
 )
 
 
@@ -66,6 +67,11 @@ _BY_ERRCODE = {
         _("WeCom's rate limit was reached"),
         _("Wait a minute, then refresh. If it keeps happening, tell the administrator."),
         503,
+    ),
+    40068: (
+        _("WeCom does not know one of these tags"),
+        _("The tag may have just been deleted in the admin console. Refresh and try again."),
+        409,
     ),
     45033: (
         _("WeCom is handling too many requests from this app at once"),
@@ -159,6 +165,13 @@ def explain(exc: Exception) -> Explanation:
             action=_("Administrator: set these variables (see README) and restart the app."),
             http_status=503,
         )
+    if isinstance(exc, WeComWritesBusy):
+        return Explanation(
+            title=_("Other customer edits are being saved right now"),
+            detail=_("WeCom takes only a few edits of customers at once; nothing was changed."),
+            action=_("Try again shortly."),
+            http_status=503,
+        )
     if isinstance(exc, WeComOverloaded):
         return Explanation(
             title=_("WeCom is answering slowly right now"),
@@ -244,6 +257,16 @@ SESSION_EXPIRED = Explanation(
     detail=_("The page needs to sign you in again."),
     action=_("Reload the page."),
     http_status=401,
+)
+
+RECORD_NOT_RECORDED = Explanation(
+    title=_("This change could not be recorded, so it was not made"),
+    detail=_(
+        "Every change to a customer record is written to the audit log first, and the "
+        "database did not answer just now."
+    ),
+    action=_("Try again in a moment. If it keeps happening, tell the administrator."),
+    http_status=503,
 )
 
 LOOKUP_NOT_RECORDED = Explanation(

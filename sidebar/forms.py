@@ -57,9 +57,10 @@ def _lookup(entries, *targets: tuple[str, int]) -> LookupRequest:
     return LookupRequest(entries=frozenset(entries), targets=targets)
 
 
-CONTACT_LOOKUP = _lookup(CONTACT_ENTRIES, ("external_userid", 128))
-GROUP_LOOKUP = _lookup(["group_chat_tools"], ("chat_id", 128))
-KF_LOOKUP = _lookup(["single_kf_tools"], ("external_userid", 128))
+# "reminder": the page opened from a follow-up reminder's link (sidebar.boot.opened_record).
+CONTACT_LOOKUP = _lookup([*CONTACT_ENTRIES, "reminder"], ("external_userid", 128))
+GROUP_LOOKUP = _lookup(["group_chat_tools", "reminder"], ("chat_id", 128))
+KF_LOOKUP = _lookup(["single_kf_tools", "reminder"], ("external_userid", 128))
 CHAIN_CONTACT_LOOKUP = _lookup(["chain_single_chat_tools"], ("corp_id", 64), ("user_id", 64))
 CHAIN_CHAT_LOOKUP = _lookup(["chain_group_chat_tools"], ("chat_id", 128))
 

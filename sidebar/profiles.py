@@ -52,9 +52,16 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class ShownTag:
+    name: str
+    # A tag the staff member made up in the client (type 2): WeCom's API cannot change it.
+    personal: bool = False
+
+
+@dataclass(frozen=True)
 class TagGroup:
     name: str
-    tags: list[str]
+    tags: list[ShownTag]
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def build_profile(seen: ViewerContact) -> ContactProfile:
         description=_text(follower.get("description")),
         remark_corp_name=_text(follower.get("remark_corp_name")),
         remark_mobiles=[_text(m) for m in follower.get("remark_mobiles") or [] if m],
-        tag_groups=_tag_groups(follower.get("tags") or []),
+        tag_groups=tag_groups(follower.get("tags") or []),
         added_at=_timestamp(follower.get("createtime")),
         add_way=ADD_WAYS.get(follower.get("add_way"), ADD_WAYS[0]),
         state=_text(follower.get("state")),
@@ -125,11 +132,13 @@ def _attributes(external_profile: dict) -> list[Attribute]:
     return attributes
 
 
-def _tag_groups(tags: list) -> list[TagGroup]:
-    groups: dict[str, list[str]] = {}
+def tag_groups(tags: list) -> list[TagGroup]:
+    """follow_user.tags by group name, in WeCom's order; personal tags marked as such."""
+    groups: dict[str, list[ShownTag]] = {}
     for tag in tags:
         if isinstance(tag, dict) and tag.get("tag_name"):
-            groups.setdefault(_text(tag.get("group_name")), []).append(_text(tag["tag_name"]))
+            shown = ShownTag(name=_text(tag["tag_name"]), personal=tag.get("type") == 2)
+            groups.setdefault(_text(tag.get("group_name")), []).append(shown)
     return [TagGroup(name=name, tags=names) for name, names in groups.items()]
 
 

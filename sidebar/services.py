@@ -65,6 +65,8 @@ class LookupResult:
     target_name: str = ""
     # The customer's avatar URL, for the audit row and the recent list ('' when none).
     target_avatar: str = ""
+    # Whose record the panel shows below it (sidebar.records): (kind, id, name), or None.
+    record: tuple[str, str, str] | None = None
 
 
 def shown(
@@ -74,6 +76,7 @@ def shown(
     target_avatar: str = "",
     errcode: int | None = None,
     render_key: tuple | None = None,
+    record: tuple[str, str, str] | None = None,
     **context,
 ) -> LookupResult:
     """The panel `template` shows; `target_name`: what WeCom calls the customer or group;
@@ -88,6 +91,7 @@ def shown(
         render_key=render_key,
         target_name=target_name,
         target_avatar=target_avatar,
+        record=record,
     )
 
 
@@ -116,6 +120,7 @@ def look_up_contact(*, client, viewer: Viewer, entry: str, external_userid: str)
             target_avatar=profile.avatar_url,
             profile=profile,
             render_key=key if seen.generation else None,
+            record=("contact", external_userid, name),
         )
 
     return _look_up(
@@ -134,6 +139,7 @@ def look_up_group(*, client, viewer: Viewer, entry: str, chat_id: str):
         name = str(group.get("name") or "")
         if not profiles.may_see_group(group, viewer.userid):
             return refused(GROUP_DENIED, target_name=name)
+        record = ("group", chat_id, name)
         context = {
             "group": profiles.build_group(group, names=_group_staff_names(client, group)),
             "viewer": viewer.userid,
@@ -149,14 +155,15 @@ def look_up_group(*, client, viewer: Viewer, entry: str, chat_id: str):
                 **context,
                 followed=set(),
                 errcode=exc.errcode,
+                record=record,
             )
-        return shown("sidebar/fragments/group.html", target_name=name, **context)
+        return shown("sidebar/fragments/group.html", target_name=name, record=record, **context)
 
     return _look_up(
         viewer=viewer,
         entry=entry,
         target_id=chat_id,
-        fetch=_cached(_cache_key("group", client, chat_id), lambda: client.get_group_chat(chat_id)),
+        fetch=_group(client, chat_id),
         decide=decide,
     )
 
@@ -182,6 +189,7 @@ def look_up_kf_customer(*, client, viewer: Viewer, entry: str, external_userid: 
             target_name=view.nickname,
             target_avatar=view.avatar_url,
             customer=view,
+            record=("kf", external_userid, view.nickname),
         )
 
     return _look_up(
@@ -443,6 +451,24 @@ def _contact(client, external_userid: str, viewer: str) -> Callable:
         viewer=viewer,
         lifetime=settings.WECOM_CONTACT_CACHE_SECONDS,
     )
+
+
+def cached_contact(*, client, external_userid: str, viewer: str):
+    """What `viewer` sees of the customer (ViewerContact), from the cache a lookup fills."""
+    return _contact(client, external_userid, viewer)()[0]
+
+
+def cached_group(*, client, chat_id: str) -> dict:
+    """The customer group as externalcontact/groupchat/get answered, from the lookup cache."""
+    return _group(client, chat_id)()[0]
+
+
+def cached_kf_customer(*, client, external_userid: str) -> dict | None:
+    return _kf_customer(client, external_userid)()[0]
+
+
+def _group(client, chat_id: str) -> Callable:
+    return _cached(_cache_key("group", client, chat_id), lambda: client.get_group_chat(chat_id))
 
 
 def _followed(client, staff_userid: str) -> Callable:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "sidebar.apps.SidebarConfig",
     "sidebar.replies.apps.RepliesConfig",
+    "sidebar.records.apps.RecordsConfig",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,10 @@ JUZI_FRAME_ANCESTORS = env.list("JUZI_FRAME_ANCESTORS", default=[])
 JUZI_TIMEOUT = env.float("JUZI_TIMEOUT", default=5.0)
 # How long the signed address of a picture, video or file sent in Juzi works.
 JUZI_FILE_URL_SECONDS = env.int("JUZI_FILE_URL_SECONDS", default=3600)
+
+# The site's public address (e.g. https://sidebar.example.com): where the follow-up reminders
+# that `manage.py send_reminders` sends to staff link to.
+SIDEBAR_PUBLIC_URL = env.str("SIDEBAR_PUBLIC_URL", default="")
 
 # Audit log rows older than this are deleted by `manage.py prune_lookups`.
 DJANGO_AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=180)

@@ -14,6 +14,7 @@ sidebar_patterns = (
         path("reports/", views.report_failure, name="reports"),
         path("signatures/", views.signatures, name="signatures"),
         path("replies/", include("sidebar.replies.urls")),
+        path("record/", include("sidebar.records.urls")),
         # The same page in Juzi's system sidebar (docs/hosts.md).
         path("juzi/", include("sidebar.hosts.juzi.urls")),
     ],

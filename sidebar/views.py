@@ -26,6 +26,9 @@ from sidebar.jsonbody import BadJSON, json_object
 from sidebar.models import Lookup
 from sidebar.page_shell import render_page
 from sidebar.problems import json_problem, problem_for, problem_fragment, problem_page
+from sidebar.records import notes as record_notes
+from sidebar.records import panel as record_panel
+from sidebar.records.targets import Target
 from sidebar.signing import heal, page_signatures
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
@@ -198,6 +201,8 @@ def lookup(request, kind, *, staff):
         return response
     if result.outcome == Lookup.Outcome.OK:
         html = fragments.rendered(request, result.template, result.context, result.render_key)
+        if result.record is not None:
+            html += record_panel.section_html(request, viewer, Target(*result.record))
         response = HttpResponse(html)
     else:
         # A refusal or a WeCom failure is an answer the panel shows, not a failed request
@@ -217,6 +222,7 @@ def home(request, *, staff):
         "staff": signin.current_staff_name(request),
         "entry": entries.label(request.GET.get("entry", "")[:64]),
         "recent": services.recent_targets(staff_userid=staff),
+        "due": record_notes.due_today(staff_userid=staff),
     }
     return render(request, "sidebar/fragments/home.html", context)
 

@@ -238,6 +238,8 @@ class Send(HostedRow):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["reply", "outcome"]),
+            # A customer's or group's timeline lists what was sent to them (sidebar.records).
+            models.Index(fields=["target_id", "-created_at"], name="send_target_newest"),
             *audit_indexes("send", filtered=("outcome", "kind", "entry", "host")),
         ]
 

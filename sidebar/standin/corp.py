@@ -8,6 +8,7 @@ endpoint. Nothing here imports the app: it is the other side of the wire.
 
 import copy
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -26,6 +27,16 @@ MEDIA_RULES = {
 }
 
 
+# Customer edits WeCom runs at most CONCURRENT_WRITES of at once per corp (45033 beyond).
+WRITE_PATHS = frozenset({"/cgi-bin/externalcontact/remark", "/cgi-bin/externalcontact/mark_tag"})
+CONCURRENT_WRITES = 5
+WRITES = "writes"  # the in_flight counter of WRITE_PATHS together
+# externalcontact/remark: the longest value of each text field, in characters.
+REMARK_LIMITS = {"remark": 20, "description": 150, "remark_company": 20}
+# message/send textcard: the longest title and description WeCom keeps, in bytes.
+TEXTCARD_LIMITS = {"title": 128, "description": 512, "url": 2048}
+
+
 def _shape(head: bytes) -> str:
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
@@ -36,6 +47,11 @@ def _shape(head: bytes) -> str:
     if head[4:8] == b"ftyp":
         return "mp4"
     return ""
+
+
+def _truncate(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, on a character boundary."""
+    return text.encode()[:limit].decode("utf-8", "ignore")
 
 
 @dataclass
@@ -94,6 +110,8 @@ class StandinCorp:
     base_url: str = ""
     # How long a media_id from media/upload stays valid.
     media_lifetime: float = MEDIA_LIFETIME
+    # The corp tag library (get_corp_tag_list's tag_group list).
+    tag_groups: list = field(default_factory=list)
 
     def __post_init__(self):
         self._lock = threading.RLock()
@@ -110,6 +128,9 @@ class StandinCorp:
         self._released = threading.Event()
         # media/upload: media_id -> {type, filename, content_type, content, expires_at}
         self.media: dict[str, dict] = {}
+        # message/send: what each staff member received, oldest first.
+        self.app_messages: list[dict] = []
+        self._message_digests: dict[str, float] = {}  # enable_duplicate_check
 
     # Test and emulator controls ----------------------------------------------------------
 
@@ -195,14 +216,26 @@ class StandinCorp:
             self.log.clear()
             self.max_in_flight = Counter(self.in_flight)
 
-    def started(self, path: str) -> None:
+    def started(self, path: str) -> bool:
+        """Count a call in flight; False when it is a customer edit beyond the five WeCom
+        runs at once (it is answered 45033)."""
         with self._lock:
-            self.in_flight[path] += 1
-            self.max_in_flight[path] = max(self.max_in_flight[path], self.in_flight[path])
+            for counter in (path, WRITES) if path in WRITE_PATHS else (path,):
+                self.in_flight[counter] += 1
+                self.max_in_flight[counter] = max(
+                    self.max_in_flight[counter], self.in_flight[counter]
+                )
+            return path not in WRITE_PATHS or self.in_flight[WRITES] <= CONCURRENT_WRITES
 
     def finished(self, path: str) -> None:
         with self._lock:
-            self.in_flight[path] -= 1
+            for counter in (path, WRITES) if path in WRITE_PATHS else (path,):
+                self.in_flight[counter] -= 1
+
+    def messages_to(self, userid: str) -> list[dict]:
+        """The app messages `userid` received, oldest first."""
+        with self._lock:
+            return [dict(m) for m in self.app_messages if m["userid"] == userid]
 
     # Dispatch (called by the HTTP server) ------------------------------------------------
 
@@ -402,6 +435,164 @@ class StandinCorp:
             }
         return {"type": media_type, "media_id": media_id, "created_at": str(int(now))}
 
+    # The customer record ---------------------------------------------------------------
+
+    def _follow_entry(self, body: dict) -> tuple[dict, dict]:
+        """(the customer, the follow_user entry of body's userid) for an edit, or WireError."""
+        userid, external_userid = body.get("userid"), body.get("external_userid")
+        if not userid:
+            raise WireError(41040, "missing userid")
+        if not external_userid:
+            raise WireError(41035, "missing external_userid")
+        if userid not in self.staff:
+            raise WireError(60111, "userid not found")
+        contact = self.contacts.get(external_userid)
+        if contact is None:
+            raise WireError(40096, "invalid external userid")
+        for follower in contact["follow_user"]:
+            if follower.get("userid") == userid:
+                return contact, follower
+        raise WireError(84061, "not external contact")
+
+    def externalcontact_remark(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        fields = ("remark", "description", "remark_company", "remark_mobiles", "remark_pic_mediaid")
+        if not any(name in body for name in fields):
+            raise WireError(40058, "invalid parameter: nothing to change")
+        for name, limit in REMARK_LIMITS.items():
+            value = body.get(name)
+            if value is not None and (not isinstance(value, str) or len(value) > limit):
+                raise WireError(40058, f"invalid parameter: {name}")
+        mobiles = body.get("remark_mobiles")
+        if mobiles is not None and (
+            not isinstance(mobiles, list) or not all(isinstance(m, str) for m in mobiles)
+        ):
+            raise WireError(40058, "invalid parameter: remark_mobiles")
+        with self._lock:
+            contact, follower = self._follow_entry(body)
+            for name in ("remark", "description"):
+                if name in body:
+                    follower[name] = body[name]
+            if "remark_company" in body and contact["external_contact"].get("type") == 1:
+                follower["remark_corp_name"] = body["remark_company"]
+            if mobiles is not None:
+                follower["remark_mobiles"] = [m for m in mobiles if m]
+        return {}
+
+    def _corp_tag(self, tag_id: str) -> tuple[dict, dict] | None:
+        for group in self.tag_groups:
+            for tag in group.get("tag", []):
+                if tag.get("id") == tag_id and not tag.get("deleted"):
+                    return group, tag
+        return None
+
+    def externalcontact_mark_tag(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        add, remove = body.get("add_tag") or [], body.get("remove_tag") or []
+        if not isinstance(add, list) or not isinstance(remove, list):
+            raise WireError(40058, "invalid parameter: add_tag or remove_tag")
+        if not add and not remove:
+            raise WireError(40058, "invalid parameter: add_tag and remove_tag are both empty")
+        with self._lock:
+            _contact, follower = self._follow_entry(body)
+            found = {}
+            for tag_id in [*add, *remove]:
+                known = self._corp_tag(tag_id) if isinstance(tag_id, str) else None
+                if known is None:
+                    raise WireError(40068, "invalid tagid")
+                found[tag_id] = known
+            tags = [t for t in follower.get("tags", []) if t.get("tag_id") not in remove]
+            held = {t.get("tag_id") for t in tags}
+            for tag_id in add:
+                if tag_id not in held:
+                    group, tag = found[tag_id]
+                    tags.append(
+                        {
+                            "group_name": group["group_name"],
+                            "tag_name": tag["name"],
+                            "tag_id": tag_id,
+                            "type": 1,
+                        }
+                    )
+                    held.add(tag_id)
+            follower["tags"] = tags
+        return {}
+
+    def get_corp_tag_list(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        with self._lock:
+            groups = copy.deepcopy(self.tag_groups)
+        group_ids, tag_ids = body.get("group_id") or [], body.get("tag_id") or []
+        if group_ids:
+            groups = [g for g in groups if g["group_id"] in group_ids]
+        elif tag_ids:
+            for group in groups:
+                group["tag"] = [t for t in group["tag"] if t["id"] in tag_ids]
+            groups = [g for g in groups if g["tag"]]
+        else:  # `deleted` is answered only for queries by id
+            groups = [g for g in groups if not g.get("deleted")]
+            for group in groups:
+                group.pop("deleted", None)
+                group["tag"] = [t for t in group["tag"] if not t.pop("deleted", False)]
+        return {"tag_group": groups}
+
+    # App messages ----------------------------------------------------------------------
+
+    def message_send(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        if "agentid" not in body:
+            raise WireError(41011, "missing agentid")
+        if str(body.get("agentid")) != self.agent_id:
+            raise WireError(40056, "invalid agentid")
+        if not body.get("touser"):
+            raise WireError(82001, "All touser & toparty & totag invalid")
+        if body.get("msgtype") != "textcard":
+            raise WireError(40008, "invalid message type")
+        card = body.get("textcard") or {}
+        if not card.get("description"):
+            raise WireError(41033, "missing description")
+        if not card.get("title"):
+            raise WireError(41032, "missing title")
+        if not card.get("url") or len(card["url"].encode()) > TEXTCARD_LIMITS["url"]:
+            raise WireError(40058, "invalid parameter: url")
+        recipients = str(body["touser"]).split("|")
+        valid = [u for u in recipients if u in self.staff]
+        invalid = [u.lower() for u in recipients if u not in self.staff]
+        if not valid:
+            raise WireError(81013, "user & party & tag all invalid")
+        digest = hashlib.sha256(
+            json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        msgid = secrets.token_urlsafe(16)
+        now = time.time()
+        with self._lock:
+            interval = int(body.get("duplicate_check_interval") or 1800)
+            if body.get("enable_duplicate_check") and self._message_digests.get(digest, 0) > now:
+                return {"invaliduser": "|".join(invalid), "msgid": msgid}
+            self._message_digests[digest] = now + interval
+            for userid in valid:
+                self.app_messages.append(
+                    {
+                        "userid": userid,
+                        "msgid": msgid,
+                        "at": now,
+                        # WeCom truncates what is longer than its limits.
+                        "title": _truncate(card["title"], TEXTCARD_LIMITS["title"]),
+                        "description": _truncate(
+                            card["description"], TEXTCARD_LIMITS["description"]
+                        ),
+                        "url": card["url"],
+                        "btntxt": str(card.get("btntxt") or "详情")[:4],
+                    }
+                )
+        return {
+            "invaliduser": "|".join(invalid),
+            "invalidparty": "",
+            "invalidtag": "",
+            "unlicenseduser": "",
+            "msgid": msgid,
+        }
+
     def list_app_share_info(self, query: dict, body: dict | None = None) -> dict:
         body = body or {}
         if str(body.get("agentid")) != self.agent_id:
@@ -452,6 +643,7 @@ class StandinCorp:
             "faults": faults,
             "token_lifetime": self.token_lifetime,
             "media": len(self.media),
+            "app_messages": len(self.app_messages),
         }
 
     # The client side: what WeCom checks when the page calls config / agentConfig ---------

@@ -1,10 +1,65 @@
 """A small seeded corp: staff, and customers with followers, remarks, tags and add ways."""
 
+import hashlib
+
 from sidebar.standin.corp import StandinCorp
+
+# The corp tag library (企业标签), by group, in the order the admin console shows them.
+CORP_TAGS = {
+    "客户等级": ["重要客户", "续费意向", "普通客户", "潜在客户"],
+    "来源": ["展会", "转介绍", "官网", "广告投放"],
+    "意向产品": ["企业版", "专业版", "基础版"],
+}
+
+
+def tag_id(group: str, name: str) -> str:
+    """The id WeCom gave a corp tag of CORP_TAGS (ASCII, like WeCom's `et…` ids); a tag
+    outside the library (a test's own) gets an id made from its name."""
+    if name in CORP_TAGS.get(group, ()):
+        return f"etStandinTag{list(CORP_TAGS).index(group)}{CORP_TAGS[group].index(name):02d}"
+    digest = hashlib.sha256(f"{group}/{name}".encode()).hexdigest()[:16]
+    return f"etStandinOther{digest}"
+
+
+def tag_library() -> list[dict]:
+    """CORP_TAGS as get_corp_tag_list answers it (a larger `order` sorts first)."""
+    groups = []
+    for g, (group, names) in enumerate(CORP_TAGS.items()):
+        groups.append(
+            {
+                "group_id": f"etStandinGroup{g}",
+                "group_name": group,
+                "create_time": 1700000000,
+                "order": len(CORP_TAGS) - g,
+                "tag": [
+                    {
+                        "id": tag_id(group, name),
+                        "name": name,
+                        "create_time": 1700000000,
+                        "order": len(names) - t,
+                    }
+                    for t, name in enumerate(names)
+                ],
+            }
+        )
+    return groups
+
+
+def personal_tag(name: str) -> dict:
+    """A tag the staff member made up in the client (type 2): WeCom gives it no tag_id."""
+    return {"group_name": "", "tag_name": name, "type": 2}
 
 
 def _follower(
-    userid, *, remark="", description="", tags=(), add_way=1, createtime=1700000000, **extra
+    userid,
+    *,
+    remark="",
+    description="",
+    tags=(),
+    personal=(),
+    add_way=1,
+    createtime=1700000000,
+    **extra,
 ):
     entry = {
         "userid": userid,
@@ -12,9 +67,10 @@ def _follower(
         "description": description,
         "createtime": createtime,
         "tags": [
-            {"group_name": group, "tag_name": name, "tag_id": f"et{group}{name}", "type": 1}
+            {"group_name": group, "tag_name": name, "tag_id": tag_id(group, name), "type": 1}
             for group, name in tags
-        ],
+        ]
+        + [personal_tag(name) for name in personal],
         "add_way": add_way,
         "oper_userid": userid,
     }
@@ -24,6 +80,7 @@ def _follower(
 
 def seeded_corp(**overrides) -> StandinCorp:
     corp = StandinCorp(**overrides)
+    corp.tag_groups = tag_library()
     corp.staff = {
         "zhangsan": {"name": "张三"},
         "lisi": {"name": "李四"},
@@ -44,6 +101,7 @@ def seeded_corp(**overrides) -> StandinCorp:
                     remark="陈先生（老客户）",
                     description="关注企业版续费",
                     tags=[("客户等级", "重要客户"), ("客户等级", "续费意向"), ("来源", "展会")],
+                    personal=["爱喝茶"],
                     remark_corp_name="小明贸易",
                     remark_mobiles=["13800000001"],
                     add_way=1,
@@ -106,11 +164,6 @@ def seeded_corp(**overrides) -> StandinCorp:
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超"]
 _COMPANIES = ["星河科技", "远航物流", "青禾食品", "蓝海贸易", "晨光教育", "恒信建材"]
-_TAG_GROUPS = {
-    "客户等级": ["重要客户", "普通客户", "潜在客户"],
-    "来源": ["展会", "转介绍", "官网", "广告投放"],
-    "意向产品": ["企业版", "专业版", "基础版"],
-}
 _ADD_WAYS = [0, 1, 2, 3, 4, 5, 6, 9, 10, 201, 202]
 _REMARKS = ["老客户", "需要回访", "价格敏感", "决策人", "对接人", "试用中"]
 _DESCRIPTIONS = ["关注续费优惠", "询问集成方案", "下季度有采购计划", "希望安排演示", ""]
@@ -163,9 +216,7 @@ def _generated_customers(rng, staff: dict, count: int) -> dict:
         followers = rng.sample(staff_ids, rng.randint(1, min(4, len(staff_ids))))
         follow_user = []
         for userid in followers:
-            tags = [
-                (g, rng.choice(names)) for g, names in _TAG_GROUPS.items() if rng.random() < 0.7
-            ]
+            tags = [(g, rng.choice(names)) for g, names in CORP_TAGS.items() if rng.random() < 0.7]
             extra = {}
             if rng.random() < 0.5:
                 extra["remark_mobiles"] = [

@@ -15,6 +15,7 @@ Besides WeCom's paths it has a control API under /_standin/ for tests and the em
   POST /_standin/media-check      {mediaid, type}: what the client finds when it sends it
   GET  /_standin/media/<media_id> the uploaded file (the emulator's transcript shows it)
   GET  /_standin/media-info/<media_id>  {type, filename, size, expired} of an uploaded file
+  GET  /_standin/messages/<userid>  the app messages (message/send) a staff member received
 """
 
 import html
@@ -42,6 +43,10 @@ API_ROUTES = {
     "/cgi-bin/corpgroup/corp/list_app_share_info": ("POST", "list_app_share_info", True),
     "/cgi-bin/user/get": ("GET", "user_get", True),
     "/cgi-bin/media/upload": ("POST", "media_upload", True),
+    "/cgi-bin/externalcontact/remark": ("POST", "externalcontact_remark", True),
+    "/cgi-bin/externalcontact/mark_tag": ("POST", "externalcontact_mark_tag", True),
+    "/cgi-bin/externalcontact/get_corp_tag_list": ("POST", "get_corp_tag_list", True),
+    "/cgi-bin/message/send": ("POST", "message_send", True),
 }
 
 FAULT_FIELDS = {"errcode", "errmsg", "delay", "http_status", "times", "hold"}
@@ -154,9 +159,13 @@ class _Handler(StandinHandler):
     # WeCom's API -----------------------------------------------------------------------
 
     def _api(self, method: str, path: str, query: dict, body: dict | None) -> None:
-        self.corp.started(path)
+        within_limit = self.corp.started(path)
         try:
-            self._answer(method, path, query, body)
+            if within_limit:
+                self._answer(method, path, query, body)
+            else:
+                self.corp.record(Call(method, path, query, body))
+                self._send_json({"errcode": 45033, "errmsg": "api concurrent out of limit"})
         finally:
             self.corp.finished(path)
 
@@ -245,6 +254,9 @@ class _Handler(StandinHandler):
             return
         if method == "GET" and action.startswith("media/"):
             self._media(action.removeprefix("media/"))
+            return
+        if method == "GET" and action.startswith("messages/"):
+            self._send_json({"messages": corp.messages_to(action.removeprefix("messages/"))})
             return
         if method == "GET" and action.startswith("media-info/"):
             info = corp.media_info(action.removeprefix("media-info/"))

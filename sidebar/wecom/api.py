@@ -259,6 +259,56 @@ class WeComAPI:
             raise WeComTransportError("the answer has no group_chat", path=path)
         return data["group_chat"]
 
+    # The customer record (docs/wecom.md, "Editing a customer") -----------------------------
+
+    def remark_contact(self, access_token: str, *, userid: str, external_userid: str, **fields):
+        """externalcontact/remark: the staff member's own remark entry on the customer.
+        `fields` are only those that change (remark, description, remark_company,
+        remark_mobiles): a field sent as "" is cleared, one left out is kept."""
+        path = "/cgi-bin/externalcontact/remark"
+        body = {"userid": userid, "external_userid": external_userid, **fields}
+        self.request("POST", path, params={"access_token": access_token}, body=body)
+
+    def mark_tag(
+        self,
+        access_token: str,
+        *,
+        userid: str,
+        external_userid: str,
+        add_tag: list[str],
+        remove_tag: list[str],
+    ) -> None:
+        """externalcontact/mark_tag: corp tags added to and removed from the customer, as
+        `userid` has them (add_tag and remove_tag may not both be empty)."""
+        path = "/cgi-bin/externalcontact/mark_tag"
+        body = {"userid": userid, "external_userid": external_userid}
+        if add_tag:
+            body["add_tag"] = list(add_tag)
+        if remove_tag:
+            body["remove_tag"] = list(remove_tag)
+        self.request("POST", path, params={"access_token": access_token}, body=body)
+
+    def get_corp_tag_list(self, access_token: str) -> list[dict]:
+        """externalcontact/get_corp_tag_list: every corp tag group with its tags."""
+        path = "/cgi-bin/externalcontact/get_corp_tag_list"
+        data = self.request("POST", path, params={"access_token": access_token}, body={})
+        groups = data.get("tag_group", [])
+        if not isinstance(groups, list):
+            raise WeComTransportError("the answer's tag_group is not a list", path=path)
+        return [group for group in groups if isinstance(group, dict)]
+
+    # App messages ------------------------------------------------------------------------
+
+    def send_app_message(self, access_token: str, *, message: dict) -> dict:
+        """message/send: an app message (`message` carries touser, msgtype, agentid and the
+        msgtype's object). Returns WeCom's lists of recipients it could not reach."""
+        path = "/cgi-bin/message/send"
+        data = self.request("POST", path, params={"access_token": access_token}, body=message)
+        return {
+            name: str(data.get(name) or "")
+            for name in ("invaliduser", "invalidparty", "invalidtag", "unlicenseduser", "msgid")
+        }
+
     # 微信客服 ---------------------------------------------------------------------------
 
     def get_kf_customers(self, access_token: str, *, external_userids: list[str]) -> dict:

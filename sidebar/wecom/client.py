@@ -13,6 +13,7 @@ from sidebar.exceptions import WeComTokenInvalid
 from sidebar.wecom.api import WeComAPI
 from sidebar.wecom.config import WeComApp
 from sidebar.wecom.credentials import ACCESS_TOKEN, AGENT_TICKET, CORP_TICKET, CredentialStore
+from sidebar.wecom.write_slots import WriteSlots
 
 T = TypeVar("T")
 
@@ -24,10 +25,21 @@ TICKET_REPLACE_SECONDS = 300
 
 
 class WeComClient:
-    def __init__(self, app: WeComApp, *, api: WeComAPI, credentials: CredentialStore):
+    def __init__(
+        self,
+        app: WeComApp,
+        *,
+        api: WeComAPI,
+        credentials: CredentialStore,
+        write_slots: WriteSlots | None = None,
+    ):
         self.app = app
         self.api = api
         self.credentials = credentials
+        # Customer edits are bounded per corp across processes (sidebar.wecom.write_slots).
+        self.write_slots = write_slots or WriteSlots(
+            caches["wecom"], corp_id=app.corp_id, lease=max(30.0, 4 * app.timeout)
+        )
 
     @classmethod
     def for_app(cls, app: WeComApp, *, safety_margin: int, error_cooldown: int) -> "WeComClient":
@@ -147,6 +159,44 @@ class WeComClient:
                 timeout=self.app.upload_timeout,
             )
         )
+
+    # The customer record -------------------------------------------------------------------
+
+    def remark_contact(self, *, userid: str, external_userid: str, **fields) -> None:
+        """Change `userid`'s remark entry on the customer: only the `fields` given (remark,
+        description, remark_company, remark_mobiles). Raises WeComWritesBusy, unsent, when
+        the corp's edit bound is full."""
+        path = "/cgi-bin/externalcontact/remark"
+        with self.write_slots.slot(external_userid=external_userid, path=path):
+            self._with_token(
+                lambda token: self.api.remark_contact(
+                    token, userid=userid, external_userid=external_userid, **fields
+                )
+            )
+
+    def mark_tag(
+        self, *, userid: str, external_userid: str, add_tag: list[str], remove_tag: list[str]
+    ) -> None:
+        """Add and remove corp tags on the customer as `userid` has them, in one call."""
+        path = "/cgi-bin/externalcontact/mark_tag"
+        with self.write_slots.slot(external_userid=external_userid, path=path):
+            self._with_token(
+                lambda token: self.api.mark_tag(
+                    token,
+                    userid=userid,
+                    external_userid=external_userid,
+                    add_tag=add_tag,
+                    remove_tag=remove_tag,
+                )
+            )
+
+    def get_corp_tag_list(self) -> list[dict]:
+        return self._with_token(self.api.get_corp_tag_list)
+
+    def send_app_message(self, message: dict) -> dict:
+        """message/send from this app (`message` without agentid: it is this app's)."""
+        body = {**message, "agentid": int(self.app.agent_id)}
+        return self._with_token(lambda token: self.api.send_app_message(token, message=body))
 
     def get_shared_corp(self, corp_id: str) -> dict | None:
         """The downstream corp this app is shared with, as list_app_share_info names it."""

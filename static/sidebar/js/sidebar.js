@@ -90,10 +90,16 @@
   host.start();
 
   // What is in the chat now: {entry, kind?, id?, fields?}.
+  // Opened from a follow-up reminder (boot.open), not from a chat: show that customer or group.
   function currentChat() {
-    return host.currentChat(function (error) {
-      return causeOf(messageOf(error));
-    });
+    return host
+      .currentChat(function (error) {
+        return causeOf(messageOf(error));
+      })
+      .then(function (chat) {
+        if (chat.kind || !boot.open) return chat;
+        return { entry: "reminder", kind: boot.open.kind, id: boot.open.id, fields: boot.open.fields };
+      });
   }
 
   function render(chat, mine) {

@@ -1,0 +1,95 @@
+"""What the panel shows of a record: the section under a customer or group (stage, the latest
+notes, the latest timeline events), and the cards an edit re-renders (remark, tags).
+
+The section is rendered per request, below the lookup's cached panel: it reads a bounded
+number of rows off indexes (SHOWN_NOTES notes, timeline.SHOWN events of each source), so its
+cost does not grow with the record (bench/records.py).
+"""
+
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from sidebar import profiles
+from sidebar.records import forms, notes, remarks, tags, timeline
+from sidebar.records.models import TargetKind
+from sidebar.records.targets import Target
+from sidebar.services import Viewer
+
+# Kinds a stage is kept for: customers (a group is not a customer of the funnel).
+STAGED = (TargetKind.CONTACT, TargetKind.KF)
+
+
+@dataclass(frozen=True)
+class NoteView:
+    note: object
+    mine: bool
+    changeable: bool
+    due_passed: bool
+
+
+def section_context(viewer: Viewer, target: Target, *, note_form=None, stage_form=None) -> dict:
+    now = timezone.now()
+    shown = notes.notes_on(target)
+    events, more = timeline.events(target, viewer=viewer.userid, limit=timeline.SHOWN)
+    context = {
+        "target": target,
+        "notes": [
+            NoteView(
+                note=note,
+                mine=note.author_userid == viewer.userid,
+                changeable=notes.may_change(note, viewer, now=now),
+                due_passed=bool(note.due_at and note.due_at <= now),
+            )
+            for note in shown
+        ],
+        "more_notes": len(shown) == notes.SHOWN_NOTES and notes.count_on(target) > len(shown),
+        "note_form": note_form or forms.NoteForm(),
+        "events": events,
+        "events_before": more,
+        "staged": target.kind in STAGED,
+    }
+    if context["staged"]:
+        current = notes.stage_of(target)
+        context.update(
+            stage=current,
+            stages=notes.offered_stages(),
+            stage_form=stage_form,
+        )
+    return context
+
+
+def section_html(request, viewer: Viewer, target: Target) -> str:
+    """The record section for the lookup's answer (below the cached panel)."""
+    return render_to_string(
+        "sidebar/records/section.html", section_context(viewer, target), request
+    )
+
+
+def mine_context(target: Target, remark: remarks.Remark) -> dict:
+    """The "my remark" card, as contact.html shows it from the profile."""
+    return {
+        "mine": {
+            "external_userid": target.id,
+            "is_wechat_user": target.is_wechat_user,
+            "remark": remark.remark,
+            "description": remark.description,
+            "remark_corp_name": remark.company,
+            "remark_mobiles": list(remark.mobiles),
+        }
+    }
+
+
+def tags_context(target: Target, held: list[tags.HeldTag]) -> dict:
+    """The tags card, as contact.html shows it from the profile."""
+    raw = [
+        {
+            "group_name": tag.group,
+            "tag_name": tag.name,
+            "tag_id": tag.id,
+            "type": 1 if tag.id else 2,
+        }
+        for tag in held
+    ]
+    return {"external_userid": target.id, "tag_groups": profiles.tag_groups(raw)}

@@ -1,0 +1,33 @@
+import pytest
+from django.test import Client
+
+from tests.conftest import walk_sign_in
+
+CUSTOMER = "wmChenXiaoMing0001"  # followed by zhangsan and lisi, not by wangwu
+REMARK = "/cgi-bin/externalcontact/remark"
+MARK_TAG = "/cgi-bin/externalcontact/mark_tag"
+TAG_LIST = "/cgi-bin/externalcontact/get_corp_tag_list"
+SEND = "/cgi-bin/message/send"
+
+
+def record_url(part: str = "", *, kind: str = "contact", target: str = CUSTOMER) -> str:
+    return f"/sidebar/record/{kind}/{target}/{part}"
+
+
+@pytest.fixture
+def signed_in(standin, corp):
+    """signed_in("lisi"): a Django test client signed in as that staff member via OAuth."""
+
+    def sign_in(userid: str) -> Client:
+        client = Client()
+        response = walk_sign_in(client, corp, as_user=userid)
+        assert response.status_code == 302, response
+        return client
+
+    return sign_in
+
+
+def look_up(client, external_userid=CUSTOMER, entry="single_chat_tools"):
+    return client.post(
+        "/sidebar/lookup/contact/", {"entry": entry, "external_userid": external_userid}
+    )
