@@ -50,7 +50,11 @@ def _chart_data(figures: overview.Overview) -> dict:
         "busiest": bars(figures.busiest),
         **{
             name: bars(rows)
-            for name, rows in (("failures", figures.failures), ("replies", figures.replies))
+            for name, rows in (
+                ("failures", figures.failures),
+                ("replies", figures.replies),
+                ("funnel", figures.funnel),
+            )
             if rows is not None
         },
     }

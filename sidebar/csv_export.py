@@ -40,12 +40,14 @@ def cell(value):
 class Column:
     """One column of a download: its header (translatable), the model field it reads, and
     how a stored value is shown. `words` maps stored keys to words (a key it lacks is shown
-    as stored); `kind` is "text", "time" or "yes_no"."""
+    as stored); `kind` is "text", "time" or "yes_no"; `show` turns a stored value (a JSON
+    object, say) into the words of its cell."""
 
     header: Any
     field: str
     words: Mapping[str, Any] | None = None
     kind: str = "text"
+    show: Callable[[Any], Any] | None = None
 
 
 def _local_time(value: datetime | None) -> str:
@@ -54,6 +56,8 @@ def _local_time(value: datetime | None) -> str:
 
 def _shower(column: Column) -> Callable[[Any], Any]:
     """How one column turns a stored value into a cell."""
+    if column.show is not None:
+        return lambda value: cell(column.show(value))
     if column.kind == "time":
         return _local_time
     if column.kind == "yes_no":

@@ -14,6 +14,7 @@ from django.utils import timezone
 from sidebar import entries
 from sidebar.diagnosis import diagnose
 from sidebar.models import ClientFailureReport, Lookup
+from sidebar.records.models import Stage
 from sidebar.replies.models import Send
 
 PERIODS = (7, 30, 90)  # days an auditor may choose; the first page shows DEFAULT_DAYS
@@ -43,6 +44,7 @@ class Overview:
     # that log (an auditor of lookups alone sees neither).
     failures: list[Bar] | None  # client failure reports by likely cause
     replies: list[Bar] | None  # replies sent most often
+    funnel: list[Bar] | None  # customers at each stage, in the stages' order (now, not per period)
 
     @property
     def lookups(self) -> int:
@@ -63,6 +65,7 @@ def period_start(days: int, now: datetime | None = None) -> datetime:
 OTHER_LOGS = {
     "failures": "sidebar.view_clientfailurereport",
     "replies": "replies.view_send",
+    "funnel": "records.view_customerstage",
 }
 
 
@@ -85,6 +88,7 @@ def build(
         busiest=_busiest(lookups),
         failures=_failures(since) if "failures" in shown else None,
         replies=_replies(since) if "replies" in shown else None,
+        funnel=_funnel() if "funnel" in shown else None,
     )
 
 
@@ -182,6 +186,14 @@ def _replies(since: datetime) -> list[Bar]:
         )
         for row in rows
     ]
+
+
+def _funnel() -> list[Bar]:
+    """客户阶段: how many customers are at each stage now, every stage in its order (those
+    switched off too while customers are at them); empty when no customer has a stage."""
+    stages = Stage.objects.annotate(rows=Count("customers")).order_by("order", "id")
+    bars = [Bar(label=s.name, count=s.rows) for s in stages if s.enabled or s.rows]
+    return bars if any(bar.count for bar in bars) else []
 
 
 def _named(name: str, key: str, count: int, note: str = "") -> Bar:

@@ -53,13 +53,15 @@ class RemarkForm(forms.Form):
                 )
         return tuple(dict.fromkeys(values))
 
-    def wanted(self) -> remarks.Remark:
-        data = self.cleaned_data
+    def wanted(self, current: remarks.Remark) -> remarks.Remark:
+        """The entry as posted; a field the request left out stays as it is (an empty field
+        clears it, as WeCom does)."""
+        data, posted = self.cleaned_data, self.data
         return remarks.Remark(
-            remark=data["remark"],
-            description=data["description"],
-            company=data["company"],
-            mobiles=data["mobiles"],
+            remark=data["remark"] if "remark" in posted else current.remark,
+            description=data["description"] if "description" in posted else current.description,
+            company=data["company"] if "company" in posted else current.company,
+            mobiles=data["mobiles"] if "mobile" in posted else current.mobiles,
         )
 
 

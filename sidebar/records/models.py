@@ -44,6 +44,7 @@ class CustomerStage(models.Model):
     """The stage a customer is at, one for the whole corp."""
 
     target_kind, target_id = target_fields()
+    target_name = models.CharField(_("customer or group"), max_length=128, blank=True)
     stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, related_name="customers", verbose_name=_("stage")
     )

@@ -202,6 +202,7 @@ def set_stage(*, viewer: Viewer, target: Target, stage: Stage) -> CustomerStage:
     before = {"stage": current.stage.name} if current else {}
     record = current or CustomerStage(target_kind=target.kind, target_id=target.id)
     record.stage = stage
+    record.target_name = target.name[:128] or record.target_name
     record.set_by_userid, record.set_by_name = viewer.userid[:64], viewer.name[:64]
     record.set_at = timezone.now()
     edit = row(

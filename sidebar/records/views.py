@@ -110,7 +110,7 @@ def remark(request, *, viewer, target):
         )
     try:
         saved = remarks.change(
-            client=get_client(), viewer=viewer, target=target, wanted=form.wanted()
+            client=get_client(), viewer=viewer, target=target, wanted=form.wanted(now)
         )
     except WeComError as exc:
         return _remark_form(request, target, form, problem=explain(exc))

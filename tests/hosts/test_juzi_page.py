@@ -300,3 +300,20 @@ def test_a_group_shows_without_customer_chats_when_wecom_will_not_list_them(juzi
     assert 'data-open-user="lisi"' in body  # colleagues need no customer list
     row = Lookup.objects.get()
     assert (row.outcome, row.errcode) == ("ok", 48002)
+
+
+def test_record_edits_in_juzi_are_the_hosted_accounts_and_name_the_operator(
+    juzi_client, corp, admin_client
+):
+    """Editing works as in WeCom, for the hosted account's userid; the operator is recorded."""
+    from sidebar.records.models import Edit, Note
+
+    base = "/sidebar/record/contact/wmChenXiaoMing0001/"
+    assert juzi_client.post(base + "notes/", {"text": "句子里写的"}).status_code == 200
+    assert juzi_client.post(base + "remark/", {"remark": "句子备注"}).status_code == 200
+    (call,) = corp.calls_to("/cgi-bin/externalcontact/remark")
+    assert call.body["userid"] == "zhangsan" and call.body["remark"] == "句子备注"
+    for row in [*Edit.objects.all(), Note.objects.get()]:
+        assert (row.host, row.operator_uid) == ("juzi", ZHOU)
+        assert row.operator_name
+    assert "句子备注" in admin_client.get("/admin/records/edit/").content.decode()

@@ -154,3 +154,10 @@ def test_a_full_edit_bound_says_try_again_and_sends_nothing(staff_client, corp):
     assert response.status_code == 200 and "稍后再试" in body
     assert corp.count(REMARK) == 0
     assert Edit.objects.get().outcome == Edit.Outcome.BUSY
+
+
+def test_a_field_left_out_of_the_request_stays_as_it_is(staff_client, corp):
+    staff_client.post(URL, {"remark": "陈总"})
+    (call,) = corp.calls_to(REMARK)
+    assert call.body == {"userid": "zhangsan", "external_userid": CUSTOMER, "remark": "陈总"}
+    assert follower(corp, "zhangsan")["remark_mobiles"] == ["13800000001"]

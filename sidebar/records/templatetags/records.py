@@ -58,6 +58,11 @@ def change_lines(kind: str, before: dict, after: dict) -> list[str]:
     return lines
 
 
+def field_words(values: dict | None) -> str:
+    """{field: value} as "备注：陈总；电话：…" (for the admin and its CSV)."""
+    return "；".join(f"{FIELDS.get(k, k)}：{words(v)}" for k, v in (values or {}).items())
+
+
 @register.simple_tag
 def changed(event) -> list[str]:
     return change_lines(event.kind, event.before, event.after)

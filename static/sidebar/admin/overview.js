@@ -78,6 +78,7 @@
     ["busiest-chart", ranking, data.busiest],
     ["failures-chart", ranking, data.failures],
     ["replies-chart", ranking, data.replies],
+    ["funnel-chart", ranking, data.funnel],
   ];
   for (const [id, draw, figure] of charts) {
     const canvas = document.getElementById(id);
