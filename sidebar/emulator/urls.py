@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/sign-out", views.sign_out, name="sign-out"),
     path("api/reset-credentials", views.reset_credentials, name="reset-credentials"),
     path("api/forget-lookups", views.forget_lookups, name="forget-lookups"),
+    path("api/send-reminders", views.send_reminders, name="send-reminders"),
     path("api/juzi/<path:action>", views.juzi, name="juzi"),
     path("api/<path:action>", views.standin_action, name="standin"),
 ]

@@ -21,6 +21,7 @@ from sidebar.emulator import transcript
 from sidebar.entries import ENTRIES
 from sidebar.exceptions import ConfigurationError
 from sidebar.middleware import CONTENT_SECURITY_POLICY
+from sidebar.records import reminders
 from sidebar.replies.previews import render_preview
 from sidebar.wecom import get_client
 
@@ -86,6 +87,7 @@ def page(request):
             "sign-out": reverse("emulator:sign-out"),
             "reset-credentials": reverse("emulator:reset-credentials"),
             "forget-lookups": reverse("emulator:forget-lookups"),
+            "send-reminders": reverse("emulator:send-reminders"),
         },
         "csrfToken": get_token(request),
         "timeout": settings.WECOM_TIMEOUT,
@@ -227,6 +229,18 @@ def forget_lookups(request):
     except ConfigurationError as exc:
         return JsonResponse({"error": str(exc)}, status=503)
     return JsonResponse({"ok": True, "forgotten": len(ids)})
+
+
+@require_POST
+@emulator_only
+def send_reminders(request):
+    """What `manage.py send_reminders` does every minute in production (the panel asks every
+    few seconds): the due follow-up reminders, linking to this emulator's own address."""
+    try:
+        run = reminders.send_due(client=get_client(), public_url=request.build_absolute_uri("/"))
+    except ConfigurationError as exc:
+        return JsonResponse({"error": str(exc)}, status=503)
+    return JsonResponse({"sent": run.sent, "failed": run.failed})
 
 
 @require_POST

@@ -22,6 +22,10 @@ def target_fields():
     )
 
 
+# The stages a new deployment starts with (migration 0002 adds them; admins change them).
+DEFAULT_STAGES = ["待跟进", "跟进中", "已成交", "无意向", "已流失"]
+
+
 class Stage(models.Model):
     """A step of the corp's sales funnel (客户阶段), defined by admins."""
 

@@ -643,7 +643,8 @@ class StandinCorp:
             "faults": faults,
             "token_lifetime": self.token_lifetime,
             "media": len(self.media),
-            "app_messages": len(self.app_messages),
+            # The newest app messages staff received (message/send), newest first.
+            "app_messages": [dict(m) for m in reversed(self.app_messages[-20:])],
         }
 
     # The client side: what WeCom checks when the page calls config / agentConfig ---------

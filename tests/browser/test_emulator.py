@@ -30,7 +30,7 @@ def corp():
 def test_newcomer_signs_in_picks_a_chat_and_sees_the_profile(signed_in, corp):
     view = signed_in
     expect(view.sidebar.locator(".remark")).to_have_text("陈先生（老客户）")
-    expect(view.sidebar.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会"])
+    expect(view.sidebar.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会", "爱喝茶"])
     view.screenshot("emulator-single-chat")
     view.open_chat("single_chat_tools", "woZhouJianGuo0002")
     expect(view.sidebar.locator(PROFILE_NAME)).to_have_text("周建国")

@@ -14,6 +14,24 @@ def record_url(part: str = "", *, kind: str = "contact", target: str = CUSTOMER)
     return f"/sidebar/record/{kind}/{target}/{part}"
 
 
+@pytest.fixture(autouse=True)
+def stages(request):
+    """The stages a deployment starts with (a transactional test elsewhere flushes the rows
+    the data migration made)."""
+    if "django_db" not in {m.name for m in request.node.iter_markers()}:
+        return []
+    return default_stages()
+
+
+def default_stages():
+    from sidebar.records.models import DEFAULT_STAGES, Stage
+
+    return [
+        Stage.objects.get_or_create(name=name, defaults={"order": 10 * (n + 1)})[0]
+        for n, name in enumerate(DEFAULT_STAGES)
+    ]
+
+
 @pytest.fixture
 def signed_in(standin, corp):
     """signed_in("lisi"): a Django test client signed in as that staff member via OAuth."""

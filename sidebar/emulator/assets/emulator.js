@@ -291,9 +291,66 @@
         });
         var body = document.querySelector("#calls tbody");
         body.replaceChildren.apply(body, rows);
+        showAppMessages(state.app_messages || []);
         return state;
       })
       .catch(function (error) { say(String(error)); });
+  }
+
+  // The app messages staff received (a follow-up reminder is a textcard): who, when, the card,
+  // and a button that opens its link in the sidebar as WeCom would (outside any chat).
+  var shownMessages = "";
+  function showAppMessages(messages) {
+    var key = messages.map(function (m) { return m.msgid + m.userid; }).join();
+    if (key === shownMessages) return;
+    shownMessages = key;
+    var list = document.getElementById("app-messages");
+    document.getElementById("messages-empty").hidden = messages.length > 0;
+    list.replaceChildren.apply(list, messages.map(appMessage));
+  }
+
+  function appMessage(message) {
+    var item = document.createElement("li");
+    item.className = "app-message";
+    var to = document.createElement("p");
+    to.className = "to";
+    var staff = (corp.staff || []).filter(function (s) { return s.userid === message.userid; })[0];
+    to.textContent = "→ " + (staff ? staff.name : message.userid) + " · " +
+      new Date(message.at * 1000).toLocaleTimeString();
+    var title = document.createElement("h3");
+    title.textContent = message.title;
+    item.append(to, title);
+    // The card's description is WeCom's small HTML (<div class="gray|normal|highlight">):
+    // parsed inert, and only its text is shown.
+    var card = new DOMParser().parseFromString(message.description, "text/html");
+    card.body.querySelectorAll("div").forEach(function (div) {
+      var line = document.createElement("p");
+      line.className = div.className === "gray" ? "gray" : "normal";
+      line.textContent = div.textContent;
+      item.appendChild(line);
+    });
+    var open = document.createElement("button");
+    open.type = "button";
+    open.textContent = message.btntxt;
+    open.addEventListener("click", function () {
+      var link = new URL(message.url, location.href);
+      if (link.origin !== location.origin) return say(message.url);
+      if (juziMode()) {
+        hostSelect.value = "wecom"; // app messages arrive in the WeCom client
+        showHost();
+      }
+      entrySelect.value = "normal"; // opened from the message, not from a chat's toolbar
+      fillChats();
+      save();
+      frame.src = link.pathname + link.search;
+    });
+    item.appendChild(open);
+    return item;
+  }
+
+  // As the production timer runs `manage.py send_reminders` every minute.
+  function sendReminders() {
+    post(config.app["send-reminders"]).catch(function (error) { say(String(error)); });
   }
 
   function faultBodies(kind) {
@@ -394,4 +451,5 @@
     reopen();
   });
   setInterval(refreshState, 3000);
+  setInterval(sendReminders, 15000);
 })();

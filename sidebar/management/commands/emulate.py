@@ -106,7 +106,13 @@ class Command(BaseCommand):
 
 
 # What the panel fetches on its own, every few seconds or on every reopen: not worth a line.
-POLLED = ("/emulator/api/state", "/emulator/api/juzi/state", "/emulator/assets/", "/static/")
+POLLED = (
+    "/emulator/api/state",
+    "/emulator/api/juzi/state",
+    "/emulator/api/send-reminders",
+    "/emulator/assets/",
+    "/static/",
+)
 
 
 def _without_polling(record: logging.LogRecord) -> bool:
