@@ -167,7 +167,7 @@ class WeComClient:
         description, remark_company, remark_mobiles). Raises WeComWritesBusy, unsent, when
         the corp's edit bound is full."""
         path = "/cgi-bin/externalcontact/remark"
-        with self.write_slots.slot(external_userid=external_userid, path=path):
+        with self.write_slots.slot(userid=userid, external_userid=external_userid, path=path):
             self._with_token(
                 lambda token: self.api.remark_contact(
                     token, userid=userid, external_userid=external_userid, **fields
@@ -179,7 +179,7 @@ class WeComClient:
     ) -> None:
         """Add and remove corp tags on the customer as `userid` has them, in one call."""
         path = "/cgi-bin/externalcontact/mark_tag"
-        with self.write_slots.slot(external_userid=external_userid, path=path):
+        with self.write_slots.slot(userid=userid, external_userid=external_userid, path=path):
             self._with_token(
                 lambda token: self.api.mark_tag(
                     token,

@@ -2,9 +2,10 @@
 in flight at WeCom, across every process and host of the deployment.
 
 WeCom answers 45033 when more than five such calls of one corp run at once, and also when two
-edits of the same customer overlap (docs/wecom.md, "Editing a customer"). So an edit first
-takes its customer's turn, then one of `limit` numbered slots, each a key in the shared cache
-(set-if-absent with a lease, released by its owner only). An edit that gets neither within
+edits of one staff member's entry on a customer overlap (docs/wecom.md, "Editing a
+customer"). So an edit first takes the turn of its (staff member, customer) pair, then one of
+`limit` numbered slots, each a key in the shared cache (set-if-absent with a lease, released
+by its owner only). An edit that gets neither within
 `wait` seconds is refused unsent (WeComWritesBusy: the panel says "try again shortly"),
 never sent to be refused by WeCom. A holder that dies frees its slot when the lease ends.
 
@@ -50,13 +51,14 @@ class WriteSlots:
         self._local_guard = threading.Lock()
 
     @contextmanager
-    def slot(self, *, external_userid: str, path: str) -> Iterator[None]:
+    def slot(self, *, userid: str, external_userid: str, path: str) -> Iterator[None]:
         give_up_at = time.monotonic() + self.wait
+        pair = f"{userid}:{external_userid}"
         try:
-            held = self._take_shared(external_userid, give_up_at, path)
+            held = self._take_shared(pair, give_up_at, path)
         except SharedCacheError:
             logger.warning("Shared cache unavailable: customer edits bounded per process only")
-            with self._take_local(external_userid, give_up_at, path):
+            with self._take_local(pair, give_up_at, path):
                 yield
             return
         try:
@@ -65,8 +67,8 @@ class WriteSlots:
             for key, owner in held:
                 release_lock(self.cache, key, owner)
 
-    def _take_shared(self, external_userid: str, give_up_at: float, path: str) -> list:
-        turn_key = f"{self.prefix}:customer:{external_userid}"
+    def _take_shared(self, pair: str, give_up_at: float, path: str) -> list:
+        turn_key = f"{self.prefix}:turn:{pair}"
         held = []
         try:
             owner = self._poll(
@@ -103,11 +105,11 @@ class WriteSlots:
             time.sleep(POLL_SECONDS * (0.5 + random.random()))  # noqa: S311 (jitter)
 
     @contextmanager
-    def _take_local(self, external_userid: str, give_up_at: float, path: str):
+    def _take_local(self, pair: str, give_up_at: float, path: str):
         with self._local_guard:
-            turn = self._local_turns.setdefault(external_userid, threading.Lock())
+            turn = self._local_turns.setdefault(pair, threading.Lock())
         if not turn.acquire(timeout=max(0.0, give_up_at - time.monotonic())):
-            raise WeComWritesBusy("this customer is being edited", path=path)
+            raise WeComWritesBusy("this entry is being edited", path=path)
         try:
             if not self._local.acquire(timeout=max(0.0, give_up_at - time.monotonic())):
                 raise WeComWritesBusy("every customer-edit slot is taken", path=path)
@@ -119,4 +121,4 @@ class WriteSlots:
             turn.release()
             with self._local_guard, suppress(KeyError):
                 if not turn.locked():
-                    del self._local_turns[external_userid]
+                    del self._local_turns[pair]

@@ -138,7 +138,7 @@ def test_the_client_bounds_edits_to_five_and_waits_for_a_slot(standin, corp, set
     assert corp.max_in_flight["writes"] == 5
 
 
-def test_one_customer_is_edited_one_call_at_a_time(standin, corp):
+def test_one_staff_members_entry_is_edited_one_call_at_a_time(standin, corp):
     corp.inject(REMARK, delay=0.2, times=None)
     client = get_client()
     client.access_token()
