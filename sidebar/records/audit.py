@@ -12,6 +12,7 @@ import logging
 from django.db import DatabaseError
 
 from sidebar import hosts
+from sidebar.records import versions
 from sidebar.records.models import Edit
 from sidebar.services import AuditUnavailable, Viewer
 from sidebar.sqlite_writes import one_writer
@@ -64,6 +65,8 @@ def finish(edit: Edit, outcome: str, *, errcode: int | None = None) -> None:
     try:
         with one_writer():
             Edit.objects.filter(pk=edit.pk).update(outcome=outcome, errcode=errcode)
+        if outcome == Edit.Outcome.SAVED:
+            versions.changed(edit.target_id)  # the timeline shows it now
     except DatabaseError:
         logger.error("Edit %s stays pending: its outcome %s was not written", edit.pk, outcome)
 

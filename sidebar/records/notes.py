@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sidebar import hosts
 from sidebar.explanations import Explanation
-from sidebar.records import reminders
+from sidebar.records import reminders, versions
 from sidebar.records.audit import row
 from sidebar.records.models import CustomerStage, Edit, Note, Stage
 from sidebar.records.targets import Target
@@ -51,6 +51,7 @@ def _saved(edit: Edit, *changes) -> None:
         for change in changes:
             change.save()
         edit.save(force_insert=True)
+        versions.changed(edit.target_id)
 
 
 def notes_on(target: Target, *, limit: int = SHOWN_NOTES) -> list[Note]:
@@ -59,10 +60,6 @@ def notes_on(target: Target, *, limit: int = SHOWN_NOTES) -> list[Note]:
             "-created_at", "-id"
         )[:limit]
     )
-
-
-def count_on(target: Target) -> int:
-    return Note.objects.filter(target_kind=target.kind, target_id=target.id).count()
 
 
 def may_change(note: Note, viewer: Viewer, *, now: datetime | None = None) -> bool:
@@ -108,6 +105,7 @@ def add(*, viewer: Viewer, target: Target, text: str, due_at: datetime | None) -
         _edit(viewer, target, Edit.Action.NOTE_ADDED, note, {}, _words((text, due_at))).save(
             force_insert=True
         )
+        versions.changed(target.id)
     return note
 
 
@@ -142,6 +140,7 @@ def delete(*, viewer: Viewer, target: Target, note: Note) -> None:
     with one_writer(), transaction.atomic():
         edit.save(force_insert=True)
         note.delete()
+        versions.changed(target.id)
 
 
 def mark_done(*, viewer: Viewer, target: Target, note: Note) -> Note:

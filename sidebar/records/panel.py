@@ -6,13 +6,15 @@ number of rows off indexes (SHOWN_NOTES notes, timeline.SHOWN events of each sou
 cost does not grow with the record (bench/records.py).
 """
 
+import time
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
-from sidebar import profiles
-from sidebar.records import forms, notes, remarks, tags, timeline
+from sidebar import in_process, profiles
+from sidebar.records import forms, notes, remarks, tags, timeline, versions
 from sidebar.records.models import TargetKind
 from sidebar.records.targets import Target
 from sidebar.services import Viewer
@@ -31,7 +33,9 @@ class NoteView:
 
 def section_context(viewer: Viewer, target: Target, *, note_form=None, stage_form=None) -> dict:
     now = timezone.now()
-    shown = notes.notes_on(target)
+    shown = notes.notes_on(target, limit=notes.SHOWN_NOTES + 1)
+    more_notes = len(shown) > notes.SHOWN_NOTES
+    shown = shown[: notes.SHOWN_NOTES]
     events, more = timeline.events(target, viewer=viewer.userid, limit=timeline.SHOWN)
     context = {
         "target": target,
@@ -44,7 +48,7 @@ def section_context(viewer: Viewer, target: Target, *, note_form=None, stage_for
             )
             for note in shown
         ],
-        "more_notes": len(shown) == notes.SHOWN_NOTES and notes.count_on(target) > len(shown),
+        "more_notes": more_notes,
         "note_form": note_form or forms.NoteForm(),
         "events": events,
         "events_before": more,
@@ -60,8 +64,27 @@ def section_context(viewer: Viewer, target: Target, *, note_form=None, stage_for
     return context
 
 
+# Record sections kept per process (a section is a few KB).
+LIMIT = 2000
+_rendered = in_process.Bounded(LIMIT)
+
+
 def section_html(request, viewer: Viewer, target: Target) -> str:
-    """The record section for the lookup's answer (below the cached panel)."""
+    """The record section for the lookup's answer (below the cached panel): rendered once per
+    record version (sidebar.records.versions), viewer, language and minute (what a note may
+    still be changed, what is overdue, move with the clock)."""
+    version = versions.current(target.id)
+    if version is None:
+        return _render(request, viewer, target)
+    key = (target.kind, target.id, viewer.userid, version, int(time.time() // 60), get_language())
+    html = _rendered.get(key)
+    if html is None:
+        html = _render(request, viewer, target)
+        _rendered.put(key, html)
+    return html
+
+
+def _render(request, viewer: Viewer, target: Target) -> str:
     return render_to_string(
         "sidebar/records/section.html", section_context(viewer, target), request
     )

@@ -20,6 +20,7 @@ from sidebar import services as lookups
 from sidebar.exceptions import WeComError
 from sidebar.explanations import SEND_NOT_RECORDED, Explanation, explain
 from sidebar.hosts import Operator
+from sidebar.records import versions as record_versions
 from sidebar.replies import kinds, media, placeholders, rules
 from sidebar.replies.models import Category, Reply, Send
 from sidebar.useragent import WeComClient
@@ -289,6 +290,8 @@ def _finish(client, staff_userid: str, send_id: int, err_msg: str, duration_ms) 
         row.outcome = Send.Outcome.RETRIED
         retry = True
     row.save(update_fields=["err_msg", "duration_ms", "outcome"])
+    if row.outcome == Send.Outcome.SENT and row.target_id:
+        record_versions.changed(row.target_id)  # the customer's timeline lists it
     return Finished(send=row, retry=retry)
 
 

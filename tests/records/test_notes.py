@@ -181,3 +181,33 @@ def test_the_timeline_lists_everything_newest_first_and_pages(staff_client):
     more = events[events.index("?before=") :].split('"')[0].replace("&amp;", "&")
     page = staff_client.get(record_url("timeline/") + more).content.decode()
     assert "第4次跟进" in page and "第0次跟进" in page and "第7次跟进" not in page
+
+
+@pytest.mark.django_db(transaction=True)  # versions change when a change commits
+def test_the_section_is_rendered_once_and_again_after_any_change(staff_client, signed_in):
+    """The record section is kept per version: a colleague's note or a reply sent shows on
+    the next lookup, never a copy from before them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sidebar.replies.models import Send
+
+    look_up(staff_client)
+    with CaptureQueriesContext(connection) as queries:
+        look_up(staff_client)
+    assert not [q for q in queries if "records_" in q["sql"]]  # the kept copy, no query
+    write(signed_in("lisi"), text="李四的跟进")
+    assert "李四的跟进" in look_up(staff_client).content.decode()
+    Send.objects.create(
+        staff_userid="lisi",
+        entry="single_chat_tools",
+        target_id=CUSTOMER,
+        reply_title="续费优惠",
+        kind="text",
+        outcome=Send.Outcome.PREPARED,
+    )
+    from sidebar.replies import services as replies
+
+    send = Send.objects.get()
+    replies.finish(client=None, staff_userid="lisi", send_id=send.pk, err_msg="sendChatMessage:ok")
+    assert "发送了话术：续费优惠" in look_up(staff_client).content.decode()
