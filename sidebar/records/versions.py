@@ -17,25 +17,38 @@ from django.db import transaction
 LIFETIME = 24 * 3600
 
 
+# What every record section shows besides its own record: the stages admins define.
+STAGES = "record-version:stages"
+
+
 def _key(target_id: str) -> str:
     return f"record-version:{target_id}"
 
 
 def current(target_id: str) -> str | None:
-    """The current version's token (made now if there is none); None without the cache."""
+    """The current version's token: the record's and the stages' (each made now if there is
+    none); None without the cache."""
     cache = caches["default"]  # ignores outages: answers None
-    key = _key(target_id)
-    found = cache.get(key)
-    if found is None:
-        cache.add(key, uuid.uuid4().hex, timeout=LIFETIME)
-        found = cache.get(key)
-    return found
+    keys = [_key(target_id), STAGES]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, uuid.uuid4().hex, timeout=LIFETIME)
+            found[key] = cache.get(key)
+            if found[key] is None:
+                return None
+    return "/".join(found[key] for key in keys)
 
 
 def changed(target_id: str) -> None:
     """The record of `target_id` changed: a new version, once the transaction commits."""
+    _bump(_key(target_id))
 
-    def bump():
-        caches["default"].set(_key(target_id), uuid.uuid4().hex, timeout=LIFETIME)
 
-    transaction.on_commit(bump)
+def stages_changed(**_signal) -> None:
+    """An admin changed the stages (post_save / post_delete of Stage): every section anew."""
+    _bump(STAGES)
+
+
+def _bump(key: str) -> None:
+    transaction.on_commit(lambda: caches["default"].set(key, uuid.uuid4().hex, timeout=LIFETIME))

@@ -23,7 +23,7 @@ def test_staff_member_signs_in_and_sees_the_customer(webview, corp):
     profile = view.page.locator(".profile")
     expect(profile.locator(".name-text")).to_have_text("陈小明")
     expect(profile.locator(".remark")).to_have_text("陈先生（老客户）")
-    expect(profile.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会"])
+    expect(profile.locator(".tag")).to_have_text(["重要客户", "续费意向", "展会", "爱喝茶"])
     expect(view.page.locator(".who")).to_have_text("当前成员：张三")
     # A current client runs agentConfig only; the bridge checked it against the app ticket.
     assert results(view, "agentConfig") == ["agentConfig:ok"]
