@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from sidebar.records.models import CustomerStage, Edit, Note, Stage
+from sidebar.standin.seed import tag_id
 from tests.records.conftest import CUSTOMER, look_up, record_url
 
 pytestmark = pytest.mark.django_db
@@ -170,17 +171,36 @@ def test_a_stage_that_is_not_offered_is_refused(staff_client):
 
 
 def test_the_timeline_lists_everything_newest_first_and_pages(staff_client):
+    from sidebar.replies.models import Send
+
     for n in range(8):
         write(staff_client, text=f"第{n}次跟进")
+    Send.objects.create(
+        staff_userid="zhangsan",
+        staff_name="张三",
+        entry="single_chat_tools",
+        target_id=CUSTOMER,
+        reply_title="续费优惠",
+        kind="text",
+        outcome=Send.Outcome.SENT,
+    )
     staff_client.post(record_url("stage/"), {"stage": Stage.objects.first().pk})
     staff_client.post(record_url("remark/"), {"remark": "陈总"})
+    staff_client.post(record_url("tags/"), {"shown": [], "tag": [tag_id("来源", "官网")]})
     body = look_up(staff_client).content.decode()
     events = body[body.index('class="events"') :]
-    assert events.index("备注：陈先生（老客户） → 陈总") < events.index("客户阶段：")
-    assert events.index("客户阶段：") < events.index("第7次跟进") < events.index("第6次跟进")
+    order = [
+        "标签：重要客户、续费意向、展会、爱喝茶 → 重要客户、续费意向、展会、爱喝茶、官网",
+        "备注：陈先生（老客户） → 陈总",
+        "客户阶段：",
+        "发送了话术：续费优惠",
+        "第7次跟进",
+    ]
+    assert [events.index(words) for words in order] == sorted(events.index(w) for w in order)
+    assert "第6次跟进" not in events  # the panel shows the latest five
     more = events[events.index("?before=") :].split('"')[0].replace("&amp;", "&")
     page = staff_client.get(record_url("timeline/") + more).content.decode()
-    assert "第4次跟进" in page and "第0次跟进" in page and "第7次跟进" not in page
+    assert "第6次跟进" in page and "第0次跟进" in page and "第7次跟进" not in page
 
 
 @pytest.mark.django_db(transaction=True)  # versions change when a change commits
