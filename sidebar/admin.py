@@ -43,14 +43,6 @@ class LookupAdmin(AuditLogAdmin):
         "duration_ms",
     ]
     list_filter = ["outcome", EntryFilter, "host", "created_at", "from_cache"]
-    search_fields = [
-        "staff_userid",
-        "staff_name",
-        "target_id",
-        "target_name",
-        "operator_name",
-        "operator_uid",
-    ]
     csv_name = "lookups"
     csv_columns = CSV_COLUMNS
 

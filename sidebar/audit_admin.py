@@ -78,8 +78,30 @@ def id_cell(value: str):
     return format_html('<code class="audit-id">{}</code>', value)
 
 
-class AuditLogAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows admins read and never add, change or delete (the logs, staff's notes)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditLogAdmin(ReadOnlyAdmin):
     csv_name = "rows"  # the download is <csv_name>-<local time>.csv
+    # Who and what a row names (a log adds its own fields, as the sends their reply).
+    search_fields = [
+        "staff_userid",
+        "staff_name",
+        "target_id",
+        "target_name",
+        "operator_name",
+        "operator_uid",
+    ]
     csv_columns: list[csv_export.Column] = []
     # Indexed ids a search matches whole first (read off their indexes); only when none
     # matches does it look for the words inside every search field (a scan of the table).
@@ -97,15 +119,6 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_per_page = 100
     paginator = CappedPaginator
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

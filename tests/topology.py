@@ -38,6 +38,18 @@ def django_environment(work_dir: Path, redis_url: str = "") -> dict:
     return env
 
 
+def django_shell(env: dict, code: str) -> str:
+    """Run `code` with `manage.py shell` in the environment `env` (a deployment's: its own
+    database and media directory); what it printed."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        env=env, cwd=PROJECT, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"manage.py shell failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
 def deployment_environment(standin, corp, redis_url: str, work_dir: Path) -> dict:
     """The environment a deployment sets, pointing at the stand-in and the given Redis."""
     env = django_environment(work_dir, redis_url)
@@ -231,13 +243,7 @@ class Topology:
     def shell(self, code: str) -> str:
         """Run `code` in the deployment's own Django (its database and media directory);
         what it printed."""
-        done = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
-            env=self.env, cwd=PROJECT, capture_output=True, text=True, timeout=900,
-        )  # fmt: skip
-        if done.returncode:
-            raise RuntimeError(f"manage.py shell failed:\n{done.stderr[-3000:]}")
-        return done.stdout
+        return django_shell(self.env, code)
 
     @property
     def host(self) -> str:

@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import WHO_CSV_COLUMNS, AuditLogAdmin, id_cell
+from sidebar.audit_admin import WHO_CSV_COLUMNS, AuditLogAdmin, ReadOnlyAdmin, id_cell
 from sidebar.csv_export import Column
 from sidebar.records.models import CustomerStage, Edit, Note, Stage, TargetKind
 from sidebar.records.templatetags.records import change_lines, field_words
@@ -63,14 +63,6 @@ class EditAdmin(AuditLogAdmin):
         "errcode",
     ]
     list_filter = ["outcome", "action", "target_kind", "host", "created_at"]
-    search_fields = [
-        "staff_userid",
-        "staff_name",
-        "target_id",
-        "target_name",
-        "operator_name",
-        "operator_uid",
-    ]
     csv_name = "record-edits"
     csv_columns = EDIT_CSV_COLUMNS
 
@@ -94,7 +86,7 @@ class EditAdmin(AuditLogAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "author",
@@ -128,18 +120,9 @@ class NoteAdmin(admin.ModelAdmin):
             else format_html('<span title="{}">{}…</span>', note.text, note.text[:60])
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CustomerStage)
-class CustomerStageAdmin(admin.ModelAdmin):
+class CustomerStageAdmin(ReadOnlyAdmin):
     list_display = ["target", "target_kind", "stage", "set_by_name", "set_at"]
     list_filter = ["stage", "target_kind"]
     search_fields = ["target_id", "target_name", "set_by_userid", "set_by_name"]
@@ -147,9 +130,3 @@ class CustomerStageAdmin(admin.ModelAdmin):
     @admin.display(description=_("customer or group"), ordering="target_id")
     def target(self, row):
         return target_cell(row)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -33,9 +33,10 @@ def row(viewer: Viewer, *, kind: str, target_id: str, target_name: str = "", **f
     )
 
 
-def begin(viewer: Viewer, target, *, action: str, before: dict, after: dict) -> Edit:
-    """The PENDING row of a change about to be sent to WeCom. Raises AuditUnavailable."""
-    edit = row(
+def on(viewer: Viewer, target, action: str, before: dict, after: dict, **fields) -> Edit:
+    """An unsaved row of `viewer`'s change to the record of `target` (a records Target);
+    saved (outcome SAVED) unless `fields` say otherwise."""
+    return row(
         viewer,
         kind=target.kind,
         target_id=target.id,
@@ -43,8 +44,13 @@ def begin(viewer: Viewer, target, *, action: str, before: dict, after: dict) -> 
         action=action,
         before=before,
         after=after,
-        outcome=Edit.Outcome.PENDING,
+        **{"outcome": Edit.Outcome.SAVED, **fields},
     )
+
+
+def begin(viewer: Viewer, target, *, action: str, before: dict, after: dict) -> Edit:
+    """The PENDING row of a change about to be sent to WeCom. Raises AuditUnavailable."""
+    edit = on(viewer, target, action, before, after, outcome=Edit.Outcome.PENDING)
     try:
         with one_writer():
             edit.save(force_insert=True)

@@ -67,21 +67,23 @@ class RemarkForm(forms.Form):
 
 class TagsForm(forms.Form):
     """The tag ids ticked (`tag`) and those that were ticked when the form was shown
-    (`shown`): what differs is added or removed."""
+    (`shown`): what differs is added or removed. Every id must be `known` (the corp's library
+    and the tags the customer has), or nothing is sent."""
 
-    def __init__(self, data):
+    def __init__(self, data, *, known: set[str]):
         super().__init__(data)
         self.ticked = data.getlist("tag")
         self.shown = data.getlist("shown")
+        self.known = known
 
     def clean(self):
         ids = [*self.ticked, *self.shown]
         if len(ids) > 2000 or not all(len(i) <= 128 and WECOM_ID.match(i) for i in ids):
             raise forms.ValidationError(_("The tags sent are not valid tag ids."))
-        return {
-            "add": set(self.ticked) - set(self.shown),
-            "remove": set(self.shown) - set(self.ticked),
-        }
+        ticked, shown = set(self.ticked), set(self.shown)
+        if not (ticked ^ shown) <= self.known:
+            raise forms.ValidationError(UNKNOWN_TAGS)
+        return {"add": ticked - shown, "remove": shown - ticked}
 
 
 class NoteForm(forms.Form):

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sidebar import hosts
 from sidebar.explanations import Explanation
-from sidebar.records import reminders, versions
-from sidebar.records.audit import row
+from sidebar.records import audit, reminders, versions
 from sidebar.records.models import CustomerStage, Edit, Note, Stage
 from sidebar.records.targets import Target
 from sidebar.services import Refused, Viewer
@@ -68,17 +67,7 @@ def may_change(note: Note, viewer: Viewer, *, now: datetime | None = None) -> bo
 
 
 def _edit(viewer: Viewer, target: Target, action: str, note: Note, before: dict, after: dict):
-    return row(
-        viewer,
-        kind=target.kind,
-        target_id=target.id,
-        target_name=target.name,
-        action=action,
-        before=before,
-        after=after,
-        outcome=Edit.Outcome.SAVED,
-        note_id=note.pk,
-    )
+    return audit.on(viewer, target, action, before, after, note_id=note.pk)
 
 
 def _words(note_or_fields) -> dict:
@@ -204,15 +193,6 @@ def set_stage(*, viewer: Viewer, target: Target, stage: Stage) -> CustomerStage:
     record.target_name = target.name[:128] or record.target_name
     record.set_by_userid, record.set_by_name = viewer.userid[:64], viewer.name[:64]
     record.set_at = timezone.now()
-    edit = row(
-        viewer,
-        kind=target.kind,
-        target_id=target.id,
-        target_name=target.name,
-        action=Edit.Action.STAGE,
-        before=before,
-        after={"stage": stage.name},
-        outcome=Edit.Outcome.SAVED,
-    )
+    edit = audit.on(viewer, target, Edit.Action.STAGE, before, {"stage": stage.name})
     _saved(edit, record)
     return record

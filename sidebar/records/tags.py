@@ -36,10 +36,6 @@ class TagGroup:
     tags: tuple[Tag, ...]
 
 
-class UnknownTags(Exception):
-    """Tag ids the corp's library does not hold (nothing was sent)."""
-
-
 def _library_key(client) -> str:
     return f"tag-library:{client.app.scope}"
 
@@ -115,23 +111,36 @@ def held(target: Target) -> list[HeldTag]:
     return found
 
 
-def change(*, client, viewer: Viewer, target: Target, add: set[str], remove: set[str]):
-    """Add and remove corp tags in one mark_tag call; the tags the customer now has.
-    Raises UnknownTags (nothing sent) for ids outside the library, AuditUnavailable,
-    WeComWritesBusy, WeComError."""
+def ids(groups: list[TagGroup], holding: list[HeldTag]) -> set[str]:
+    """The tag ids an edit may name: the library's, and those the customer has."""
+    return {tag.id for group in groups for tag in group.tags} | {t.id for t in holding if t.id}
+
+
+def change(
+    *,
+    client,
+    viewer: Viewer,
+    target: Target,
+    groups: list[TagGroup],
+    add: set[str],
+    remove: set[str],
+):
+    """Add and remove corp tags in one mark_tag call; the tags the customer now has. The ids
+    are the caller's to check against `ids` (the library, `groups`, and what is held).
+    Raises AuditUnavailable, WeComWritesBusy, WeComError."""
     add, remove = set(add) - set(remove), set(remove) - set(add)
-    known = {tag.id: tag for group in library(client=client) for tag in group.tags}
+    known = {tag.id: tag for group in groups for tag in group.tags}
     now = held(target)
     holding = {tag.id: tag for tag in now if tag.id}
-    unknown = sorted((add - known.keys()) | (remove - known.keys() - holding.keys()))
-    if unknown:
-        raise UnknownTags(unknown)
     add -= holding.keys()
     remove &= holding.keys()
     if not add and not remove:
         return now
     result = [tag for tag in now if tag.id not in remove] + [
-        HeldTag(id=i, name=known[i].name, group=known[i].group) for i in sorted(add)
+        HeldTag(id=i, name=known[i].name, group=known[i].group)
+        if i in known
+        else HeldTag(id=i, name=i, group="")
+        for i in sorted(add)
     ]
     edit = audit.begin(
         viewer,

@@ -69,7 +69,7 @@ def record_view(*, action: str | None = None, kinds=tuple(TargetKind.values)):
     return decorator
 
 
-def _invalid(request, viewer, target, *, action: str, form, template: str, context: dict):
+def _invalid(request, viewer, target, action: str, form, template: str, context: dict):
     """Bad input: recorded, and the form again with its message (400); nothing was sent."""
     audit.refusal(
         viewer,
@@ -99,15 +99,8 @@ def remark(request, *, viewer, target):
     form = forms.RemarkForm(request.POST)
     if not form.is_valid():
         context = _remark_form_context(target, form)
-        return _invalid(
-            request,
-            viewer,
-            target,
-            action=Edit.Action.REMARK,
-            form=form,
-            template="sidebar/records/remark_form.html",
-            context=context,
-        )
+        template = "sidebar/records/remark_form.html"
+        return _invalid(request, viewer, target, Edit.Action.REMARK, form, template, context)
     try:
         saved = remarks.change(
             client=get_client(), viewer=viewer, target=target, wanted=form.wanted(now)
@@ -147,32 +140,27 @@ def tag_editor(request, *, viewer, target):
     held = tags.held(target)
     if request.method == "GET":
         return _tags_form(request, target, library, held)
-    form = forms.TagsForm(request.POST)
+    form = forms.TagsForm(request.POST, known=tags.ids(library, held))
     if not form.is_valid():
+        context = _tags_form_context(target, library, held, error=forms.first_error(form))
         return _invalid(
             request,
             viewer,
             target,
-            action=Edit.Action.TAGS,
-            form=form,
-            template="sidebar/records/tags_form.html",
-            context=_tags_form_context(target, library, held, error=forms.first_error(form)),
+            Edit.Action.TAGS,
+            form,
+            "sidebar/records/tags_form.html",
+            context,
         )
     change = form.cleaned_data
     try:
         now = tags.change(
-            client=client, viewer=viewer, target=target, add=change["add"], remove=change["remove"]
-        )
-    except tags.UnknownTags:
-        form.add_error(None, forms.UNKNOWN_TAGS)
-        return _invalid(
-            request,
-            viewer,
-            target,
-            action=Edit.Action.TAGS,
-            form=form,
-            template="sidebar/records/tags_form.html",
-            context=_tags_form_context(target, library, held, error=forms.UNKNOWN_TAGS),
+            client=client,
+            viewer=viewer,
+            target=target,
+            groups=library,
+            add=change["add"],
+            remove=change["remove"],
         )
     except WeComError as exc:
         return _tags_form(request, target, library, held, problem=explain(exc))
@@ -202,12 +190,17 @@ def _tags_form(request, target, library, held, *, problem=None):
 @require_GET
 @record_view()
 def section(request, *, viewer, target):
+    return _section(request, viewer, target)
+
+
+def _section(request, viewer, target):
     return render(request, SECTION, panel.section_context(viewer, target))
 
 
-def _section(request, viewer, target, *, status=200, **forms_shown):
+def _invalid_section(request, viewer, target, action: str, form, **forms_shown):
+    """The section again, the refused form showing its message (400)."""
     context = panel.section_context(viewer, target, **forms_shown)
-    return render(request, SECTION, context, status=status)
+    return _invalid(request, viewer, target, action, form, SECTION, context)
 
 
 @require_POST
@@ -215,14 +208,8 @@ def _section(request, viewer, target, *, status=200, **forms_shown):
 def add_note(request, *, viewer, target):
     form = forms.NoteForm(request.POST)
     if not form.is_valid():
-        return _invalid(
-            request,
-            viewer,
-            target,
-            action=Edit.Action.NOTE_ADDED,
-            form=form,
-            template=SECTION,
-            context=panel.section_context(viewer, target, note_form=form),
+        return _invalid_section(
+            request, viewer, target, Edit.Action.NOTE_ADDED, form, note_form=form
         )
     data = form.cleaned_data
     notes.add(viewer=viewer, target=target, text=data["text"], due_at=data["due_at"])
@@ -252,10 +239,10 @@ def note(request, note_id: int, *, viewer, target):
             request,
             viewer,
             target,
-            action=Edit.Action.NOTE_CHANGED,
-            form=form,
-            template="sidebar/records/note_form.html",
-            context=context,
+            Edit.Action.NOTE_CHANGED,
+            form,
+            "sidebar/records/note_form.html",
+            context,
         )
     data = form.cleaned_data
     notes.change(viewer=viewer, target=target, note=found, text=data["text"], due_at=data["due_at"])
@@ -281,15 +268,7 @@ def note_done(request, note_id: int, *, viewer, target):
 def stage(request, *, viewer, target):
     form = forms.StageForm(request.POST)
     if not form.is_valid():
-        return _invalid(
-            request,
-            viewer,
-            target,
-            action=Edit.Action.STAGE,
-            form=form,
-            template=SECTION,
-            context=panel.section_context(viewer, target, stage_form=form),
-        )
+        return _invalid_section(request, viewer, target, Edit.Action.STAGE, form, stage_form=form)
     notes.set_stage(viewer=viewer, target=target, stage=form.cleaned_data["stage"])
     return _section(request, viewer, target)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from sidebar.records.models import Note
 from tests.records.conftest import CUSTOMER, SEND, look_up
 from tests.servers import PROJECT
+from tests.topology import deployment_environment
 
 PUBLIC = "https://sidebar.example.com"
 
@@ -96,7 +97,7 @@ def test_long_text_fits_wecoms_byte_limits():
 
 @pytest.mark.processes
 @pytest.mark.django_db(transaction=True)
-def test_two_runners_at_once_send_exactly_one_message(standin, corp, settings, staff_client):
+def test_two_runners_at_once_send_exactly_one_message(standin, corp, staff_client, tmp_path):
     """A note written in the panel with a due time a minute ahead; at the due time two
     `manage.py send_reminders` processes start together on the same database."""
     due = timezone.now() + timedelta(minutes=1)
@@ -109,7 +110,7 @@ def test_two_runners_at_once_send_exactly_one_message(standin, corp, settings, s
     # The due time has come (the note is moved, not the clock).
     Note.objects.update(due_at=timezone.now() - timedelta(seconds=1))
     corp.inject(SEND, delay=0.3, times=None)  # a WeCom that takes a moment: the runs overlap
-    env = _command_environment(settings, standin)
+    env = _command_environment(standin, corp, tmp_path)
     start = threading.Barrier(2)
     results = []
 
@@ -137,20 +138,10 @@ def test_two_runners_at_once_send_exactly_one_message(standin, corp, settings, s
     assert Note.objects.get().reminded_at is not None
 
 
-def _command_environment(settings, standin) -> dict:
-    import os
-
+def _command_environment(standin, corp, tmp_path) -> dict:
+    """A deployment's environment, on the test's own database (a file: transaction=True)."""
     from django.db import connection
 
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="sidebar.settings",
-        DJANGO_DEBUG="on",
-        DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}",
-        WECOM_CORP_ID=settings.WECOM_CORP_ID,
-        WECOM_AGENT_ID=settings.WECOM_AGENT_ID,
-        WECOM_AGENT_SECRET=settings.WECOM_AGENT_SECRET,
-        WECOM_API_BASE_URL=standin.url,
-        WECOM_OAUTH_AUTHORIZE_URL=standin.authorize_url,
-    )
+    env = deployment_environment(standin, corp, "", tmp_path)
+    env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
     return env

@@ -7,8 +7,6 @@ Each staff member plays what the page does (static/sidebar/js/sidebar.js): ask f
 hand it to the client (here the stand-in checks the media_id as the client would), report the
 client's answer, and send once more when the server says to retry."""
 
-import subprocess
-import sys
 import threading
 import time
 
@@ -18,8 +16,7 @@ import requests
 from sidebar.standin.seed import add_followers
 from tests.pages import boot_of
 from tests.replies.conftest import ANDROID
-from tests.servers import PROJECT
-from tests.topology import sign_in
+from tests.topology import django_shell, sign_in
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
@@ -44,21 +41,13 @@ def corp(corp):
 
 def make_picture(deployment) -> int:
     """A picture reply in the deployment's own database and media directory, as admin makes it."""
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", MAKE_PICTURE],
-        env=deployment.env,
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return int(done.stdout.strip().splitlines()[-1])
+    return int(django_shell(deployment.env, MAKE_PICTURE).strip().splitlines()[-1])
 
 
 class StaffMember:
     def __init__(self, base_url: str, userid: str):
         self.base_url = base_url
+        self.userid = userid
         self.browser = requests.Session()
         self.browser.headers["User-Agent"] = ANDROID
         self.csrf = boot_of(sign_in(self.browser, base_url, as_user=userid))["csrfToken"]
