@@ -40,6 +40,8 @@ def test_a_follower_edits_remark_description_company_and_two_mobiles(signed_in, 
     form.get_by_role("button", name="保存").click()
     expect(view.sidebar.locator(".remark")).to_have_text("陈总")
     expect(view.sidebar.locator(".mobile-number")).to_have_text(["13900000002", "021-55550000"])
+    # The timeline below shows the edit at once.
+    expect(view.sidebar.locator(".events")).to_contain_text("备注：陈先生（老客户） → 陈总")
     (call,) = corp.calls_to(REMARK)
     assert call.body == {
         "userid": "zhangsan",

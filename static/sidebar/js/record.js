@@ -5,7 +5,8 @@
  * - [data-load=url]: fetch the part at `url` and put it where the button's [data-part] is
  *   (an edit form; its Cancel puts the shown part back);
  * - form[data-record]: post it, and put the answer where the form's [data-part] is, or the
- *   nearest `data-replaces` ancestor (the whole record section after a note or stage);
+ *   nearest `data-replaces` ancestor (the whole record section after a note or stage); after
+ *   a remark or tag edit is saved, the section is fetched again (its timeline shows the edit);
  * - [data-copy]: copy a phone number; [data-add-mobile]: one more number field;
  * - [data-confirm]: a second tap confirms (nothing here calls confirm() or alert()).
  */
@@ -28,8 +29,20 @@
     return fetch(url, init).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("text/html") !== 0) throw new Error("HTTP " + response.status);
-      return response.text();
+      return response.text().then(function (html) {
+        return { html: html, saved: response.status === 200 };
+      });
     });
+  }
+
+  function refreshSection() {
+    var section = panel.querySelector("[data-part=record][data-url]");
+    if (!section) return;
+    request(section.dataset.url)
+      .then(function (answer) {
+        if (answer.saved && section.isConnected) put(section, answer.html);
+      })
+      .catch(function () {}); // the section stays as it was; the next look shows the edit
   }
 
   function put(old, html) {
@@ -54,8 +67,8 @@
     var part = button.closest("[data-part]");
     button.disabled = true;
     request(button.dataset.load)
-      .then(function (html) {
-        var now = put(part, html);
+      .then(function (answer) {
+        var now = put(part, answer.html);
         if (now && now.matches("[data-part]")) {
           replaced.set(now, part);
           var field = now.querySelector("input:not([type=hidden]), textarea");
@@ -76,9 +89,12 @@
     buttons.forEach(function (button) {
       button.disabled = true;
     });
+    var wholeSection = target.matches("[data-part=record]");
     request(form.action, { method: "POST", body: body })
-      .then(function (html) {
-        put(target, html);
+      .then(function (answer) {
+        var now = put(target, answer.html);
+        var edited = answer.saved && !wholeSection && now && !now.matches("form");
+        if (edited) refreshSection();
       })
       .catch(function () {
         buttons.forEach(function (button) {
