@@ -14,6 +14,8 @@ ENTRIES = [
     ("normal", _("Opened elsewhere in the app")),
     # Not WeCom's: the page opened from a follow-up reminder shows that customer or group.
     ("reminder", _("From a follow-up reminder")),
+    # Not WeCom's: a customer's record read in the panel (an edit form, the timeline).
+    ("record", _("Customer record in the panel")),
 ]
 
 _LABELS = dict(ENTRIES)

@@ -8,7 +8,21 @@ from django.urls import reverse
 from sidebar.explanations import Explanation
 
 # Views whose answers the page puts into its panel (HTML fragments), by URL name.
-FRAGMENT_VIEWS = {"lookup", "home", "library"}
+FRAGMENT_VIEWS = {
+    "lookup",
+    "home",
+    "library",
+    # The customer record's parts (sidebar/records/urls.py).
+    "section",
+    "remark",
+    "tags",
+    "add-note",
+    "note",
+    "delete-note",
+    "note-done",
+    "stage",
+    "timeline",
+}
 
 
 def problem_page(

@@ -261,6 +261,31 @@ def reject_invalid_lookup(*, viewer: Viewer, entry: str, target_id: str) -> Look
     return result
 
 
+# Reads of a customer record (sidebar.records) outside a lookup's panel: an edit form, the
+# record section again, older timeline pages. They show what staff know about the customer, so
+# each is a row of the same log, under this entry.
+RECORD_ENTRY = "record"
+
+
+def audit_record_read(
+    *, viewer: Viewer, target_id: str, target_name: str = "", failure: Exception | None = None
+) -> None:
+    """Record a read of a customer's or group's record (`failure`: the Refused or WeComError
+    that stopped it). Raises AuditUnavailable when the row cannot be written: then nothing of
+    the record is shown."""
+    errcode = None
+    if failure is None:
+        result = LookupResult(outcome=Lookup.Outcome.OK, target_name=target_name)
+    elif isinstance(failure, Refused):
+        result = refused(failure.explanation, target_name=target_name)
+    else:
+        errcode = failure.errcode
+        missing = isinstance(failure, WeComAPIError) and errcode in NOT_FOUND_ERRCODES
+        outcome = Lookup.Outcome.NOT_FOUND if missing else Lookup.Outcome.UPSTREAM_ERROR
+        result = refused(explain(failure), outcome=outcome)
+    _audit(viewer, RECORD_ENTRY, target_id, result, errcode=errcode, from_cache=True, started=None)
+
+
 # What the home panel lists: the customers and groups last shown, each once, from a window of
 # the staff member's newest rows (read newest first off the (staff, time) index).
 RECENT_SHOWN = 8

@@ -136,3 +136,35 @@ def test_a_page_load_that_meets_a_database_failure_is_a_page_in_words(staff):
     assert response.status_code == 503
     body = response.content.decode()
     assert "<html" in body and "服务暂时不可用" in body
+
+
+# The customer record (sidebar/records) ---------------------------------------------------------
+
+RECORD = "/sidebar/record/contact/wmChenXiaoMing0001/"
+
+
+def test_a_record_read_whose_row_cannot_be_written_shows_nothing(staff, corp):
+    from tests.records.conftest import default_stages
+
+    default_stages()
+    staff.post(RECORD + "notes/", {"text": "预算五十万"})
+    with database_refuses('INSERT INTO "sidebar_lookup"'):
+        answers = [staff.get(RECORD), staff.get(RECORD + "remark/")]
+    for response in answers:
+        body = response.content.decode()
+        assert response.status_code == 503 and NOT_RECORDED in body
+        assert "预算五十万" not in body and "陈先生" not in body
+    assert not Lookup.objects.filter(entry="record").exists()
+
+
+def test_an_edit_whose_row_cannot_be_written_is_not_sent(staff, corp):
+    from sidebar.records.models import Edit, Note
+
+    with database_refuses('INSERT INTO "records_edit"'):
+        remark = staff.post(RECORD + "remark/", {"remark": "陈总"})
+        note = staff.post(RECORD + "notes/", {"text": "预算五十万"})
+    for response in (remark, note):
+        assert response.status_code == 503
+        assert "这次修改无法记录，因此没有执行" in response.content.decode()
+    assert corp.count("/cgi-bin/externalcontact/remark") == 0
+    assert not Note.objects.exists() and not Edit.objects.exists()

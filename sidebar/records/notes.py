@@ -5,10 +5,11 @@ Who may read a record is decided by sidebar.records.targets; a note is further t
 alone to change, and only for EDIT_WINDOW after it was written.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ from sidebar.explanations import Explanation
 from sidebar.records import audit, reminders, versions
 from sidebar.records.models import CustomerStage, Edit, Note, Stage
 from sidebar.records.targets import Target
-from sidebar.services import Refused, Viewer
+from sidebar.services import AuditUnavailable, Refused, Viewer
 from sidebar.sqlite_writes import one_writer
 
 NOTE_MAX = 1000  # characters
@@ -44,9 +45,20 @@ NO_SUCH_NOTE = Explanation(
 )
 
 
+@contextmanager
+def _recorded():
+    """One transaction for a change and its Edit row; a database that does not take them is
+    AuditUnavailable (nothing was changed: the transaction is rolled back)."""
+    try:
+        with one_writer(), transaction.atomic():
+            yield
+    except DatabaseError as exc:
+        raise AuditUnavailable from exc
+
+
 def _saved(edit: Edit, *changes) -> None:
     """Save `changes` (model instances) and their Edit row in one transaction."""
-    with one_writer(), transaction.atomic():
+    with _recorded():
         for change in changes:
             change.save()
         edit.save(force_insert=True)
@@ -89,7 +101,7 @@ def add(*, viewer: Viewer, target: Target, text: str, due_at: datetime | None) -
         updated_at=now,
         **hosts.audit_fields(viewer.operator),
     )
-    with one_writer(), transaction.atomic():
+    with _recorded():
         note.save(force_insert=True)
         _edit(viewer, target, Edit.Action.NOTE_ADDED, note, {}, _words((text, due_at))).save(
             force_insert=True
@@ -126,7 +138,7 @@ def delete(*, viewer: Viewer, target: Target, note: Note) -> None:
     edit = _edit(
         viewer, target, Edit.Action.NOTE_DELETED, note, _words((note.text, note.due_at)), {}
     )
-    with one_writer(), transaction.atomic():
+    with _recorded():
         edit.save(force_insert=True)
         note.delete()
         versions.changed(target.id)

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sidebar import signin
+from sidebar import services, signin
 from sidebar.access import staff_required
 from sidebar.exceptions import WeComError
-from sidebar.explanations import RECORD_NOT_RECORDED, explain
+from sidebar.explanations import LOOKUP_NOT_RECORDED, RECORD_NOT_RECORDED, explain
 from sidebar.forms import WECOM_ID
 from sidebar.problems import problem_fragment
 from sidebar.records import audit, forms, notes, panel, remarks, tags, targets, timeline
@@ -27,8 +27,10 @@ SECTION = "sidebar/records/section.html"
 
 def record_view(*, action: str | None = None, kinds=tuple(TargetKind.values)):
     """Pass `viewer` and `target` (sidebar.records.targets) to the view. A staff member who
-    may not see the customer or group is refused in words (403; recorded as `action` when
-    the request was a change) before the view reads anything of the record."""
+    may not see the customer or group is refused in words (403) before the view reads
+    anything of the record. Every change is recorded as an Edit row (a refused one as
+    `action`); every read, allowed or not, as a row of the lookup log, without which nothing
+    is shown."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -41,22 +43,32 @@ def record_view(*, action: str | None = None, kinds=tuple(TargetKind.values)):
                 name=signin.current_staff_name(request),
                 operator=signin.current_operator(request),
             )
+            reading = request.method != "POST"
             try:
-                target = targets.resolve(
-                    client=get_client(), viewer=staff, kind=kind, target_id=target_id
-                )
-            except Refused as exc:
-                if action and request.method == "POST":
-                    audit.refusal(
-                        viewer,
-                        kind=kind,
-                        target_id=target_id,
-                        action=action,
-                        outcome=Edit.Outcome.DENIED,
+                try:
+                    target = targets.resolve(
+                        client=get_client(), viewer=staff, kind=kind, target_id=target_id
                     )
-                return problem_fragment(request, exc.explanation)
-            except WeComError as exc:
-                return problem_fragment(request, explain(exc), status=200)
+                except (Refused, WeComError) as exc:
+                    if reading:
+                        services.audit_record_read(viewer=viewer, target_id=target_id, failure=exc)
+                    elif isinstance(exc, Refused) and action:
+                        audit.refusal(
+                            viewer,
+                            kind=kind,
+                            target_id=target_id,
+                            action=action,
+                            outcome=Edit.Outcome.DENIED,
+                        )
+                    if isinstance(exc, Refused):
+                        return problem_fragment(request, exc.explanation)
+                    return problem_fragment(request, explain(exc), status=200)
+                if reading:
+                    services.audit_record_read(
+                        viewer=viewer, target_id=target.id, target_name=target.name
+                    )
+            except AuditUnavailable:
+                return problem_fragment(request, LOOKUP_NOT_RECORDED)
             try:
                 return view(request, *args, viewer=viewer, target=target, **kwargs)
             except Refused as exc:

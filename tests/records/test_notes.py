@@ -231,3 +231,16 @@ def test_the_section_is_rendered_once_and_again_after_any_change(staff_client, s
     send = Send.objects.get()
     replies.finish(client=None, staff_userid="lisi", send_id=send.pk, err_msg="sendChatMessage:ok")
     assert "发送了话术：续费优惠" in look_up(staff_client).content.decode()
+
+
+def test_every_read_of_a_record_is_a_row_of_the_lookup_log(staff_client, signed_in):
+    from sidebar.models import Lookup
+
+    staff_client.get(record_url())
+    staff_client.get(record_url("remark/"))
+    signed_in("wangwu").get(record_url())
+    rows = list(
+        Lookup.objects.filter(entry="record").order_by("id").values_list("staff_userid", "outcome")
+    )
+    assert rows == [("zhangsan", "ok"), ("zhangsan", "ok"), ("wangwu", "denied")]
+    assert Lookup.objects.filter(entry="record", target_name="陈小明").count() == 2
