@@ -1,9 +1,10 @@
 """What the panel shows of a record: the section under a customer or group (stage, the latest
 notes, the latest timeline events), and the cards an edit re-renders (remark, tags).
 
-The section is rendered per request, below the lookup's cached panel: it reads a bounded
-number of rows off indexes (SHOWN_NOTES notes, timeline.SHOWN events of each source), so its
-cost does not grow with the record (bench/records.py).
+The section sits below the lookup's cached panel. It reads a bounded number of rows off
+indexes (SHOWN_NOTES notes, timeline.SHOWN events of each source), and once rendered it is
+kept per record version, viewer, language and minute (sidebar.records.versions), so a
+customer with a long record costs a lookup what one without does (bench/records.py).
 """
 
 import time
@@ -15,7 +16,7 @@ from django.utils.translation import get_language
 
 from sidebar import in_process, profiles
 from sidebar.records import forms, notes, remarks, tags, timeline, versions
-from sidebar.records.models import TargetKind
+from sidebar.records.models import Note, TargetKind
 from sidebar.records.targets import Target
 from sidebar.services import Viewer
 
@@ -25,7 +26,7 @@ STAGED = (TargetKind.CONTACT, TargetKind.KF)
 
 @dataclass(frozen=True)
 class NoteView:
-    note: object
+    note: Note
     mine: bool
     changeable: bool
     due_passed: bool
