@@ -1,7 +1,8 @@
 """System checks, shown by `manage.py check`.
 
 Stable ids: sidebar.W001 … W005 (the WeCom app settings), sidebar.W006 (the domain-ownership
-file), sidebar.W010 (no shared cache), sidebar.E001 (emulator mode requested in production).
+file), sidebar.W007 (the callback's Token and EncodingAESKey), sidebar.W010 (no shared cache),
+sidebar.E001 (emulator mode requested in production).
 
 Missing WeCom settings are warnings, not errors: the app must still start, migrate and serve
 its page, which names the missing variable to whoever opens it."""
@@ -9,7 +10,7 @@ its page, which names the missing variable to whoever opens it."""
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from sidebar.wecom.config import setting_problems, verification_file
+from sidebar.wecom.config import callback_problem, setting_problems, verification_file
 
 
 @register(Tags.compatibility)
@@ -41,6 +42,22 @@ def check_verification_file(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_callback_settings(app_configs, **kwargs):
+    problem = callback_problem()
+    if problem is None:
+        return []
+    return [
+        Warning(
+            problem,
+            hint="Copy both from the app's 接收消息 → 设置API接收 in the WeCom admin console "
+            "(the Token: letters and digits, at most 32; the EncodingAESKey: 43 letters and "
+            "digits), or leave both empty to run without WeCom's change events.",
+            id="sidebar.W007",
+        )
+    ]
 
 
 @register(Tags.caches, deploy=True)

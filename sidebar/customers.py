@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.core.cache import caches
 
 from sidebar import in_process
+from sidebar.events import follows
 
 # How long a process serves its copy of what a viewer saw, and how many copies it keeps.
 LOCAL_SECONDS = 5.0
@@ -76,7 +77,7 @@ def viewer_contact(
     """(what `viewer` sees of the customer, whether it came from the cache). Asks WeCom
     when nothing usable is cached; `lifetime` 0 turns caching off."""
     if lifetime <= 0:
-        return from_answer(client.get_external_contact(external_userid), viewer), False
+        return from_answer(_answer(client, external_userid), viewer), False
     copy = _recall((client.app.scope, external_userid, viewer))
     if copy is not None:
         return copy, True
@@ -115,7 +116,7 @@ def _cached(client, external_userid: str, viewer: str) -> ViewerContact | None:
 def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerContact:
     cache = caches["default"]
     scope = client.app.scope
-    answer = client.get_external_contact(external_userid)
+    answer = _answer(client, external_userid)
     generation = uuid.uuid4().hex
     seen = dataclasses.replace(from_answer(answer, viewer), generation=generation)
     summary = {
@@ -139,6 +140,11 @@ def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerCo
         timeout=lifetime,
     )
     return _remember((scope, external_userid, viewer), summary, seen.follower)
+
+
+def _answer(client, external_userid: str) -> dict:
+    """What WeCom answers, less the followers whose following WeCom's events ended."""
+    return follows.without_ended(external_userid, client.get_external_contact(external_userid))
 
 
 def forget(*, client, external_userids) -> list[str]:

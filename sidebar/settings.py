@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sidebar.apps.SidebarConfig",
     "sidebar.replies.apps.RepliesConfig",
     "sidebar.records.apps.RecordsConfig",
+    "sidebar.events.apps.EventsConfig",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,10 @@ WECOM_CONTACT_CACHE_SECONDS = env.int("WECOM_CONTACT_CACHE_SECONDS", default=60)
 WECOM_MAX_CONCURRENT_CALLS = env.int("WECOM_MAX_CONCURRENT_CALLS", default=6)
 # The domain-ownership file from the admin console (WW_verify_*.txt), served at the site root.
 WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")
+# The app's callback (接收消息 → 设置API接收): WeCom posts customer, group and tag changes to
+# /wecom/events/, signed with this Token and encrypted with this EncodingAESKey (43 characters).
+WECOM_CALLBACK_TOKEN = env.str("WECOM_CALLBACK_TOKEN", default="")
+WECOM_CALLBACK_AES_KEY = env.str("WECOM_CALLBACK_AES_KEY", default="")
 # Development only (requires DEBUG): the WeCom emulator at /emulator/ (see `manage.py emulate`).
 WECOM_EMULATOR = env.bool("WECOM_EMULATOR", default=False)
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from sidebar import admin_views, views
+from sidebar.events import views as events
 from sidebar.wecom.config import VERIFY_FILE_PATTERN
 
 sidebar_patterns = (
@@ -24,6 +25,8 @@ sidebar_patterns = (
 urlpatterns = [
     path("sidebar/", include(sidebar_patterns)),
     path("healthz", views.healthz, name="healthz"),
+    # WeCom's callback (接收消息 → 设置API接收): URL verification and change events.
+    path("wecom/events/", events.receive, name="wecom-events"),
     # WeCom's trusted-domain check fetches this file from the site root (WECOM_VERIFY_FILE).
     re_path(
         rf"^(?P<name>{VERIFY_FILE_PATTERN})$",

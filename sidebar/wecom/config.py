@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 
 from sidebar.exceptions import ConfigurationError
+from sidebar.wecom.callback_crypto import AES_KEY, TOKEN, CallbackCrypto
 
 
 def _is_http_url(value: str) -> bool:
@@ -134,3 +135,32 @@ def verification_file() -> Path | None:
         return None
     path = Path(value)
     return path if VERIFY_FILE_NAME.match(path.name) else None
+
+
+def callback_crypto():
+    """The CallbackCrypto of the app's callback, or None when WECOM_CALLBACK_TOKEN and
+    WECOM_CALLBACK_AES_KEY are not (both, validly) set (sidebar.W007 says which)."""
+    if callback_problem() is not None or not settings.WECOM_CALLBACK_TOKEN:
+        return None
+    return CallbackCrypto(
+        token=settings.WECOM_CALLBACK_TOKEN.strip(),
+        encoding_aes_key=settings.WECOM_CALLBACK_AES_KEY.strip(),
+        receive_id=str(settings.WECOM_CORP_ID).strip(),
+    )
+
+
+def callback_problem() -> str | None:
+    """What is wrong with the callback settings, in a sentence; None when both are valid or
+    both are empty (no callback)."""
+    token = str(settings.WECOM_CALLBACK_TOKEN or "").strip()
+    key = str(settings.WECOM_CALLBACK_AES_KEY or "").strip()
+    if not token and not key:
+        return None
+    if not token or not key:
+        missing = "WECOM_CALLBACK_TOKEN" if not token else "WECOM_CALLBACK_AES_KEY"
+        return f"{missing} is not set, though the other callback setting is."
+    if not TOKEN.match(token):
+        return "WECOM_CALLBACK_TOKEN is not 1 to 32 letters and digits."
+    if not AES_KEY.match(key):
+        return f"WECOM_CALLBACK_AES_KEY is not 43 letters and digits ({len(key)} characters)."
+    return None

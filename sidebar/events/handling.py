@@ -1,0 +1,90 @@
+"""What each change event does, quickly enough to answer WeCom within its 5 s: it is recorded
+once (a retried delivery is the same message), and then
+
+- a customer's change (change_external_contact) drops every cached copy of that customer;
+  when the customer deleted a staff member or a staff member deleted the customer, that staff
+  member's access ends at once (sidebar.events.follows), until WeCom says they added the
+  customer again;
+- a group's change (change_external_chat) drops the group's cached panel;
+- a tag change (change_external_tag) drops the cached tag library;
+- the customer's or group's record section shows it on the timeline (its version changes).
+"""
+
+import hashlib
+import logging
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sidebar import services
+from sidebar.events.models import ChangeEvent, EndedFollow
+from sidebar.records import tags, versions
+from sidebar.sqlite_writes import one_writer
+
+logger = logging.getLogger(__name__)
+
+CONTACT, CHAT, TAG = "change_external_contact", "change_external_chat", "change_external_tag"
+ENDED = {"del_follow_user", "del_external_contact"}
+ADDED = {"add_external_contact", "add_half_external_contact"}
+# The event fields kept as its detail (the ids have columns of their own).
+DETAIL = ("Source", "FailReason", "UpdateDetail", "State", "TagType", "StrategyId",
+          "JoinScene", "QuitScene", "MemChangeCnt", "MemChangeList")  # fmt: skip
+
+
+def handle(*, client, message: bytes, fields: dict[str, str]) -> bool:
+    """Record the event and do what it asks; False when it was handled before."""
+    event = fields.get("Event", "")
+    row = ChangeEvent(
+        happened_at=_moment(fields.get("CreateTime", "")),
+        event=event[:32],
+        change_type=fields.get("ChangeType", "")[:32],
+        user_id=fields.get("UserID", "")[:64],
+        external_userid=fields.get("ExternalUserID", "")[:128],
+        chat_id=fields.get("ChatId", "")[:128],
+        tag_id=fields.get("Id", "")[:128] if event == TAG else "",
+        detail={name: fields[name] for name in DETAIL if fields.get(name)},
+        digest=hashlib.sha256(message).hexdigest(),
+    )
+    row.target_id = row.external_userid or row.chat_id
+    with one_writer(), transaction.atomic():
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            return False  # WeCom delivered it again
+        if event == CONTACT and row.user_id and row.external_userid:
+            _follow(row)
+        if row.target_id:
+            versions.changed(row.target_id)
+    _forget(client, row)
+    return True
+
+
+def _follow(row: ChangeEvent) -> None:
+    pair = {"external_userid": row.external_userid, "userid": row.user_id}
+    if row.change_type in ENDED:
+        EndedFollow.objects.update_or_create(
+            **pair, defaults={"change_type": row.change_type, "ended_at": row.happened_at}
+        )
+    elif row.change_type in ADDED:
+        EndedFollow.objects.filter(**pair).delete()
+
+
+def _forget(client, row: ChangeEvent) -> None:
+    """Drop what the caches hold about what changed (they are the shared cache's and this
+    process's; other processes' short copies end within seconds)."""
+    if row.target_id:
+        services.forget_cached_lookups(client=client, target_ids=[row.target_id])
+    if row.event == CONTACT and row.user_id:
+        # The staff member's list of the customers they added.
+        services.forget_cached_lookups(client=client, target_ids=[row.user_id])
+    if row.event == TAG:
+        tags.forget_library(client=client)
+
+
+def _moment(create_time: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(create_time), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return timezone.now()
