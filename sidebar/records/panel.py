@@ -14,11 +14,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from sidebar import in_process, profiles
+from sidebar import in_process, profiles, staff_names
+from sidebar.exceptions import ConfigurationError
 from sidebar.records import forms, notes, remarks, tags, timeline, versions
 from sidebar.records.models import Note, TargetKind
 from sidebar.records.targets import Target
 from sidebar.services import Viewer
+from sidebar.wecom import get_client
 
 # Kinds a stage is kept for: customers (a group is not a customer of the funnel).
 STAGED = (TargetKind.CONTACT, TargetKind.KF)
@@ -37,7 +39,9 @@ def section_context(viewer: Viewer, target: Target, *, note_form=None, stage_for
     shown = notes.notes_on(target, limit=notes.SHOWN_NOTES + 1)
     more_notes = len(shown) > notes.SHOWN_NOTES
     shown = shown[: notes.SHOWN_NOTES]
-    events, more = timeline.events(target, viewer=viewer.userid, limit=timeline.SHOWN)
+    events, more = timeline.events(
+        target, viewer=viewer.userid, limit=timeline.SHOWN, names=staff_names_of
+    )
     context = {
         "target": target,
         "notes": [
@@ -68,6 +72,14 @@ def section_context(viewer: Viewer, target: Target, *, note_form=None, stage_for
 # Record sections kept per process (a section is a few KB).
 LIMIT = 2000
 _rendered = in_process.Bounded(LIMIT)
+
+
+def staff_names_of(userids: list[str]) -> dict[str, str]:
+    """{userid: name} for staff WeCom's events name (cached; a few asked of WeCom at most)."""
+    try:
+        return staff_names.shown(get_client(), userids)
+    except ConfigurationError:
+        return {}
 
 
 def section_html(request, viewer: Viewer, target: Target) -> str:

@@ -1,14 +1,17 @@
-"""客户轨迹: one list per customer or group, newest first, of what staff did with them: the
-replies sent (sidebar.replies' send log) and the saved record edits (notes, stage, remark,
-tags). Each page reads at most `limit` rows of each source off its (target, time) index, so
-a customer with thousands of events costs what one with a few does.
+"""客户轨迹: one list per customer or group, newest first, of what happened with them: the
+replies sent (sidebar.replies' send log), the saved record edits (notes, stage, remark, tags),
+and what WeCom's change events said (sidebar.events). Each page reads at most `limit` rows of
+each source off its (target, time) index, so a customer with thousands of events costs what
+one with a few does.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from sidebar.events.models import ChangeEvent
 from sidebar.records.models import Edit
 from sidebar.records.targets import Target
 from sidebar.replies.models import Send
@@ -30,9 +33,17 @@ class Event:
     after: dict
 
 
-def events(target: Target, *, viewer: str, before: datetime | None = None, limit: int = PAGE):
+def events(
+    target: Target,
+    *,
+    viewer: str,
+    before: datetime | None = None,
+    limit: int = PAGE,
+    names: Callable[[list[str]], dict[str, str]] = lambda userids: {},
+):
     """(up to `limit` events older than `before` as `viewer` may see them, the time to ask for
-    the next page from, or None when there is no more)."""
+    the next page from, or None when there is no more). `names` names the staff WeCom's events
+    give by userid."""
     edits = Edit.objects.filter(
         target_kind=target.kind, target_id=target.id, outcome=Edit.Outcome.SAVED
     )
@@ -46,6 +57,12 @@ def events(target: Target, *, viewer: str, before: datetime | None = None, limit
             "created_at", "staff_userid", "staff_name", "reply_title", "kind"
         )[: limit + 1]
     ]
+    changes = ChangeEvent.objects.filter(target_id=target.id)
+    if before is not None:
+        changes = changes.filter(happened_at__lt=before)
+    changes = list(changes.order_by("-happened_at", "-id")[: limit + 1])
+    named = names(sorted({c.user_id for c in changes if c.user_id})) if changes else {}
+    found += [_change_event(c, named) for c in changes]
     found.sort(key=lambda event: event.at, reverse=True)
     page = found[:limit]
     more = len(found) > limit
@@ -61,6 +78,53 @@ def _edit_event(edit: Edit, viewer: str) -> Event:
         words=str(edit.get_action_display()),
         before={} if private else edit.before or {},
         after={} if private else edit.after or {},
+    )
+
+
+# What WeCom's events said, in words (change_external_contact, change_external_chat).
+CHANGES = {
+    "add_external_contact": _("added the customer"),
+    "add_half_external_contact": _("was added by the customer (not yet accepted)"),
+    "edit_external_contact": _("changed their remark or tags in WeCom"),
+    "del_external_contact": _("deleted the customer"),
+    "del_follow_user": _("was deleted by the customer"),
+    "transfer_fail": _("could not take over the customer"),
+    "create": _("The group was created"),
+    "dismiss": _("The group was dismissed"),
+}
+GROUP_UPDATES = {
+    "add_member": _("members joined the group"),
+    "del_member": _("members left the group"),
+    "change_owner": _("the group has a new owner"),
+    "change_name": _("the group was renamed"),
+    "change_notice": _("the group notice changed"),
+}
+FAIL_REASONS = {
+    "customer_refused": _("the customer refused"),
+    "customer_limit_exceed": _("the receiver has too many customers"),
+}
+
+
+def _change_event(change: ChangeEvent, names: dict[str, str]) -> Event:
+    words = CHANGES.get(change.change_type)
+    detail = change.detail or {}
+    if change.change_type == "update":
+        what = GROUP_UPDATES.get(detail.get("UpdateDetail", ""), _("the group changed"))
+        words = _("In WeCom: %(what)s") % {"what": what}
+    elif (
+        change.change_type == "del_external_contact"
+        and detail.get("Source") == "DELETE_BY_TRANSFER"
+    ):
+        words = _("handed the customer over to a colleague")
+    elif change.change_type == "transfer_fail" and detail.get("FailReason") in FAIL_REASONS:
+        words = f"{words}: {FAIL_REASONS[detail['FailReason']]}"
+    return Event(
+        at=change.happened_at,
+        kind="wecom",
+        staff=names.get(change.user_id) or change.user_id,
+        words=str(words or f"{change.event}/{change.change_type}"),
+        before={},
+        after={},
     )
 
 

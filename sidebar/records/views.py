@@ -295,6 +295,8 @@ def events(request, *, viewer, target):
         before = None
     if before is None:
         raise Http404
-    page, more = timeline.events(target, viewer=viewer.userid, before=before)
+    page, more = timeline.events(
+        target, viewer=viewer.userid, before=before, names=panel.staff_names_of
+    )
     context = {"target": target, "events": page, "events_before": more}
     return render(request, "sidebar/records/events.html", context)

@@ -183,3 +183,37 @@ def test_broken_ciphertexts_are_refused(callbacks):
 def staff_client(client, standin, corp):
     walk_sign_in(client, corp)
     return client
+
+
+def test_events_land_on_the_timeline_in_words(callbacks, staff_client, corp):
+    from tests.records.conftest import default_stages
+
+    default_stages()
+    for change_type, extra in [
+        ("edit_external_contact", {}),
+        ("del_external_contact", {"Source": "DELETE_BY_TRANSFER"}),
+    ]:
+        callbacks.post(
+            callbacks.event(
+                "change_external_contact",
+                change_type,
+                UserID="lisi",
+                ExternalUserID=CUSTOMER,
+                **extra,
+            )
+        )
+    body = look_up(staff_client).content.decode()
+    events = body[body.index('class="events"') :]
+    assert "李四" in events
+    assert events.index("将客户交接给了同事") < events.index("在企业微信中修改了备注或标签")
+
+
+def test_admins_read_the_events_that_arrived(callbacks, admin_client):
+    callbacks.post(
+        callbacks.event(
+            "change_external_chat", "update", ChatId="wrSalesGroup00001", UpdateDetail="change_name"
+        )
+    )
+    body = admin_client.get("/admin/events/changeevent/").content.decode()
+    assert "wrSalesGroup00001" in body and "change_name" not in body  # detail on its own page
+    assert admin_client.get("/admin/events/changeevent/add/").status_code == 403
