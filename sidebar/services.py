@@ -30,6 +30,7 @@ from sidebar.hosts import Operator
 from sidebar.models import ClientFailureReport, Lookup
 from sidebar.sqlite_writes import one_writer
 from sidebar.useragent import wecom_version
+from sidebar.wecom.config import callback_crypto
 
 logger = logging.getLogger(__name__)
 
@@ -468,13 +469,24 @@ def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
     return fetch
 
 
+def evented_lifetime() -> int:
+    """How long what WeCom's change events keep fresh (customers, groups, who follows whom)
+    is cached: WECOM_EVENT_CACHE_SECONDS while the app receives those events (its callback
+    is configured), else WECOM_CONTACT_CACHE_SECONDS (README, "Change events")."""
+    if settings.WECOM_CONTACT_CACHE_SECONDS <= 0:
+        return 0  # caching turned off
+    if callback_crypto() is not None:
+        return settings.WECOM_EVENT_CACHE_SECONDS
+    return settings.WECOM_CONTACT_CACHE_SECONDS
+
+
 def _contact(client, external_userid: str, viewer: str) -> Callable:
     """fetch() for `_look_up`: what `viewer` sees of the customer (sidebar.customers)."""
     return lambda: customers.viewer_contact(
         client=client,
         external_userid=external_userid,
         viewer=viewer,
-        lifetime=settings.WECOM_CONTACT_CACHE_SECONDS,
+        lifetime=evented_lifetime(),
     )
 
 
@@ -493,13 +505,18 @@ def cached_kf_customer(*, client, external_userid: str) -> dict | None:
 
 
 def _group(client, chat_id: str) -> Callable:
-    return _cached(_cache_key("group", client, chat_id), lambda: client.get_group_chat(chat_id))
+    return _cached(
+        _cache_key("group", client, chat_id),
+        lambda: client.get_group_chat(chat_id),
+        lifetime=evented_lifetime(),
+    )
 
 
 def _followed(client, staff_userid: str) -> Callable:
     return _cached(
         _cache_key("followed", client, staff_userid),
         lambda: client.get_followed_customers(staff_userid),
+        lifetime=evented_lifetime(),
     )
 
 

@@ -250,6 +250,11 @@ WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")
 # /wecom/events/, signed with this Token and encrypted with this EncodingAESKey (43 characters).
 WECOM_CALLBACK_TOKEN = env.str("WECOM_CALLBACK_TOKEN", default="")
 WECOM_CALLBACK_AES_KEY = env.str("WECOM_CALLBACK_AES_KEY", default="")
+# With the callback configured, WeCom's events keep cached customers and groups fresh: they are
+# kept this long instead of WECOM_CONTACT_CACHE_SECONDS (README, "Change events").
+WECOM_EVENT_CACHE_SECONDS = env.int("WECOM_EVENT_CACHE_SECONDS", default=6 * 3600)
+# A staff member whom a customer deleted gets a WeCom app message naming the customer (流失提醒).
+WECOM_CHURN_ALERTS = env.bool("WECOM_CHURN_ALERTS", default=True)
 # Development only (requires DEBUG): the WeCom emulator at /emulator/ (see `manage.py emulate`).
 WECOM_EMULATOR = env.bool("WECOM_EMULATOR", default=False)
 

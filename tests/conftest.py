@@ -10,6 +10,7 @@ import requests
 from django.core.cache import caches
 
 from sidebar import customers
+from sidebar.events import churn
 from sidebar.replies import media
 from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import seeded_corp
@@ -85,6 +86,7 @@ def _empty_caches():
     # Uploads run on this process's upload threads: none may outlive its test (and touch the
     # next test's database). A held stand-in answer is released when the stand-in stops.
     assert media.uploads_idle(timeout=120), "an upload outlived its test"
+    assert churn.idle(timeout=120), "a churn alert outlived its test"
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ DETAIL = ("Source", "FailReason", "UpdateDetail", "State", "TagType", "StrategyI
           "JoinScene", "QuitScene", "MemChangeCnt", "MemChangeList")  # fmt: skip
 
 
-def handle(*, client, message: bytes, fields: dict[str, str]) -> bool:
-    """Record the event and do what it asks; False when it was handled before."""
+def handle(*, client, message: bytes, fields: dict[str, str]) -> ChangeEvent | None:
+    """Record the event and do what it asks: its row, or None when it was handled before."""
     event = fields.get("Event", "")
     row = ChangeEvent(
         happened_at=_moment(fields.get("CreateTime", "")),
@@ -52,13 +52,13 @@ def handle(*, client, message: bytes, fields: dict[str, str]) -> bool:
             with transaction.atomic():
                 row.save(force_insert=True)
         except IntegrityError:
-            return False  # WeCom delivered it again
+            return None  # WeCom delivered it again
         if event == CONTACT and row.user_id and row.external_userid:
             _follow(row)
         if row.target_id:
             versions.changed(row.target_id)
     _forget(client, row)
-    return True
+    return row
 
 
 def _follow(row: ChangeEvent) -> None:

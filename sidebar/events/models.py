@@ -22,6 +22,10 @@ class ChangeEvent(models.Model):
     target_id = models.CharField(max_length=128, blank=True, editable=False)
     # SHA-256 of the decrypted message: a retried delivery is the same message.
     digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The churn alert of a customer who deleted a staff member (sidebar.events.churn): claimed
+    # by one sender at a time, then sent.
+    alert_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    alerted_at = models.DateTimeField(_("staff member alerted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("WeCom event")

@@ -10,11 +10,12 @@ nothing of the message is logged.
 import logging
 import time
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from sidebar.events import handling, messages
+from sidebar.events import churn, handling, messages
 from sidebar.exceptions import ConfigurationError
 from sidebar.wecom import get_client
 from sidebar.wecom.callback_crypto import CallbackRejected
@@ -66,7 +67,10 @@ def receive(request):
             client = get_client()
         except ConfigurationError:
             return _plain("the WeCom app is not set up here", 503)  # WeCom delivers it again
-        handling.handle(client=client, message=message, fields=fields)
+        handled = handling.handle(client=client, message=message, fields=fields)
+        if handled is not None and handled.change_type == "del_follow_user":
+            public_url = settings.SIDEBAR_PUBLIC_URL or request.build_absolute_uri("/")
+            churn.alert_soon(client=client, event_id=handled.pk, public_url=public_url)
     return HttpResponse(b"", content_type="text/plain")
 
 

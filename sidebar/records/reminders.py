@@ -116,8 +116,8 @@ def message(note: Note, *, public_url: str) -> dict:
         "touser": note.author_userid,
         "msgtype": "textcard",
         "textcard": {
-            "title": _cut(_("Follow up: %(who)s") % {"who": who}, TITLE_BYTES),
-            "description": head + _escaped_within(note.text, budget) + tail,
+            "title": cut(_("Follow up: %(who)s") % {"who": who}, TITLE_BYTES),
+            "description": head + escaped_within(note.text, budget) + tail,
             "url": public_url.rstrip("/") + record_link(note),
             "btntxt": _("Open"),
         },
@@ -126,11 +126,11 @@ def message(note: Note, *, public_url: str) -> dict:
     }
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
     return text.encode()[:limit].decode("utf-8", "ignore")
 
 
-def _escaped_within(text: str, limit: int) -> str:
+def escaped_within(text: str, limit: int) -> str:
     """`text` escaped for the card's HTML, shortened (with "…") to fit `limit` bytes."""
     escaped = html.escape(text)
     if len(escaped.encode()) <= limit:

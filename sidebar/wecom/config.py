@@ -114,9 +114,10 @@ def _read_app() -> WeComApp:
 
 
 def _forget_app(*, setting, **kwargs) -> None:
-    global _configured
+    global _configured, _callback
     if setting.startswith("WECOM_"):
         _configured = None
+        _callback = _UNREAD
 
 
 setting_changed.connect(_forget_app)
@@ -137,9 +138,22 @@ def verification_file() -> Path | None:
     return path if VERIFY_FILE_NAME.match(path.name) else None
 
 
-def callback_crypto():
+_UNREAD = object()
+_callback = _UNREAD
+
+
+def callback_crypto() -> CallbackCrypto | None:
     """The CallbackCrypto of the app's callback, or None when WECOM_CALLBACK_TOKEN and
-    WECOM_CALLBACK_AES_KEY are not (both, validly) set (sidebar.W007 says which)."""
+    WECOM_CALLBACK_AES_KEY are not (both, validly) set (sidebar.W007 says which). Read from
+    settings once, until a WECOM_ setting changes: every lookup asks (services)."""
+    global _callback
+    found = _callback
+    if found is _UNREAD:
+        found = _callback = _read_callback()
+    return found
+
+
+def _read_callback() -> CallbackCrypto | None:
     if callback_problem() is not None or not settings.WECOM_CALLBACK_TOKEN:
         return None
     return CallbackCrypto(

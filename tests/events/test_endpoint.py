@@ -217,3 +217,13 @@ def test_admins_read_the_events_that_arrived(callbacks, admin_client):
     body = admin_client.get("/admin/events/changeevent/").content.decode()
     assert "wrSalesGroup00001" in body and "change_name" not in body  # detail on its own page
     assert admin_client.get("/admin/events/changeevent/add/").status_code == 403
+
+
+def test_with_the_callback_configured_customers_are_kept_for_hours(settings, callbacks):
+    from sidebar import services
+
+    assert services.evented_lifetime() == 6 * 3600
+    settings.WECOM_CALLBACK_TOKEN = settings.WECOM_CALLBACK_AES_KEY = ""
+    assert services.evented_lifetime() == settings.WECOM_CONTACT_CACHE_SECONDS == 60
+    settings.WECOM_CONTACT_CACHE_SECONDS = 0
+    assert services.evented_lifetime() == 0
