@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/reset-credentials", views.reset_credentials, name="reset-credentials"),
     path("api/forget-lookups", views.forget_lookups, name="forget-lookups"),
     path("api/send-reminders", views.send_reminders, name="send-reminders"),
+    path("api/wecom-change", views.wecom_change, name="wecom-change"),
     path("api/juzi/<path:action>", views.juzi, name="juzi"),
     path("api/<path:action>", views.standin_action, name="standin"),
 ]

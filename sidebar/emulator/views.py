@@ -24,6 +24,7 @@ from sidebar.middleware import CONTENT_SECURITY_POLICY
 from sidebar.records import reminders
 from sidebar.replies.previews import render_preview
 from sidebar.wecom import get_client
+from sidebar.wecom.config import get_app
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 BRIDGE = Path(__file__).resolve().parents[1] / "standin" / "bridge.js"
@@ -88,6 +89,7 @@ def page(request):
             "reset-credentials": reverse("emulator:reset-credentials"),
             "forget-lookups": reverse("emulator:forget-lookups"),
             "send-reminders": reverse("emulator:send-reminders"),
+            "wecom-change": reverse("emulator:wecom-change"),
         },
         "csrfToken": get_token(request),
         "timeout": settings.WECOM_TIMEOUT,
@@ -229,6 +231,32 @@ def forget_lookups(request):
     except ConfigurationError as exc:
         return JsonResponse({"error": str(exc)}, status=503)
     return JsonResponse({"ok": True, "forgotten": len(ids)})
+
+
+@require_POST
+@emulator_only
+def wecom_change(request):
+    """A change made "in WeCom" by the signed-in staff member (their remark on the customer, the
+    customer deleting them, ...) or to the group: the stand-in changes its data and posts the
+    event to the app's callback, as WeCom does."""
+    try:
+        userid = signin.current_staff(request, app=get_app()) or ""
+    except ConfigurationError:
+        userid = ""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": "not JSON"}, status=400)
+    action, chat = str(body.get("action", "")), str(body.get("chat", ""))
+    if action == "rename-group":
+        params = {"chat_id": chat, "name": str(body.get("name", ""))}
+    else:
+        if not userid:
+            return JsonResponse({"error": "sign in first"}, status=400)
+        params = {"userid": userid, "external_userid": chat, "remark": str(body.get("remark", ""))}
+        if action != "remark":
+            params.pop("remark")
+    return _standin("POST", "wecom-change", {"action": action, "params": params})
 
 
 @require_POST

@@ -128,6 +128,9 @@ class StandinCorp:
         self._released = threading.Event()
         # media/upload: media_id -> {type, filename, content_type, content, expires_at}
         self.media: dict[str, dict] = {}
+        # The app's callback (connect_callback), when it has one.
+        self.callbacks = None
+        self.callback_verified = False
         # message/send: what each staff member received, oldest first.
         self.app_messages: list[dict] = []
         self._message_digests: dict[str, float] = {}  # enable_duplicate_check
@@ -614,6 +617,64 @@ class StandinCorp:
             "next_cursor": str(start + limit) if more else "",
         }
 
+    # Changes made "in WeCom" (the client or the admin console), told to the app's callback ---
+
+    def connect_callback(self, *, url: str, token: str, aes_key: str) -> bool:
+        """Send change events to the app's callback at `url` from now on; True when the URL
+        verifies, as the admin console checks it on saving."""
+        from sidebar.standin.callbacks import CallbackSender
+
+        self.callbacks = CallbackSender(
+            url=url, token=token, aes_key=aes_key, corp_id=self.corp_id, agent_id=self.agent_id
+        )
+        self.callback_verified = self.callbacks.verify()
+        return self.callback_verified
+
+    def change_in_wecom(self, action: str, **params) -> None:
+        """A change a staff member or admin makes in WeCom itself, and the event WeCom sends:
+        'remark' (userid, external_userid, remark), 'tag' (userid, external_userid, tag_id),
+        'customer-deletes-staff' and 'staff-deletes-customer' (userid, external_userid),
+        'rename-group' (chat_id, name). Raises WireError for what the corp does not have."""
+        contact = "change_external_contact"
+        with self._lock:
+            if action == "rename-group":
+                group = self.groups.get(params.get("chat_id", ""))
+                if group is None:
+                    raise WireError(90501, "no such group")
+                group["name"] = str(params.get("name") or "")[:64]
+                event = ("change_external_chat", "update",
+                         {"ChatId": group["chat_id"], "UpdateDetail": "change_name"})  # fmt: skip
+            else:
+                body = {
+                    "userid": params.get("userid"),
+                    "external_userid": params.get("external_userid"),
+                }
+                customer, follower = self._follow_entry(body)
+                ids = {"UserID": follower["userid"], "ExternalUserID": body["external_userid"]}
+                if action == "remark":
+                    follower["remark"] = str(params.get("remark") or "")[:20]
+                    event = (contact, "edit_external_contact", ids)
+                elif action == "tag":
+                    found = self._corp_tag(str(params.get("tag_id") or ""))
+                    if found is None:
+                        raise WireError(40068, "invalid tagid")
+                    group, tag = found
+                    follower.setdefault("tags", []).append(
+                        {"group_name": group["group_name"], "tag_name": tag["name"],
+                         "tag_id": tag["id"], "type": 1}
+                    )  # fmt: skip
+                    event = (contact, "edit_external_contact", ids)
+                elif action == "customer-deletes-staff":
+                    # WeCom keeps a one-way relation: externalcontact/get still lists them.
+                    event = (contact, "del_follow_user", ids)
+                elif action == "staff-deletes-customer":
+                    customer["follow_user"].remove(follower)
+                    event = (contact, "del_external_contact", ids)
+                else:
+                    raise WireError(40058, f"unknown change: {action}")
+        if self.callbacks is not None:
+            self.callbacks.send(event[0], event[1], **event[2])
+
     def describe(self) -> dict:
         """What the emulator's control panel shows: who and what is in this corp."""
         with self._lock:
@@ -645,6 +706,11 @@ class StandinCorp:
             "media": len(self.media),
             # The newest app messages staff received (message/send), newest first.
             "app_messages": [dict(m) for m in reversed(self.app_messages[-20:])],
+            "callback": {
+                "connected": self.callbacks is not None,
+                "verified": self.callback_verified,
+                "deliveries": list(self.callbacks.deliveries[-20:]) if self.callbacks else [],
+            },
         }
 
     # The client side: what WeCom checks when the page calls config / agentConfig ---------

@@ -16,6 +16,8 @@ Besides WeCom's paths it has a control API under /_standin/ for tests and the em
   GET  /_standin/media/<media_id> the uploaded file (the emulator's transcript shows it)
   GET  /_standin/media-info/<media_id>  {type, filename, size, expired} of an uploaded file
   GET  /_standin/messages/<userid>  the app messages (message/send) a staff member received
+  POST /_standin/wecom-change     {action, params}: a change made in WeCom itself, and the
+                                  event WeCom posts to the app's callback (corp.change_in_wecom)
 """
 
 import html
@@ -284,6 +286,12 @@ class _Handler(StandinHandler):
             corp.reset_counters()
         elif action == "expire-media":
             corp.expire_media()
+        elif action == "wecom-change":
+            try:
+                corp.change_in_wecom(str(body.get("action", "")), **(body.get("params") or {}))
+            except (WireError, TypeError) as exc:
+                self._send_json({"error": str(exc)}, status=400)
+                return
         elif action == "media-check":
             result = corp.check_media(str(body.get("mediaid", "")), str(body.get("type", "")))
             self._send_json({"result": result})

@@ -413,6 +413,21 @@
       .then(refreshState);
   });
 
+  // A change "in WeCom itself": the stand-in posts its event to the app's callback.
+  document.getElementById("controls").addEventListener("click", function (event) {
+    var button = event.target.closest("[data-wecom]");
+    if (!button) return;
+    var body = {
+      action: button.dataset.wecom,
+      chat: chatSelect.value,
+      remark: document.getElementById("wecom-remark").value,
+      name: document.getElementById("wecom-group-name").value,
+    };
+    post(config.app["wecom-change"], body)
+      .then(function () { say(button.textContent + " ✓"); })
+      .catch(function (error) { say(button.textContent + ": " + error.message); });
+  });
+
   hostSelect.addEventListener("change", function () {
     showHost();
     save();

@@ -2,7 +2,13 @@
 
 import errno
 import logging
+import secrets
 import socket
+import string
+import threading
+import time
+import urllib.error
+import urllib.request
 
 from django.conf import settings
 from django.core.management import call_command
@@ -73,6 +79,7 @@ class Command(BaseCommand):
         # Covers the stand-in draws, so the demo library's pictures load without the internet.
         seeded = demo.seed(picture=lambda name: f"{server.url}/avatar/{name}.svg")
         juzi = self._start_juzi(juzi_port)
+        _connect_callback(corp, f"http://{_shown(host)}:{port}")
         library = f"Demo reply library: {seeded} replies.\n" if seeded else ""
         self.stdout.write(
             self.style.SUCCESS(
@@ -103,6 +110,29 @@ class Command(BaseCommand):
         settings.JUZI_HELPER_URL = juzi.helper_url
         settings.JUZI_FRAME_ANCESTORS = [juzi.url]
         return juzi.start()
+
+
+def _connect_callback(corp, app_url: str) -> None:
+    """The app's callback for this run: a Token and EncodingAESKey of its own, and the stand-in
+    told to post its change events to /wecom/events/ (verified, as the admin console does,
+    once the app answers)."""
+    alphabet = string.ascii_letters + string.digits
+    token = "".join(secrets.choice(alphabet) for _ in range(32))
+    aes_key = "".join(secrets.choice(alphabet) for _ in range(43))
+    settings.WECOM_CALLBACK_TOKEN, settings.WECOM_CALLBACK_AES_KEY = token, aes_key
+
+    def connect():
+        for _ in range(600):  # the app takes a moment to start listening
+            try:
+                urllib.request.urlopen(app_url + "/healthz", timeout=2).close()  # noqa: S310
+                break
+            except urllib.error.HTTPError:
+                break  # it answers (503 while the cache warms is an answer too)
+            except OSError:
+                time.sleep(0.1)
+        corp.connect_callback(url=app_url + "/wecom/events/", token=token, aes_key=aes_key)
+
+    threading.Thread(target=connect, daemon=True).start()
 
 
 # What the panel fetches on its own, every few seconds or on every reopen: not worth a line.
