@@ -180,7 +180,13 @@ def staff_client(client, standin, corp):
 
 
 @pytest.fixture
-def deployment(standin, corp, redis_settings, tmp_path):
+def deployment_env():
+    """Settings a test adds to the deployment's environment (override to add some)."""
+    return {}
+
+
+@pytest.fixture
+def deployment(standin, corp, redis_settings, tmp_path, deployment_env):
     """gunicorn with the shipped deploy/gunicorn.conf.py, four workers sharing the real Redis,
     and a SQLite database and media directory in `tmp_path`; counters reset once it is up."""
     env = deployment_environment(standin, corp, redis_settings.url, tmp_path)
@@ -188,6 +194,7 @@ def deployment(standin, corp, redis_settings, tmp_path):
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_COOKIES="off",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        **deployment_env,
     )
     with Gunicorn(env, tmp_path, workers=4) as server:
         server.env = env

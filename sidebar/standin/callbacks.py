@@ -52,8 +52,8 @@ class CallbackSender:
 
     def send(self, event: str, change_type: str, **fields: str) -> threading.Thread:
         """Post the event from a thread of its own (the stand-in's change answers at once)."""
-        message = self._xml(event, change_type, fields)
-        thread = threading.Thread(target=self._deliver, args=(message, change_type), daemon=True)
+        message = self.message(event, change_type, fields)
+        thread = threading.Thread(target=self.deliver, args=(message, change_type), daemon=True)
         with self._lock:
             self._pending = [t for t in self._pending if t.is_alive()] + [thread]
         thread.start()
@@ -67,7 +67,8 @@ class CallbackSender:
         for thread in pending:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
-    def _xml(self, event: str, change_type: str, fields: dict) -> bytes:
+    def message(self, event: str, change_type: str, fields: dict) -> bytes:
+        """The event's plaintext XML, as WeCom writes it."""
         parts = [
             f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>",
             "<FromUserName><![CDATA[sys]]></FromUserName>",
@@ -79,7 +80,9 @@ class CallbackSender:
         parts += [f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items()]
         return ("<xml>" + "".join(parts) + "</xml>").encode()
 
-    def _deliver(self, message: bytes, change_type: str) -> None:
+    def deliver(self, message: bytes, change_type: str) -> None:
+        """Post `message` until the app answers 200, ATTEMPTS times at most, each encrypted
+        afresh as WeCom's retries are."""
         for attempt in range(ATTEMPTS):
             encrypted = self.crypto.encrypt(message)  # each retry is encrypted afresh
             timestamp, nonce = str(int(time.time())), secrets.token_hex(4)
