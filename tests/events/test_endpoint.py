@@ -227,3 +227,24 @@ def test_with_the_callback_configured_customers_are_kept_for_hours(settings, cal
     assert services.evented_lifetime() == settings.WECOM_CONTACT_CACHE_SECONDS == 60
     settings.WECOM_CONTACT_CACHE_SECONDS = 0
     assert services.evented_lifetime() == 0
+
+
+def test_a_dismissed_group_says_so_at_once(callbacks, staff_client, corp):
+    def open_group():
+        return staff_client.post(
+            "/sidebar/lookup/group/", {"entry": "group_chat_tools", "chat_id": "wrDismissed00001"}
+        )
+
+    corp.groups["wrDismissed00001"] = {
+        "chat_id": "wrDismissed00001",
+        "name": "要解散的群",
+        "owner": "zhangsan",
+        "member_list": [{"userid": "zhangsan", "type": 1}],
+        "admin_list": [],
+    }
+    assert "要解散的群" in open_group().content.decode()
+    corp.groups["wrDismissed00001"]["dismissed"] = True
+    callbacks.post(callbacks.event("change_external_chat", "dismiss", ChatId="wrDismissed00001"))
+    answer = open_group()
+    assert answer["X-Sidebar-Outcome"] == "not_found"
+    assert 'data-problem="49008"' in answer.content.decode()
