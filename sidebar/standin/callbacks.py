@@ -18,6 +18,24 @@ from sidebar.wecom.callback_crypto import CallbackCrypto
 ATTEMPTS = 3
 
 
+def event_xml(
+    corp_id: str, event: str, change_type: str, fields: dict, *, created: int | None = None
+) -> bytes:
+    """A change event's plaintext XML, as WeCom writes it (created: its CreateTime, now by
+    default)."""
+    created = int(time.time()) if created is None else created
+    parts = [
+        f"<ToUserName><![CDATA[{corp_id}]]></ToUserName>",
+        "<FromUserName><![CDATA[sys]]></FromUserName>",
+        f"<CreateTime>{created}</CreateTime>",
+        "<MsgType><![CDATA[event]]></MsgType>",
+        f"<Event><![CDATA[{event}]]></Event>",
+        f"<ChangeType><![CDATA[{change_type}]]></ChangeType>",
+    ]
+    parts += [f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items()]
+    return ("<xml>" + "".join(parts) + "</xml>").encode()
+
+
 class CallbackSender:
     def __init__(self, *, url: str, token: str, aes_key: str, corp_id: str, agent_id: str):
         self.url = url
@@ -69,16 +87,7 @@ class CallbackSender:
 
     def message(self, event: str, change_type: str, fields: dict) -> bytes:
         """The event's plaintext XML, as WeCom writes it."""
-        parts = [
-            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>",
-            "<FromUserName><![CDATA[sys]]></FromUserName>",
-            f"<CreateTime>{int(time.time())}</CreateTime>",
-            "<MsgType><![CDATA[event]]></MsgType>",
-            f"<Event><![CDATA[{event}]]></Event>",
-            f"<ChangeType><![CDATA[{change_type}]]></ChangeType>",
-        ]
-        parts += [f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items()]
-        return ("<xml>" + "".join(parts) + "</xml>").encode()
+        return event_xml(self.corp_id, event, change_type, fields)
 
     def deliver(self, message: bytes, change_type: str) -> None:
         """Post `message` until the app answers 200, ATTEMPTS times at most, each encrypted

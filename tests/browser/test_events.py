@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from sidebar.events import churn
 from tests.browser.conftest import PROFILE_NAME, assert_clean
-from tests.events import vectors
+from tests.events.conftest import connect_callback
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,11 +18,7 @@ GET_CONTACT = "/cgi-bin/externalcontact/get"
 @pytest.fixture
 def evented(live_server, standin, corp, settings):
     """The app's callback configured, and the stand-in posting its events to it."""
-    settings.WECOM_CALLBACK_TOKEN = vectors.TOKEN
-    settings.WECOM_CALLBACK_AES_KEY = vectors.AES_KEY
-    assert corp.connect_callback(
-        url=live_server.url + "/wecom/events/", token=vectors.TOKEN, aes_key=vectors.AES_KEY
-    )
+    connect_callback(corp, settings, live_server.url)
     return corp
 
 

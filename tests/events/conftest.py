@@ -3,6 +3,7 @@ from html import escape
 
 import pytest
 
+from sidebar.standin.callbacks import event_xml
 from sidebar.wecom.callback_crypto import CallbackCrypto
 from tests.events import vectors
 
@@ -23,17 +24,7 @@ class WeComCallbacks:
 
     def event(self, event: str, change_type: str, *, created=None, **fields) -> bytes:
         """The plaintext XML of an event, as WeCom writes it."""
-        created = int(time.time()) if created is None else created
-        parts = [
-            f"<ToUserName><![CDATA[{self.corp_id}]]></ToUserName>",
-            "<FromUserName><![CDATA[sys]]></FromUserName>",
-            f"<CreateTime>{created}</CreateTime>",
-            "<MsgType><![CDATA[event]]></MsgType>",
-            f"<Event><![CDATA[{event}]]></Event>",
-            f"<ChangeType><![CDATA[{change_type}]]></ChangeType>",
-        ]
-        parts += [f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items()]
-        return ("<xml>" + "".join(parts) + "</xml>").encode()
+        return event_xml(self.corp_id, event, change_type, fields, created=created)
 
     def post(self, message: bytes, *, timestamp=None, signature=None, body=None):
         """POST `message` as WeCom does (encrypted afresh each time, as its retries are)."""
@@ -58,3 +49,13 @@ def callbacks(settings, standin, corp, client):
     settings.WECOM_CALLBACK_TOKEN = vectors.TOKEN
     settings.WECOM_CALLBACK_AES_KEY = vectors.AES_KEY
     return WeComCallbacks(client, corp.corp_id)
+
+
+def connect_callback(corp, settings, app_url: str) -> None:
+    """The app's callback configured with the sample's Token and key, and the stand-in
+    posting its events to the app at `app_url` (the URL verified first)."""
+    settings.WECOM_CALLBACK_TOKEN = vectors.TOKEN
+    settings.WECOM_CALLBACK_AES_KEY = vectors.AES_KEY
+    assert corp.connect_callback(url=app_url + URL, token=vectors.TOKEN, aes_key=vectors.AES_KEY), (
+        "the app did not verify its callback URL"
+    )

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from sidebar.events import churn
-from tests.events import vectors
+from tests.events.conftest import connect_callback
 from tests.topology import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,12 +16,8 @@ GET_CONTACT = "/cgi-bin/externalcontact/get"
 
 @pytest.fixture
 def app(live_server, standin, corp, settings):
-    settings.WECOM_CALLBACK_TOKEN = vectors.TOKEN
-    settings.WECOM_CALLBACK_AES_KEY = vectors.AES_KEY
     settings.SIDEBAR_PUBLIC_URL = live_server.url
-    assert corp.connect_callback(
-        url=live_server.url + "/wecom/events/", token=vectors.TOKEN, aes_key=vectors.AES_KEY
-    )
+    connect_callback(corp, settings, live_server.url)
     browser = requests.Session()
     browser.trust_env = False
     sign_in(browser, live_server.url, as_user="zhangsan")
