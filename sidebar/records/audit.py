@@ -8,10 +8,12 @@ recorded too, best effort: nothing changed, so nothing is lost when that row is 
 """
 
 import logging
+from contextlib import contextmanager
 
 from django.db import DatabaseError
 
 from sidebar import hosts
+from sidebar.exceptions import WeComError, WeComWritesBusy
 from sidebar.records import versions
 from sidebar.records.models import Edit
 from sidebar.services import AuditUnavailable, Viewer
@@ -63,6 +65,23 @@ def begin(viewer: Viewer, target, *, action: str, before: dict, after: dict) -> 
         )
         raise AuditUnavailable from exc
     return edit
+
+
+@contextmanager
+def sent_to_wecom(viewer: Viewer, target, *, action: str, before: dict, after: dict):
+    """The change made in the block (one WeCom call) with its row: PENDING before the call,
+    then BUSY (not sent: the edit bound was full), FAILED (with WeCom's errcode) or SAVED.
+    Raises AuditUnavailable, and sends nothing, when the row cannot be written."""
+    edit = begin(viewer, target, action=action, before=before, after=after)
+    try:
+        yield
+    except WeComWritesBusy:
+        finish(edit, Edit.Outcome.BUSY)
+        raise
+    except WeComError as exc:
+        finish(edit, Edit.Outcome.FAILED, errcode=exc.errcode)
+        raise
+    finish(edit, Edit.Outcome.SAVED)
 
 
 def finish(edit: Edit, outcome: str, *, errcode: int | None = None) -> None:

@@ -9,7 +9,6 @@ of the customer is dropped, so the next lookup shows what WeCom now holds.
 from dataclasses import dataclass
 
 from sidebar import services
-from sidebar.exceptions import WeComError, WeComWritesBusy
 from sidebar.records import audit
 from sidebar.records.models import Edit
 from sidebar.records.targets import Target
@@ -67,22 +66,14 @@ def change(*, client, viewer: Viewer, target: Target, wanted: Remark) -> Remark:
     wire = {_WIRE[name]: value for name, value in changed.items()}
     if "remark_mobiles" in wire:
         wire["remark_mobiles"] = list(wire["remark_mobiles"]) or [""]
-    edit = audit.begin(
+    with audit.sent_to_wecom(
         viewer,
         target,
         action=Edit.Action.REMARK,
         before={name: _plain(getattr(before, name)) for name in changed},
         after={name: _plain(value) for name, value in changed.items()},
-    )
-    try:
+    ):
         client.remark_contact(userid=viewer.userid, external_userid=target.id, **wire)
-    except WeComWritesBusy:
-        audit.finish(edit, Edit.Outcome.BUSY)
-        raise
-    except WeComError as exc:
-        audit.finish(edit, Edit.Outcome.FAILED, errcode=exc.errcode)
-        raise
-    audit.finish(edit, Edit.Outcome.SAVED)
     services.forget_cached_lookups(client=client, target_ids=[target.id])
     return Remark(**{**before.__dict__, **changed})
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.cache import caches
 
 from sidebar import in_process, services
-from sidebar.exceptions import WeComError, WeComWritesBusy
+from sidebar.exceptions import WeComError
 from sidebar.records import audit
 from sidebar.records.models import Edit
 from sidebar.records.targets import Target
@@ -142,28 +142,23 @@ def change(
         else HeldTag(id=i, name=i, group="")
         for i in sorted(add)
     ]
-    edit = audit.begin(
+    with audit.sent_to_wecom(
         viewer,
         target,
         action=Edit.Action.TAGS,
         before={"tags": [tag.name for tag in now]},
         after={"tags": [tag.name for tag in result]},
-    )
-    try:
-        client.mark_tag(
-            userid=viewer.userid,
-            external_userid=target.id,
-            add_tag=sorted(add),
-            remove_tag=sorted(remove),
-        )
-    except WeComWritesBusy:
-        audit.finish(edit, Edit.Outcome.BUSY)
-        raise
-    except WeComError as exc:
-        audit.finish(edit, Edit.Outcome.FAILED, errcode=exc.errcode)
-        if exc.errcode == 40068:  # the library changed under us: read it afresh next time
-            forget_library(client=client)
-        raise
-    audit.finish(edit, Edit.Outcome.SAVED)
+    ):
+        try:
+            client.mark_tag(
+                userid=viewer.userid,
+                external_userid=target.id,
+                add_tag=sorted(add),
+                remove_tag=sorted(remove),
+            )
+        except WeComError as exc:
+            if exc.errcode == 40068:  # the library changed under us: read it afresh next time
+                forget_library(client=client)
+            raise
     services.forget_cached_lookups(client=client, target_ids=[target.id])
     return result
