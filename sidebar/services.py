@@ -450,6 +450,11 @@ def forget_cached_lookups(*, client, target_ids) -> None:
     caches["default"].delete_many(keys)
 
 
+def forget_followed(*, client, userid: str) -> None:
+    """Drop the cached list of the customers this staff member added (externalcontact/list)."""
+    caches["default"].delete(_cache_key("followed", client, userid))
+
+
 def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
     """fetch() for `_look_up`: (answer, from_cache), the answer kept for `lifetime` seconds
     (default WECOM_CONTACT_CACHE_SECONDS; 0 turns caching off)."""

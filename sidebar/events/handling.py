@@ -77,8 +77,8 @@ def _forget(client, row: ChangeEvent) -> None:
     if row.target_id:
         services.forget_cached_lookups(client=client, target_ids=[row.target_id])
     if row.event == CONTACT and row.user_id:
-        # The staff member's list of the customers they added.
-        services.forget_cached_lookups(client=client, target_ids=[row.user_id])
+        # The staff member's list of the customers they added (their name stays cached).
+        services.forget_followed(client=client, userid=row.user_id)
     if row.event == TAG:
         tags.forget_library(client=client)
 
