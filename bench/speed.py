@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from bench import exit_on_sigterm
+from bench import cpu_seconds, exit_on_sigterm
 from sidebar.standin.seed import _follower, seeded_corp
 from sidebar.standin.server import StandinServer
 from tests.servers import Gunicorn, PostgresServer, RedisServer, postgres_bindir
@@ -105,21 +105,6 @@ class Run:
     errors: int
     requests: int
     cpu_per_request: float = 0.0  # seconds of the servers' CPU
-
-
-def server_cpu_seconds(groups: set[int]) -> float:
-    """CPU time (user + system) used so far by every process in these process groups."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        # After the command: state, ppid, pgrp, ... utime (12th), stime (13th).
-        if int(fields[2]) in groups:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
 
 
 def lua(text: str) -> str:
@@ -271,7 +256,7 @@ def measure(server: Server, scenario: Scenario, args, work_dir: Path) -> Run:
     if scenario.method == "POST":
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         body = server.lookup_body(scenario.customer)
-    cpu_before = server_cpu_seconds(server.groups)
+    cpu_before = cpu_seconds(server.groups)
     run = wrk(
         server.url + scenario.path,
         headers=headers,
@@ -284,7 +269,7 @@ def measure(server: Server, scenario: Scenario, args, work_dir: Path) -> Run:
     )
     if run.wrong or run.errors:
         raise SystemExit(f"{scenario.name}: {run.wrong} wrong answers, {run.errors} socket errors")
-    run.cpu_per_request = (server_cpu_seconds(server.groups) - cpu_before) / max(1, run.requests)
+    run.cpu_per_request = (cpu_seconds(server.groups) - cpu_before) / max(1, run.requests)
     return run
 
 

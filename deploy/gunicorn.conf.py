@@ -13,6 +13,8 @@ buffers whole requests before passing them on.
 
 import os
 
+from gunicorn import glogging
+
 from sidebar import log_filters
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -24,6 +26,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", 8))
 # its own timeout (WECOM_TIMEOUT), far below this.
 timeout = 30
 graceful_timeout = 30
+# nginx keeps connections to the app open between requests (deploy/nginx/sidebar.conf,
+# `keepalive`), sparing each request a TCP connection and the workers' race to accept it.
+# An idle one is closed by nginx after 4 s, before this: were gunicorn to close it first,
+# a request nginx was sending on it at that moment would end as a 502.
+keepalive = 10
 # Request heads at least as large as nginx passes on (large_client_header_buffers 4 8k): a
 # head nginx accepted must not be refused here before its body is read, which resets the
 # connection while nginx is still sending and turns the answer into a 502.
@@ -34,6 +41,17 @@ limit_request_field_size = 8190
 # through the app's filters: one line per kind of problem a minute, secrets redacted, control
 # characters escaped (a malformed request line must not flood or forge the log).
 accesslog = None
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, without the access log nginx keeps: with a logconfig_dict, gunicorn
+    would build every request's log entry only for the WARNING level below to drop it."""
+
+    def access(self, resp, req, environ, request_time):
+        pass
+
+
+logger_class = Logger
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -31,7 +31,8 @@ from django.core.cache import caches
 from sidebar import in_process
 from sidebar.events import follows
 
-# How long a process serves its copy of what a viewer saw, and how many copies it keeps.
+# How long a process serves its copy of what a viewer saw, and of how many customers it keeps
+# copies.
 LOCAL_SECONDS = 5.0
 LOCAL_LIMIT = 10_000
 
@@ -78,7 +79,7 @@ def viewer_contact(
     when nothing usable is cached; `lifetime` 0 turns caching off."""
     if lifetime <= 0:
         return from_answer(_answer(client, external_userid), viewer), False
-    copy = _recall((client.app.scope, external_userid, viewer))
+    copy = _recall(client.app.scope, external_userid, viewer)
     if copy is not None:
         return copy, True
     cached = _cached(client, external_userid, viewer)
@@ -100,7 +101,7 @@ def _cached(client, external_userid: str, viewer: str) -> ViewerContact | None:
     found = cache.get_many([summary_key, viewer_key])
     summary, own = found.get(summary_key), found.get(viewer_key)
     if summary and own and own["generation"] == summary["generation"]:
-        return _remember((scope, external_userid, viewer), summary, own["follower"])
+        return _remember(scope, external_userid, viewer, summary, own["follower"])
     if summary:
         everyone = cache.get(key(FOLLOWERS, scope, external_userid))
         if everyone and everyone["generation"] == summary["generation"]:
@@ -109,7 +110,7 @@ def _cached(client, external_userid: str, viewer: str) -> ViewerContact | None:
             if remaining > 0:
                 own = {"generation": summary["generation"], "follower": follower}
                 cache.set(viewer_key, own, timeout=remaining)
-            return _remember((scope, external_userid, viewer), summary, follower)
+            return _remember(scope, external_userid, viewer, summary, follower)
     return None
 
 
@@ -139,7 +140,7 @@ def _fetch(client, external_userid: str, viewer: str, lifetime: int) -> ViewerCo
         },
         timeout=lifetime,
     )
-    return _remember((scope, external_userid, viewer), summary, seen.follower)
+    return _remember(scope, external_userid, viewer, summary, seen.follower)
 
 
 def _answer(client, external_userid: str) -> dict:
@@ -151,8 +152,8 @@ def forget(*, client, external_userids) -> list[str]:
     """Drop this process's copies of these customers; the shared-cache keys to delete so that
     the next lookup of them asks WeCom."""
     scope = client.app.scope
-    gone = {(scope, ext) for ext in external_userids}
-    _copies.discard(lambda local_key: local_key[:2] in gone)
+    for ext in external_userids:
+        _copies.pop((scope, ext))
     return [key(kind, scope, ext) for ext in external_userids for kind in (SUMMARY, FOLLOWERS)]
 
 
@@ -161,20 +162,23 @@ def forget_everything() -> None:
     _copies.clear()
 
 
-# (scope, external_userid, viewer) -> (time.monotonic() until which it is served, what was seen)
+# (scope, external_userid) -> {viewer: (time.monotonic() until which it is served, what was
+# seen)}: grouped by customer, so that `forget` drops a customer's copies in one step.
 _copies = in_process.Bounded(LOCAL_LIMIT)
 
 
-def _remember(local_key: tuple, summary: dict, follower: dict | None) -> ViewerContact:
+def _remember(
+    scope: str, external_userid: str, viewer: str, summary: dict, follower: dict | None
+) -> ViewerContact:
     seen = _combine(summary, follower)
     remaining = min(LOCAL_SECONDS, summary["expires_at"] - time.time())
     if remaining > 0:
-        _copies.put(local_key, (time.monotonic() + remaining, seen))
+        _copies.put_in((scope, external_userid), viewer, (time.monotonic() + remaining, seen))
     return seen
 
 
-def _recall(local_key: tuple) -> ViewerContact | None:
-    found = _copies.get(local_key)
+def _recall(scope: str, external_userid: str, viewer: str) -> ViewerContact | None:
+    found = (_copies.get((scope, external_userid)) or {}).get(viewer)
     if found is not None and found[0] > time.monotonic():
         return found[1]
     return None

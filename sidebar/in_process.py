@@ -5,7 +5,7 @@ a bounded table that forgets its least recently used entries."""
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 
 _locks_guard = threading.Lock()
 _locks: dict[Hashable, list] = {}  # key -> [lock, threads using it]
@@ -51,11 +51,21 @@ class Bounded:
             while len(self._entries) > self.limit:
                 self._entries.popitem(last=False)
 
-    def discard(self, which: Callable[[Hashable], bool]) -> None:
-        """Drop every entry whose key `which` accepts."""
+    def put_in(self, key: Hashable, member: Hashable, value) -> None:
+        """Set `member` of the dict kept at `key` (an empty one made first if there is none),
+        for tables that group entries so that a group is dropped at once (`pop`)."""
         with self._lock:
-            for key in [k for k in self._entries if which(k)]:
-                del self._entries[key]
+            group = self._entries.get(key)
+            if group is None:
+                group = self._entries[key] = {}
+            group[member] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.limit:
+                self._entries.popitem(last=False)
+
+    def pop(self, key: Hashable) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:

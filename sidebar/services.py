@@ -444,15 +444,22 @@ def _cache_key(kind: str, client, target_id: str) -> str:
 
 def forget_cached_lookups(*, client, target_ids) -> None:
     """Drop what WeCom said about these ids, so the next lookup asks WeCom again."""
+    caches["default"].delete_many(cached_lookup_keys(client=client, target_ids=target_ids))
+
+
+def cached_lookup_keys(*, client, target_ids) -> list[str]:
+    """Drop this process's copies of what WeCom said about these ids; the shared-cache keys
+    that hold the rest (for callers that delete them with other keys in one round trip)."""
     keys = [_cache_key(kind, client, target) for kind in CACHED_KINDS for target in target_ids]
     keys += customers.forget(client=client, external_userids=target_ids)
     keys += staff_names.keys(client=client, userids=target_ids)
-    caches["default"].delete_many(keys)
+    return keys
 
 
-def forget_followed(*, client, userid: str) -> None:
-    """Drop the cached list of the customers this staff member added (externalcontact/list)."""
-    caches["default"].delete(_cache_key("followed", client, userid))
+def followed_key(*, client, userid: str) -> str:
+    """The shared-cache key of the list of the customers this staff member added
+    (externalcontact/list)."""
+    return _cache_key("followed", client, userid)
 
 
 def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:

@@ -130,6 +130,37 @@ def test_another_viewer_reads_the_followers_once_then_only_their_part(
     assert corp.count("/cgi-bin/externalcontact/get") == FOLLOWERS // 500
 
 
+def test_forgetting_a_customer_drops_every_viewer_copy_of_it_and_no_other(
+    standin, corp, big_customer, monkeypatch
+):
+    """A change event drops one customer's copies in one step, however many are kept."""
+    for viewer in ("zhangsan", "colleague00042"):
+        look_up(viewer, MANY)
+    look_up("zhangsan", "wmChenXiaoMing0001")
+    read = KeysRead(monkeypatch)
+    services.forget_cached_lookups(client=get_client(), target_ids=[MANY])
+    read.clear()
+    look_up("zhangsan", "wmChenXiaoMing0001")
+    assert read.keys == []  # another customer's copy stays
+    for viewer in ("zhangsan", "colleague00042"):
+        read.clear()
+        assert look_up(viewer, MANY).outcome == "ok"
+        assert read.keys  # asked the shared cache (and so WeCom) again
+
+
+def test_a_bounded_table_counts_groups_and_drops_the_least_recently_used():
+    table = in_process.Bounded(2)
+    table.put_in("a", "zhangsan", 1)
+    table.put_in("a", "lisi", 2)
+    table.put_in("b", "zhangsan", 3)
+    assert table.get("a") == {"zhangsan": 1, "lisi": 2}  # and "a" is now the most recent
+    table.put_in("c", "zhangsan", 4)
+    assert table.get("b") is None and table.get("a") is not None
+    table.pop("a")
+    table.pop("a")  # nothing left to drop: no error
+    assert table.get("a") is None and table.get("c") == {"zhangsan": 4}
+
+
 def test_a_viewer_part_from_an_older_answer_is_not_combined_with_a_newer_one(standin, corp):
     assert look_up("zhangsan", "wmChenXiaoMing0001").context["profile"].remark
     # WeCom's answer changes, and what was cached of the customer is forgotten (as the

@@ -14,6 +14,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -49,14 +50,12 @@ def handle(*, client, message: bytes, fields: dict[str, str]) -> ChangeEvent | N
     row.target_id = row.external_userid or row.chat_id
     with one_writer(), transaction.atomic():
         try:
-            with transaction.atomic():
-                row.save(force_insert=True)
+            row.save(force_insert=True)
         except IntegrityError:
+            transaction.set_rollback(True)
             return None  # WeCom delivered it again
         if event == CONTACT and row.user_id and row.external_userid:
             _follow(row)
-        if row.target_id:
-            versions.changed(row.target_id)
     _forget(client, row)
     return row
 
@@ -72,13 +71,18 @@ def _follow(row: ChangeEvent) -> None:
 
 
 def _forget(client, row: ChangeEvent) -> None:
-    """Drop what the caches hold about what changed (they are the shared cache's and this
-    process's; other processes' short copies end within seconds)."""
+    """Drop what the caches hold about what changed, in one round trip to the shared cache
+    (this process's copies go at once; other processes' short copies end within seconds),
+    and with it the record's version."""
+    keys = []
     if row.target_id:
-        services.forget_cached_lookups(client=client, target_ids=[row.target_id])
+        keys += services.cached_lookup_keys(client=client, target_ids=[row.target_id])
+        keys.append(versions.key_to_drop(row.target_id))
     if row.event == CONTACT and row.user_id:
         # The staff member's list of the customers they added (their name stays cached).
-        services.forget_followed(client=client, userid=row.user_id)
+        keys.append(services.followed_key(client=client, userid=row.user_id))
+    if keys:
+        caches["default"].delete_many(keys)
     if row.event == TAG:
         tags.forget_library(client=client)
 

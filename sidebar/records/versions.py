@@ -45,6 +45,13 @@ def changed(target_id: str) -> None:
     _bump(_key(target_id))
 
 
+def key_to_drop(target_id: str) -> str:
+    """The key whose deletion makes a new version of `target_id`'s record (the next reader
+    makes one), for a caller that deletes it with other keys in one round trip after its
+    transaction committed."""
+    return _key(target_id)
+
+
 def stages_changed(**_signal) -> None:
     """An admin changed the stages (post_save / post_delete of Stage): every section anew."""
     _bump(STAGES)
