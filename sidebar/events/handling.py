@@ -1,5 +1,5 @@
 """What each change event does, quickly enough to answer WeCom within its 5 s: it is recorded
-once (a retried delivery is the same message), and then
+once (a retried delivery is the same message; sidebar.events.recording), and then
 
 - a customer's change (change_external_contact) drops every cached copy of that customer;
   when the customer deleted a staff member or a staff member deleted the customer, that staff
@@ -15,19 +15,16 @@ import logging
 from datetime import UTC, datetime
 
 from django.core.cache import caches
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sidebar import services
-from sidebar.events.models import ChangeEvent, EndedFollow
+from sidebar.events import recording
+from sidebar.events.models import ChangeEvent
 from sidebar.records import tags, versions
-from sidebar.sqlite_writes import one_writer
 
 logger = logging.getLogger(__name__)
 
-CONTACT, CHAT, TAG = "change_external_contact", "change_external_chat", "change_external_tag"
-ENDED = {"del_follow_user", "del_external_contact"}
-ADDED = {"add_external_contact", "add_half_external_contact"}
+CONTACT, CHAT, TAG = recording.CONTACT, "change_external_chat", "change_external_tag"
 # The event fields kept as its detail (the ids have columns of their own).
 DETAIL = ("Source", "FailReason", "UpdateDetail", "State", "TagType", "StrategyId",
           "JoinScene", "QuitScene", "MemChangeCnt", "MemChangeList")  # fmt: skip
@@ -48,26 +45,10 @@ def handle(*, client, message: bytes, fields: dict[str, str]) -> ChangeEvent | N
         digest=hashlib.sha256(message).hexdigest(),
     )
     row.target_id = row.external_userid or row.chat_id
-    with one_writer(), transaction.atomic():
-        try:
-            row.save(force_insert=True)
-        except IntegrityError:
-            transaction.set_rollback(True)
-            return None  # WeCom delivered it again
-        if event == CONTACT and row.user_id and row.external_userid:
-            _follow(row)
+    if not recording.record(row):
+        return None  # WeCom delivered it again
     _forget(client, row)
     return row
-
-
-def _follow(row: ChangeEvent) -> None:
-    pair = {"external_userid": row.external_userid, "userid": row.user_id}
-    if row.change_type in ENDED:
-        EndedFollow.objects.update_or_create(
-            **pair, defaults={"change_type": row.change_type, "ended_at": row.happened_at}
-        )
-    elif row.change_type in ADDED:
-        EndedFollow.objects.filter(**pair).delete()
 
 
 def _forget(client, row: ChangeEvent) -> None:

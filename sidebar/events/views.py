@@ -11,11 +11,12 @@ import logging
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from sidebar.events import churn, handling, messages
+from sidebar.events import churn, handling, messages, recording
 from sidebar.exceptions import ConfigurationError
 from sidebar.wecom import get_client
 from sidebar.wecom.callback_crypto import CallbackRejected
@@ -67,7 +68,12 @@ def receive(request):
             client = get_client()
         except ConfigurationError:
             return _plain("the WeCom app is not set up here", 503)  # WeCom delivers it again
-        handled = handling.handle(client=client, message=message, fields=fields)
+        try:
+            handled = handling.handle(client=client, message=message, fields=fields)
+        except (DatabaseError, recording.NotRecorded) as exc:
+            logger.warning("WeCom event not recorded: %s", type(exc).__name__)
+            # WeCom delivers it again.
+            return _plain("the event was not recorded: the database did not answer", 503)
         if handled is not None and handled.change_type == "del_follow_user":
             public_url = settings.SIDEBAR_PUBLIC_URL or request.build_absolute_uri("/")
             churn.alert_soon(client=client, event_id=handled.pk, public_url=public_url)
