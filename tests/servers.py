@@ -219,7 +219,11 @@ class Gunicorn(Service):
 
     name = "gunicorn"
 
-    def __init__(self, env: dict, log_dir: Path, *, workers: int = 4, extra: tuple = ()):
+    def __init__(
+        self, env: dict, log_dir: Path, *, workers: int = 4, extra: tuple = (), nice: int = 0
+    ):
+        """`nice`: the CPU priority its processes run at, as a systemd unit's Nice= sets it."""
+        log_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
@@ -237,7 +241,11 @@ class Gunicorn(Service):
         argv += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *extra]
         argv.append("sidebar.wsgi")
         super().__init__(argv, log_path=log_dir / "gunicorn.log", env=env, cwd=PROJECT)
+        if nice:  # the master at once (workers it forks inherit it), then all its group
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
         self.wait_until(self.healthy, what="/healthz answered 200")
+        if nice:
+            os.setpriority(os.PRIO_PGRP, self.process.pid, nice)
 
     def healthy(self) -> bool:
         return requests.get(self.url + "/healthz", timeout=10).status_code == 200
@@ -252,6 +260,8 @@ NGINX_EDITS = {
     "listen 80;": "listen 127.0.0.1:{http_port};",
     "server_name sidebar.example.com;": "server_name {host};",
     "server 127.0.0.1:8000;": "server 127.0.0.1:{upstream_port};",
+    "server 127.0.0.1:8001;": "server 127.0.0.1:{events_port};",
+    "server 127.0.0.1:8000 backup;": "server 127.0.0.1:{upstream_port} backup;",
     "/etc/ssl/sidebar/fullchain.pem": "{tls_dir}/cert.pem",
     "/etc/ssl/sidebar/privkey.pem": "{tls_dir}/key.pem",
     "alias /srv/sidebar/staticfiles/;": "alias {static_root}/;",
@@ -281,7 +291,16 @@ class Nginx(Service):
     # A host name, not an address: clients send it in SNI, as they send the real domain.
     host = "localhost"
 
-    def __init__(self, work_dir: Path, *, upstream_port: int, static_root: Path):
+    def __init__(
+        self,
+        work_dir: Path,
+        *,
+        upstream_port: int,
+        static_root: Path,
+        events_port: int | None = None,
+    ):
+        """`events_port`: the events service's gunicorn (deploy/systemd/sidebar-events.service);
+        None: none runs, and nginx passes events to the app's own (its `backup`)."""
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise ServiceError("nginx is not installed: run .ci/setup --test")
@@ -295,6 +314,7 @@ class Nginx(Service):
             "http_port": self.http_port,
             "host": self.host,
             "upstream_port": upstream_port,
+            "events_port": events_port or 1,  # nothing listens on port 1: refused at once
             "tls_dir": work_dir / "tls",
             "static_root": str(static_root).rstrip("/"),
         }

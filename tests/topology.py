@@ -17,6 +17,10 @@ from sidebar.standin.server import StandinServer
 from tests.servers import PROJECT, Gunicorn, Nginx, RedisServer
 
 ADMIN_PASSWORD = "topology-admin-password"
+# The events service as deploy/systemd/sidebar-events.service runs it (a test holds the unit
+# to these values).
+EVENTS_SERVICE_WORKERS = 2
+EVENTS_SERVICE_NICE = 10
 
 
 def django_environment(work_dir: Path, redis_url: str = "") -> dict:
@@ -127,15 +131,21 @@ class Topology:
         env: dict | None = None,
         proxy: bool = True,
         gunicorn_args: tuple = (),
+        events_service: bool = False,
     ):
         """`proxy=False` leaves nginx out (gunicorn alone on plain HTTP, for comparison);
-        `gunicorn_args` override deploy/gunicorn.conf.py (e.g. another worker class)."""
+        `gunicorn_args` override deploy/gunicorn.conf.py (e.g. another worker class);
+        `events_service` adds the gunicorn that takes WeCom's change events, as
+        deploy/systemd/sidebar-events.service runs it (without it, nginx passes them to the
+        app's own)."""
         self.corp = corp
         self.work_dir = work_dir
         self.workers = workers
         self.extra_env = env or {}
         self.proxy = proxy
         self.gunicorn_args = gunicorn_args
+        self.events_service = events_service
+        self.events = None
         self.nginx = None
         self._stack = contextlib.ExitStack()
 
@@ -174,8 +184,20 @@ class Topology:
         if not self.proxy:
             self.url = self.gunicorn.url
             return
+        if self.events_service:
+            self.events = stack.enter_context(
+                Gunicorn(
+                    env,
+                    self.work_dir / "events",
+                    workers=EVENTS_SERVICE_WORKERS,
+                    nice=EVENTS_SERVICE_NICE,
+                )
+            )
         nginx = Nginx(
-            self.work_dir / "nginx", upstream_port=self.gunicorn.port, static_root=static_root
+            self.work_dir / "nginx",
+            upstream_port=self.gunicorn.port,
+            static_root=static_root,
+            events_port=self.events.port if self.events else None,
         )
         self.nginx = stack.enter_context(nginx)
         self.url = self.nginx.url

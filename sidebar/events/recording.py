@@ -7,10 +7,10 @@ transaction per event makes every request thread queue for SQLite's one writer
 interpreter lock, so the cost of an event grows with the backlog until the backlog runs away
 (bench/events.py). Here a thread queues its event and waits for its process's turn to write;
 whoever gets the turn writes every event then queued in one transaction: one lock, one
-duplicate check, one insert, one commit. A backlog makes batches larger and each event
-cheaper. A thread answers WeCom only once its own event's batch has committed, so nothing
-acknowledged is lost; when a batch fails, every thread in it answers that its event was not
-recorded, and WeCom delivers it again.
+insert, one commit (one by one when one of them was recorded before). A backlog makes
+batches larger and each event cheaper. A thread answers WeCom only once its own event's
+batch has committed, so nothing acknowledged is lost; when a batch fails, every thread in it
+answers that its event was not recorded, and WeCom delivers it again.
 """
 
 import threading
@@ -67,8 +67,8 @@ def _write(batch: list[_Waiting], *, writer: _Waiting) -> None:
         try:
             _write_together(batch)
         except IntegrityError:
-            # Another process recorded one of them between the check and the insert (only
-            # possible where writers do not queue, i.e. not on SQLite): each on its own.
+            # One of them was recorded before (WeCom delivered it again, which is rare) or
+            # meanwhile by another process: each on its own, the known ones skipped.
             _write_one_by_one(batch)
     except BaseException as exc:
         for waiting in batch:
@@ -95,18 +95,13 @@ def _firsts(batch: list[_Waiting]) -> list[_Waiting]:
 
 
 def _write_together(batch: list[_Waiting]) -> None:
+    """All of them in one insert; IntegrityError if any was recorded before."""
     firsts = _firsts(batch)
     with one_writer(), transaction.atomic():
-        known = set(
-            ChangeEvent.objects.filter(digest__in=[w.row.digest for w in firsts]).values_list(
-                "digest", flat=True
-            )
-        )
-        fresh = [waiting for waiting in firsts if waiting.row.digest not in known]
-        ChangeEvent.objects.bulk_create([waiting.row for waiting in fresh])
-        for waiting in fresh:
+        ChangeEvent.objects.bulk_create([waiting.row for waiting in firsts])
+        for waiting in firsts:
             _follow(waiting.row)
-    for waiting in fresh:
+    for waiting in firsts:
         waiting.new = True
 
 

@@ -37,17 +37,18 @@ def failing(execute, sql, params, many, context):
 
 
 @contextlib.contextmanager
-def new_connections_failing():
-    """Every database connection opened meanwhile (a new thread's) fails as `failing` says."""
+def new_connections_wrapped(wrapper):
+    """Every database connection opened meanwhile (a new thread's) runs its statements
+    through `wrapper`."""
 
     def wrap(sender, connection, **kwargs):
-        connection.execute_wrappers.append(failing)
+        connection.execute_wrappers.append(wrapper)
 
-    connection_created.connect(wrap, dispatch_uid="events-test-failing")
+    connection_created.connect(wrap, dispatch_uid="events-test-wrapper")
     try:
         yield
     finally:
-        connection_created.disconnect(dispatch_uid="events-test-failing")
+        connection_created.disconnect(dispatch_uid="events-test-wrapper")
 
 
 @pytest.fixture
@@ -116,6 +117,26 @@ def test_events_waiting_together_are_written_together_each_thread_told_its_outco
     assert ChangeEvent.objects.count() == 6
 
 
+@pytest.mark.django_db(transaction=True)
+def test_new_events_waiting_together_are_one_insert():
+    inserts = []
+
+    def counted(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT") and "events_changeevent" in sql:
+            inserts.append(sql)
+        return execute(sql, params, many, context)
+
+    answers = {}
+    with new_connections_wrapped(counted):
+        with recording._turn:
+            threads = queued_behind_the_turn([event_row(n) for n in range(5)], answers)
+        for thread in threads:
+            thread.join(timeout=60)
+    assert list(answers.values()) == [True] * 5
+    assert len(inserts) == 1
+    assert ChangeEvent.objects.count() == 5
+
+
 @pytest.mark.django_db
 def test_a_failed_batch_is_not_recorded_for_any_of_its_events():
     with connection.execute_wrapper(failing), pytest.raises(OperationalError):
@@ -130,7 +151,7 @@ def test_a_failed_batch_is_not_recorded_for_any_of_its_events():
 def test_every_thread_of_a_failed_batch_is_told_its_event_was_not_recorded():
     answers = {}
     rows = [event_row(n) for n in range(4)]
-    with new_connections_failing():
+    with new_connections_wrapped(failing):
         with recording._turn:
             threads = queued_behind_the_turn(rows, answers)
         for thread in threads:
