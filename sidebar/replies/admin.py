@@ -30,7 +30,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(reply_total=Count("replies"))
 
-    @admin.display(description=_("replies"), ordering="reply_total")
+    @admin.display(description=_("number of replies"), ordering="reply_total")
     def reply_count(self, category):
         return category.reply_total
 
