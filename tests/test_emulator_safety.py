@@ -1,6 +1,8 @@
 """Emulator mode is development-only: refused by a system check without DEBUG, 404 on every
 route unless enabled, never in the collected static files, never in the production page."""
 
+import contextlib
+import re
 import socket
 from pathlib import Path
 
@@ -75,34 +77,79 @@ def test_collected_static_files_hold_no_emulator_code(settings, tmp_path):
 
 
 @pytest.fixture
-def busy_port():
-    """A loopback port something else listens on."""
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        yield taken.getsockname()[1]
+def busy_ports():
+    """Three loopback ports something else listens on."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(3):
+            taken = stack.enter_context(socket.socket())
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            ports.append(taken.getsockname()[1])
+        yield ports
 
 
-@pytest.mark.parametrize(
-    ("where", "option"),
-    [
-        ("addrport", "ADDRPORT"),
-        ("--standin-port", "--standin-port"),
-        ("--juzi-port", "--juzi-port"),
-    ],
-)
-def test_a_busy_port_is_said_at_once_with_the_option_that_moves_it(
-    settings, busy_port, where, option
+def free_ports(count: int) -> list[int]:
+    """Loopback ports nothing listens on (the system's choice, released again)."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+
+
+def refusal(*args) -> str:
+    with pytest.raises(CommandError) as refused:
+        call_command("emulate", *args, skip_checks=True)
+    return str(refused.value)
+
+
+def suggested_ports(said: str) -> list[int]:
+    """The ports of the one `make serve` command the refusal suggests, each free now."""
+    command = re.search(r'make serve ARGS="([^"]+)"', said).group(1)
+    found = re.match(r"\S+:(\d+) --standin-port (\d+) --juzi-port (\d+)", command)
+    ports = [int(port) for port in found.groups()]
+    for port in ports:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # raises if it is not free
+    return ports
+
+
+@pytest.mark.parametrize("where", ["addrport", "--standin-port", "--juzi-port"])
+def test_a_busy_port_is_said_at_once_with_a_command_that_moves_it(settings, busy_ports, where):
+    settings.DEBUG = True
+    settings.WECOM_EMULATOR = True
+    busy = busy_ports[0]
+    app, standin, juzi = free_ports(3)
+    free = {"addrport": f"127.0.0.1:{app}", "--standin-port": str(standin)}
+    free["--juzi-port"] = str(juzi)
+    free[where] = f"127.0.0.1:{busy}" if where == "addrport" else str(busy)
+    said = refusal(free.pop("addrport"), *[part for pair in free.items() for part in pair])
+    assert f"Port {busy} on 127.0.0.1 is in use" in said
+    assert said.count("is in use") == 1
+    assert busy not in suggested_ports(said)
+
+
+def test_every_busy_port_is_said_at_once_and_one_command_keeps_the_other_options(
+    settings, busy_ports
 ):
     settings.DEBUG = True
     settings.WECOM_EMULATOR = True
-    free = {"addrport": "127.0.0.1:0", "--standin-port": "0", "--juzi-port": "0"}
-    free[where] = f"127.0.0.1:{busy_port}" if where == "addrport" else str(busy_port)
-    args = [free.pop("addrport")] + [part for pair in free.items() for part in pair]
-    with pytest.raises(CommandError) as refused:
-        call_command("emulate", *args, skip_checks=True)
-    said = str(refused.value)
-    assert f"Port {busy_port} on 127.0.0.1 is in use" in said and option in said
+    app, standin, juzi = busy_ports
+    said = refusal(
+        f"127.0.0.1:{app}",
+        "--standin-port",
+        str(standin),
+        "--juzi-port",
+        str(juzi),
+        "--token-lifetime",
+        "120",
+    )
+    for port in busy_ports:
+        assert f"Port {port} on 127.0.0.1 is in use" in said
+    ports = suggested_ports(said)
+    assert len(ports) == 3 and len(set(ports)) == 3 and not set(ports) & set(busy_ports)
+    assert "--token-lifetime 120" in said
 
 
 def test_the_emulator_sends_other_loopback_names_to_the_stand_ins_host(client, settings, standin):

@@ -23,6 +23,7 @@ from sidebar.standin.server import StandinServer
 # Where the stand-ins listen. The emulator page sends a browser that opened it at another
 # loopback name here (sidebar/emulator/views.py), so the framed sign-in stays same-site.
 STANDIN_HOST = "127.0.0.1"
+DEFAULT_TOKEN_LIFETIME = 7200
 
 
 class Command(BaseCommand):
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--token-lifetime",
             type=int,
-            default=7200,
+            default=DEFAULT_TOKEN_LIFETIME,
             help="seconds an access_token lives, so expiry paths can be watched (default 7200)",
         )
 
@@ -58,12 +59,17 @@ class Command(BaseCommand):
             raise CommandError("The emulator needs DJANGO_DEBUG=on and WECOM_EMULATOR=on.")
         host = addrport.rsplit(":", 1)[0] if ":" in addrport else "127.0.0.1"
         port = addrport.rsplit(":", 1)[-1]
-        # Every port is tried before anything starts: a busy one is said at once, with the
-        # option that moves it, not as a traceback once the others are up.
+        # Every port is tried before anything starts: the busy ones are said at once, all
+        # of them, with one command that moves each to a free port.
         bound = host.strip("[]")
-        _free("127.0.0.1" if bound == "localhost" else bound, int(port), "the app", "ADDRPORT")
-        _free(STANDIN_HOST, standin_port, "the WeCom stand-in", "--standin-port")
-        _free(STANDIN_HOST, juzi_port, "the Juzi stand-in", "--juzi-port")
+        _check_ports(
+            {
+                "the app": ("127.0.0.1" if bound == "localhost" else bound, int(port)),
+                "the WeCom stand-in": (STANDIN_HOST, standin_port),
+                "the Juzi stand-in": (STANDIN_HOST, juzi_port),
+            },
+            command=lambda ports: _serve_command(host, ports, token_lifetime),
+        )
         call_command("migrate", interactive=False, verbosity=0)
         corp = demo_corp(
             corp_id=settings.WECOM_CORP_ID,
@@ -158,21 +164,51 @@ def _shown(host: str) -> str:
     return STANDIN_HOST if host in ("localhost", "0.0.0.0", "[::]", "::") else host  # noqa: S104
 
 
-def _free(host: str, port: int, what: str, option: str) -> None:
-    """CommandError, saying which option moves it, if `port` is taken on `host`."""
+def _check_ports(wanted: dict[str, tuple[str, int]], *, command) -> None:
+    """CommandError naming every port of `wanted` ({what: (host, port)}) that is taken, and
+    `command(ports)` for ports that are all free, each busy one moved up by a hundred."""
+    busy = [what for what, (host, port) in wanted.items() if not _free(host, port)]
+    if not busy:
+        return
+    ports = {what: port for what, (_, port) in wanted.items()}
+    for what in busy:
+        host, port = wanted[what]
+        moved = port + 100
+        while moved in ports.values() or not _free(host, moved):
+            moved += 100
+            if moved > 65535:
+                raise CommandError(f"No free port found for {what} on {host}.")
+        ports[what] = moved
+    lines = [
+        f"Port {wanted[what][1]} on {wanted[what][0]} is in use, so {what} cannot start there."
+        for what in busy
+    ]
+    raise CommandError(
+        "\n".join(lines) + "\nIs another emulator running? Stop it, or start this one on "
+        f"free ports:\n\n    {command(ports)}\n"
+    )
+
+
+def _serve_command(host: str, ports: dict[str, int], token_lifetime: int) -> str:
+    """The `make serve` command with these ports and every other option this run was given."""
+    args = [
+        f"{host}:{ports['the app']}",
+        f"--standin-port {ports['the WeCom stand-in']}",
+        f"--juzi-port {ports['the Juzi stand-in']}",
+    ]
+    if token_lifetime != DEFAULT_TOKEN_LIFETIME:
+        args.append(f"--token-lifetime {token_lifetime}")
+    return f'make serve ARGS="{" ".join(args)}"'
+
+
+def _free(host: str, port: int) -> bool:
+    """Whether `port` on `host` can be listened on now; CommandError for another failure
+    than its being taken."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         try:
             probe.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise CommandError(
-                    f"Port {port} on {host} is in use, so {what} cannot start there (is "
-                    f"another emulator running?). Stop it, or choose another port with "
-                    f'{option}, e.g. `make serve ARGS="{_example(option, port)}"`.'
-                ) from None
-            raise CommandError(f"{what} cannot listen on {host}:{port}: {exc}") from None
-
-
-def _example(option: str, port: int) -> str:
-    other = port + 100
-    return f"127.0.0.1:{other}" if option == "ADDRPORT" else f"{option} {other}"
+                return False
+            raise CommandError(f"Nothing can listen on {host}:{port}: {exc}") from None
+    return True
