@@ -10,6 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 
+from sidebar.management.commands.emulate import EMULATOR_ADMIN, _emulator_admin
+
 pytestmark = pytest.mark.django_db
 
 ROUTES = [
@@ -162,3 +164,13 @@ def test_the_emulator_sends_other_loopback_names_to_the_stand_ins_host(client, s
     assert moved.status_code == 302
     assert moved["Location"] == "http://127.0.0.1:8000/emulator/?entry=normal"
     assert client.get("/emulator/", HTTP_HOST="127.0.0.1:8000").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_emulator_has_an_admin_with_a_new_password_each_run(client):
+    first = _emulator_admin()
+    second = _emulator_admin()
+    assert first != second
+    assert not client.login(username=EMULATOR_ADMIN, password=first)
+    assert client.login(username=EMULATOR_ADMIN, password=second)
+    assert client.get("/admin/").status_code == 200

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,6 +25,7 @@ from sidebar.standin.server import StandinServer
 # loopback name here (sidebar/emulator/views.py), so the framed sign-in stays same-site.
 STANDIN_HOST = "127.0.0.1"
 DEFAULT_TOKEN_LIFETIME = 7200
+EMULATOR_ADMIN = "emulator-admin"
 
 
 class Command(BaseCommand):
@@ -71,6 +73,7 @@ class Command(BaseCommand):
             command=lambda ports: _serve_command(host, ports, token_lifetime),
         )
         call_command("migrate", interactive=False, verbosity=0)
+        admin_password = _emulator_admin()
         corp = demo_corp(
             corp_id=settings.WECOM_CORP_ID,
             agent_id=settings.WECOM_AGENT_ID,
@@ -93,6 +96,8 @@ class Command(BaseCommand):
                 f"{len(corp.contacts)} customers) on {server.url}\n{library}"
                 f"Juzi stand-in (hosted accounts, console) on {juzi.url}\n"
                 f"Open http://{_shown(host)}:{port}/emulator/ in a browser.\n"
+                f"Admin (audit logs, replies, stages): http://{_shown(host)}:{port}/admin/ as "
+                f"{EMULATOR_ADMIN}, password {admin_password} (new each run).\n"
             )
         )
         logging.getLogger("django.server").addFilter(_without_polling)
@@ -116,6 +121,17 @@ class Command(BaseCommand):
         settings.JUZI_HELPER_URL = juzi.helper_url
         settings.JUZI_FRAME_ANCESTORS = [juzi.url]
         return juzi.start()
+
+
+def _emulator_admin() -> str:
+    """A superuser for the emulator's admin, with a new password each run: the password it
+    now has. (The emulator runs only with DEBUG on, on the developer's own database.)"""
+    user, _ = get_user_model().objects.get_or_create(username=EMULATOR_ADMIN)
+    password = secrets.token_urlsafe(9)
+    user.is_staff = user.is_superuser = user.is_active = True
+    user.set_password(password)
+    user.save()
+    return password
 
 
 def _connect_callback(corp, app_url: str) -> None:
