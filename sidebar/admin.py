@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, id_cell
+from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, target_cell
 from sidebar.csv_export import Column
 from sidebar.diagnosis import diagnose
 from sidebar.models import ClientFailureReport, Lookup
@@ -48,9 +47,7 @@ class LookupAdmin(AuditLogAdmin):
 
     @admin.display(description=_("customer or group"), ordering="target_id")
     def target(self, row):
-        if not row.target_name:
-            return id_cell(row.target_id)
-        return format_html("{}<br><small>{}</small>", row.target_name, id_cell(row.target_id))
+        return target_cell(row.target_name, row.target_id)
 
     @admin.display(description=_("answered from"), ordering="from_cache")
     def answered_from(self, row):

@@ -78,6 +78,13 @@ def id_cell(value: str):
     return format_html('<code class="audit-id">{}</code>', value)
 
 
+def target_cell(name: str, target_id: str):
+    """A customer or group in a log's list: its name over its id, or the id alone."""
+    if not name:
+        return id_cell(target_id)
+    return format_html("{}<br><small>{}</small>", name, id_cell(target_id))
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows admins read and never add, change or delete (the logs, staff's notes)."""
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, id_cell
+from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, target_cell
 from sidebar.csv_export import Column
 from sidebar.exceptions import ConfigurationError
 from sidebar.replies import kinds, media, placeholders, previews
@@ -234,6 +234,7 @@ def _upload_soon(reply_id: int) -> None:
 
 CSV_COLUMNS = [
     *AUDIT_CSV_COLUMNS,
+    Column(_("customer or group"), "target_name"),
     Column(_("chat or customer"), "target_id"),
     Column(_("reply title"), "reply_title"),
     Column(_("kind"), "kind", words=dict(Reply.Kind.choices)),
@@ -264,6 +265,7 @@ class SendAdmin(AuditLogAdmin):
         "staff_userid",
         "staff_name",
         "target_id",
+        "target_name",
         "reply_title",
         "operator_name",
         "operator_uid",
@@ -278,7 +280,7 @@ class SendAdmin(AuditLogAdmin):
 
     @admin.display(description=_("chat or customer"), ordering="target_id")
     def chat(self, row):
-        return id_cell(row.target_id)
+        return target_cell(row.target_name, row.target_id)
 
     @admin.display(description=_("client message"))
     def client_message(self, row):

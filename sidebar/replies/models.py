@@ -205,6 +205,9 @@ class Send(HostedRow):
     staff_name = models.CharField(_("staff member"), max_length=64, blank=True, default="")
     entry = models.CharField(_("entry"), max_length=64)
     target_id = models.CharField(_("chat or customer"), max_length=160, blank=True)
+    # The name the staff member's panel showed for it (their last lookup of it), so the log
+    # reads without WeCom; '' when they never looked it up.
+    target_name = models.CharField(_("customer or group"), max_length=128, blank=True, default="")
     reply = models.ForeignKey(
         Reply,
         on_delete=models.SET_NULL,

@@ -20,6 +20,7 @@ from sidebar import services as lookups
 from sidebar.exceptions import WeComError
 from sidebar.explanations import SEND_NOT_RECORDED, Explanation, explain
 from sidebar.hosts import Operator
+from sidebar.models import Lookup
 from sidebar.records import versions as record_versions
 from sidebar.replies import kinds, media, placeholders, rules
 from sidebar.replies.models import Category, Reply, Send
@@ -163,12 +164,14 @@ def prepare(
     reply = Reply.objects.filter(pk=reply_id, enabled=True).first()
     if reply is None:
         raise SendRefused(NOT_IN_LIBRARY)
+    target_id = "/".join(target.values())[:160]
     row = Send(
         staff_userid=staff_userid[:64],
         staff_name=staff_name[:64],
         **hosts.audit_fields(operator),
         entry=entry,
-        target_id="/".join(target.values())[:160],
+        target_id=target_id,
+        target_name=_name_shown(staff_userid, target_id),
         reply=reply,
         reply_title=reply.title[:64],
         kind=reply.kind,
@@ -188,6 +191,21 @@ def prepare(
         message["enterChat"] = True
     row.save()
     return Prepared(send=row, message=message)
+
+
+def _name_shown(staff_userid: str, target_id: str) -> str:
+    """The customer's or group's name as this staff member's panel last showed it (their
+    lookup rows hold it), for the send log; '' if they never looked it up."""
+    if not target_id:
+        return ""
+    shown = (
+        Lookup.objects.filter(staff_userid=staff_userid, target_id=target_id)
+        .exclude(target_name="")
+        .order_by("-created_at")
+        .values_list("target_name", flat=True)
+        .first()
+    )
+    return (shown or "")[:128]
 
 
 def _message(client, row: Send, staff_userid, target, wecom, cover_url, file_url) -> dict:

@@ -183,6 +183,7 @@ def test_send_records_are_listed_filtered_exported_and_read_only(admin_client):
             staff_userid=staff,
             entry="single_chat_tools",
             target_id="wmChenXiaoMing0001",
+            target_name="陈先生（老客户）" if staff != "wangwu" else "",
             reply=reply,
             reply_title=reply.title,
             kind="news",
@@ -192,6 +193,10 @@ def test_send_records_are_listed_filtered_exported_and_read_only(admin_client):
         )
     listing = admin_client.get("/admin/replies/send/").content.decode()
     assert listing.count('<td class="field-outcome">') == 3
+    # The customer by the name the panel showed, over the id (the id alone without one).
+    assert listing.count("陈先生（老客户）<br><small>") == 2
+    found = admin_client.get("/admin/replies/send/", {"q": "老客户"}).content.decode()
+    assert found.count('<td class="field-outcome">') == 2
     cancelled = admin_client.get("/admin/replies/send/", {"outcome__exact": "cancelled"})
     assert "lisi" in cancelled.content.decode() and "wangwu" not in cancelled.content.decode()
     exported = admin_client.post(
@@ -204,6 +209,7 @@ def test_send_records_are_listed_filtered_exported_and_read_only(admin_client):
     assert exported["Content-Type"].startswith("text/csv")
     body = b"".join(exported.streaming_content if exported.streaming else [exported.content])
     assert body.decode("utf-8-sig").count("sendChatMessage:") == 3
+    assert body.decode("utf-8-sig").count("陈先生（老客户）,wmChenXiaoMing0001") == 2
     row = Send.objects.get(staff_userid="lisi")
     assert admin_client.get("/admin/replies/send/add/").status_code == 403
     detail = admin_client.post(f"/admin/replies/send/{row.pk}/change/", {"outcome": "sent"})

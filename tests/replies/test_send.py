@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from sidebar.models import Lookup
 from sidebar.replies.models import Send
 from tests.replies import factories
 from tests.replies.conftest import ANDROID, ANDROID_3_0, MAC
@@ -94,6 +95,17 @@ def test_a_text_reply_is_filled_for_this_chat_and_recorded(staff_client, library
     assert report(staff_client, answer, "sendChatMessage:ok").json()["outcome"] == "sent"
     row.refresh_from_db()
     assert (row.outcome, row.duration_ms, row.err_msg) == ("sent", 120, "sendChatMessage:ok")
+
+
+def test_the_send_log_names_the_customer_as_the_panel_showed_it(staff_client, library):
+    assert send(staff_client, library["image"], SINGLE).status_code == 200
+    assert Send.objects.get().target_name == ""  # never looked up by this staff member
+    looked_up = staff_client.post("/sidebar/lookup/contact/", SINGLE)
+    assert looked_up.status_code == 200
+    shown = Lookup.objects.get(target_id=SINGLE["external_userid"]).target_name
+    assert shown
+    assert send(staff_client, library["image"], SINGLE).status_code == 200
+    assert Send.objects.order_by("-id").first().target_name == shown
 
 
 def test_a_customer_name_the_staff_member_may_not_see_is_refused(client, standin, corp, library):
