@@ -44,6 +44,14 @@ def test_profile_shows_name_remark_tags_and_how_they_were_added(staff_client, co
     assert "2024-02-01" not in body
 
 
+def test_a_customer_no_colleague_follows_says_so_in_words(staff_client, corp):
+    contact = corp.contacts["wmChenXiaoMing0001"]
+    contact["follow_user"] = [f for f in contact["follow_user"] if f["userid"] == "zhangsan"]
+    body = look_up(staff_client, "wmChenXiaoMing0001").content.decode()
+    assert "只有你添加了该客户" in body
+    assert "另有 0" not in body
+
+
 def test_wecom_user_shows_corp_position_and_profile_attributes(staff_client, corp):
     """WeCom's own sample answer (tests/contacts.py), shown whole."""
     body = look_up(staff_client, SAMPLE_ID).content.decode()
