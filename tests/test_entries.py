@@ -222,6 +222,21 @@ def test_home_panel_shows_who_and_recent_lookups(staff_client, corp):
     assert "&lt;i&gt;new&lt;/i&gt;" in unknown
 
 
+def test_a_recent_chat_without_a_name_is_not_named_by_its_id(staff_client, corp):
+    """Upstream/downstream groups may have no name WeCom gives: the list says so in words."""
+    Lookup.objects.create(
+        staff_userid="zhangsan",
+        entry="chain_group_chat_tools",
+        target_id="wrChainGroup00001",
+        target_name="",
+        outcome=Lookup.Outcome.OK,
+        duration_ms=5,
+    )
+    body = staff_client.get("/sidebar/home/", {"entry": "normal"}).content.decode()
+    text = re.sub(r"<[^>]*>", "", body)
+    assert "未命名" in text and "wrChainGroup00001" not in text
+
+
 def test_home_panel_lists_each_customer_and_group_once_newest_first(staff_client, corp):
     opens = [
         ("contact", {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}),
