@@ -87,7 +87,7 @@ def test_group_refused_for_staff_outside_it(staff_client, corp):
     response = look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrVipGroup0000002")
     assert response["X-Sidebar-Outcome"] == "denied"
     body = response.content.decode()
-    assert "您不在这个客户群中" in body
+    assert "你不在这个客户群中" in body
     for secret in ("VIP", "每周五", "赵女士", "chenjing"):
         assert secret not in body
     assert Lookup.objects.get().outcome == "denied"

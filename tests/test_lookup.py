@@ -90,7 +90,7 @@ def test_customer_the_staff_member_does_not_follow_is_refused(staff_client, corp
     assert response.status_code == 200
     assert response["X-Sidebar-Outcome"] == "denied"
     body = response.content.decode()
-    assert "您未添加该客户" in body
+    assert "你未添加该客户" in body
     for secret in ("赵六", "赵女士", "转介绍", "lisi"):
         assert secret not in body
     row = Lookup.objects.get()

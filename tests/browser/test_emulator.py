@@ -61,7 +61,10 @@ def test_every_entry(signed_in):
         view.open_chat(entry, chat)
         expect(view.sidebar.locator(selector)).to_have_text(text)
     # The home panel lists what this staff member looked up, newest first.
-    expect(view.sidebar.locator(".recent li").first).to_contain_text("wrChainGroup00001")
+    # The newest, an upstream/downstream group WeCom gives no name: said so, its id on hover.
+    newest = view.sidebar.locator(".recent li").first
+    expect(newest).to_contain_text("未命名")
+    expect(newest.locator(".recent-name")).to_have_attribute("title", "wrChainGroup00001")
     view.open_chat("group_chat_tools", "wrSalesGroup00001")
     expect(view.sidebar.locator(".member-customer").first).to_contain_text("陈小明")
     view.screenshot("emulator-group")
@@ -114,7 +117,7 @@ def test_people_are_named_in_the_header_the_group_and_the_home_panel(signed_in, 
 def test_group_the_staff_member_is_not_in_is_refused(signed_in):
     view = signed_in
     view.open_chat("group_chat_tools", "wrVipGroup0000002")
-    expect(view.sidebar.locator(TITLE)).to_have_text("您不在这个客户群中")
+    expect(view.sidebar.locator(TITLE)).to_have_text("你不在这个客户群中")
     expect(view.sidebar.locator("body")).not_to_contain_text("VIP")
     assert_clean(view)
 
@@ -156,7 +159,7 @@ def test_chat_switch_on_a_phone_shows_the_new_customer(signed_in):
 def test_customer_not_followed_is_refused(signed_in):
     view = signed_in
     view.open_chat("single_chat_tools", "wmOnlyLiSiFollows03")
-    expect(view.sidebar.locator(TITLE)).to_have_text("您未添加该客户")
+    expect(view.sidebar.locator(TITLE)).to_have_text("你未添加该客户")
     expect(view.sidebar.locator("body")).not_to_contain_text("赵女士")
     view.screenshot("emulator-not-followed")
     assert_clean(view)

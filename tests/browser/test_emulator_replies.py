@@ -144,7 +144,7 @@ def test_a_cancelled_send_is_recorded_and_an_expired_media_id_is_replaced(librar
     view = signed_in
     open_library(view)
     view.page.check("#cancel-sends")
-    send(view, library["text"], said="未发送：您取消了发送")
+    send(view, library["text"], said="未发送：你取消了发送")
     expect(transcript(view)).to_have_count(0)
     view.page.uncheck("#cancel-sends")
     send(view, library["image"])

@@ -56,7 +56,7 @@ def test_the_customer_deleting_the_staff_member_ends_access_and_tells_them(
     corp.callbacks.wait()
     view.open_chat("single_chat_tools", "woZhouJianGuo0002")
     view.open_chat("single_chat_tools", CUSTOMER)
-    expect(view.sidebar.locator(".problem-title")).to_have_text("您未添加该客户")
+    expect(view.sidebar.locator(".problem-title")).to_have_text("你未添加该客户")
     assert churn.idle(timeout=60)
     message = view.page.locator("#app-messages .app-message")
     expect(message).to_contain_text("陈小明删除了你")

@@ -116,7 +116,7 @@ def test_juzi_sidebar_end_to_end(emulator, juzi, library, monkeypatch):
     # A customer the hosted account does not follow is refused.
     page.get_by_role("button", name="客户", exact=True).click()
     open_chat(view, "single_chat_tools", "wmOnlyLiSiFollows03")
-    expect(page.get_by_text("您未添加该客户")).to_be_visible()
+    expect(page.get_by_text("你未添加该客户")).to_be_visible()
 
     # A group shows; its members open chats in Juzi.
     open_chat(view, "group_chat_tools", "wrSalesGroup00001")

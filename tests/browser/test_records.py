@@ -73,7 +73,7 @@ def test_a_follower_edits_remark_description_company_and_two_mobiles(signed_in, 
     # 王五 does not follow the customer: forcing the endpoint is refused, WeCom hears nothing.
     view.press("切换成员")
     view.sign_in_as("王五 wangwu")
-    expect(view.sidebar.locator(".problem-title")).to_have_text("您未添加该客户")
+    expect(view.sidebar.locator(".problem-title")).to_have_text("你未添加该客户")
     status = sidebar_frame(view).evaluate(
         """(url) => {
           const boot = JSON.parse(document.getElementById("sidebar-boot").textContent);

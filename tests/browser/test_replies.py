@@ -125,7 +125,7 @@ def test_an_old_client_is_not_offered_mini_programs(library, webview):
 def test_a_cancelled_send_is_recorded_as_cancelled(library, webview):
     view = webview(chat=SINGLE, cancel_sends=True)
     open_library(view)
-    send(view, "官网文章", said="未发送：您取消了发送")
+    send(view, "官网文章", said="未发送：你取消了发送")
     assert view.sent() == []
     assert [outcome for _, outcome, _ in outcomes()] == [Send.Outcome.CANCELLED]
     assert view.errors == []

@@ -45,7 +45,7 @@ def test_old_client_checks_config_then_agent_config(webview, corp):
 
 def test_customer_not_followed_is_refused(webview):
     view = webview(chat={"entry": "single_chat_tools", "userId": "wmOnlyLiSiFollows03"})
-    expect(view.page.locator(".problem-title")).to_have_text("您未添加该客户")
+    expect(view.page.locator(".problem-title")).to_have_text("你未添加该客户")
     expect(view.page.locator("body")).not_to_contain_text("赵")
     assert view.errors == [] and view.csp_violations() == []
 

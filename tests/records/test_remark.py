@@ -100,7 +100,7 @@ def test_a_non_follower_is_refused_and_wecom_hears_nothing(signed_in, corp):
     wangwu = signed_in("wangwu")
     response = wangwu.post(URL, {"remark": "抢来的客户"})
     assert response.status_code == 403
-    assert "您未添加该客户" in response.content.decode()
+    assert "你未添加该客户" in response.content.decode()
     assert "陈先生" not in response.content.decode()
     assert corp.count(REMARK) == 0
     edit = Edit.objects.get()

@@ -114,7 +114,7 @@ def test_a_customer_name_the_staff_member_may_not_see_is_refused(client, standin
     walk_sign_in(client, corp, as_user="wangwu")  # does not follow 陈小明
     response = send(client, library["text"], SINGLE)
     assert response.status_code == 200 and "message" not in response.json()
-    assert response.json()["refused"]["title"] == "您未添加该客户"
+    assert response.json()["refused"]["title"] == "你未添加该客户"
     assert Send.objects.get().outcome == Send.Outcome.REFUSED
 
 
@@ -191,7 +191,7 @@ def test_a_cancelled_send_is_recorded_as_cancelled(staff_client, library):
     assert said == {
         "outcome": "cancelled",
         "retry": False,
-        "said": {"title": "未发送：您取消了发送", "detail": "", "action": ""},
+        "said": {"title": "未发送：你取消了发送", "detail": "", "action": ""},
     }
     assert Send.objects.get().outcome == Send.Outcome.CANCELLED
 
