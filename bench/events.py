@@ -22,8 +22,8 @@ per request than a `requests` client would on the same cores.
 """
 
 import argparse
+import contextlib
 import os
-import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -55,13 +55,23 @@ def page_loads(top, browser, samples: Samples, stop: threading.Event, interval: 
         stop.wait(interval)
 
 
-def pages_alone(top, browser, name: str, seconds: float) -> Samples:
-    samples, stop = Samples(name), threading.Event()
+@contextlib.contextmanager
+def loading_pages(top, browser, samples: Samples):
+    """The staff member loads the page every 20 ms into `samples` while the block runs."""
+    stop = threading.Event()
     thread = threading.Thread(target=page_loads, args=(top, browser, samples, stop, 0.02))
     thread.start()
-    time.sleep(seconds)
-    stop.set()
-    thread.join()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def pages_alone(top, browser, name: str, seconds: float) -> Samples:
+    samples = Samples(name)
+    with loading_pages(top, browser, samples):
+        time.sleep(seconds)
     return samples
 
 
@@ -74,11 +84,7 @@ def prepared(sender: CallbackSender, count: int) -> list[paced.Request]:
             "edit_external_contact",
             {"UserID": "zhangsan", "ExternalUserID": f"wmBenchCustomer{n:07d}"},
         )
-        encrypted = sender.crypto.encrypt(message)
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(4)
-        signature = sender.crypto.sign(timestamp, nonce, encrypted)
-        query = f"msg_signature={signature}&timestamp={timestamp}&nonce={nonce}"
-        body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+        query, body = sender.signed(message)
         requests.append(paced.Request("POST", f"/wecom/events/?{query}", body))
     return requests
 
@@ -93,14 +99,7 @@ def main() -> None:
     env = {"WECOM_CALLBACK_TOKEN": vectors.TOKEN, "WECOM_CALLBACK_AES_KEY": vectors.AES_KEY}
     count = int(args.rate * args.seconds)
     with seeded_topology("events", env=env, events_service=True) as top:
-        sender = CallbackSender(
-            url=top.url + "/wecom/events/",
-            token=vectors.TOKEN,
-            aes_key=vectors.AES_KEY,
-            corp_id=top.corp.corp_id,
-            agent_id=top.corp.agent_id,
-        )
-        sender.session.verify = top.verify
+        sender = vectors.sender(top.url, top.corp, verify=top.verify)
         if not sender.verify():
             raise SystemExit("The app did not verify its callback URL.")
         browser = top.sign_in()
@@ -152,9 +151,7 @@ class Beside:
 
 def beside_pages(top, browser, name: str, requests: list[paced.Request], args) -> Beside:
     """Send `requests` at the run's rate while the staff member loads the page."""
-    sent, pages, stop = Samples(name), Samples("page loads meanwhile"), threading.Event()
-    thread = threading.Thread(target=page_loads, args=(top, browser, pages, stop, 0.02))
-    thread.start()
+    sent, pages = Samples(name), Samples("page loads meanwhile")
     groups = {
         top.gunicorn.process.pid,
         top.events.process.pid,
@@ -162,7 +159,7 @@ def beside_pages(top, browser, name: str, requests: list[paced.Request], args) -
         top.redis.process.pid,
     }
     servers_before, machine_before = cpu_seconds(groups), machine_busy_seconds()
-    try:
+    with loading_pages(top, browser, pages):
         took = paced.send(
             top.url,
             requests,
@@ -171,9 +168,6 @@ def beside_pages(top, browser, name: str, requests: list[paced.Request], args) -
             samples=sent,
             cafile=top.verify,
         )
-    finally:
-        stop.set()
-        thread.join()
     busy, total = (
         now - then for now, then in zip(machine_busy_seconds(), machine_before, strict=True)
     )

@@ -89,28 +89,34 @@ class CallbackSender:
         """The event's plaintext XML, as WeCom writes it."""
         return event_xml(self.corp_id, event, change_type, fields)
 
+    def signed(self, message: bytes) -> tuple[str, bytes]:
+        """(query, body) of one delivery of `message`: encrypted afresh and signed now, as
+        each of WeCom's attempts is."""
+        encrypted = self.crypto.encrypt(message)
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(4)
+        query = urlencode(
+            {
+                "msg_signature": self.crypto.sign(timestamp, nonce, encrypted),
+                "timestamp": timestamp,
+                "nonce": nonce,
+            }
+        )
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<AgentID><![CDATA[{self.agent_id}]]></AgentID>"
+            f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+        )
+        return query, body.encode()
+
     def deliver(self, message: bytes, change_type: str) -> None:
         """Post `message` until the app answers 200, ATTEMPTS times at most, each encrypted
         afresh as WeCom's retries are."""
         for attempt in range(ATTEMPTS):
-            encrypted = self.crypto.encrypt(message)  # each retry is encrypted afresh
-            timestamp, nonce = str(int(time.time())), secrets.token_hex(4)
-            query = urlencode(
-                {
-                    "msg_signature": self.crypto.sign(timestamp, nonce, encrypted),
-                    "timestamp": timestamp,
-                    "nonce": nonce,
-                }
-            )
-            body = (
-                f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
-                f"<AgentID><![CDATA[{self.agent_id}]]></AgentID>"
-                f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
-            )
+            query, body = self.signed(message)
             try:
                 answer = self.session.post(
                     f"{self.url}?{query}",
-                    data=body.encode(),
+                    data=body,
                     headers={"Content-Type": "text/xml"},
                     timeout=5,
                 )

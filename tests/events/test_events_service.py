@@ -20,18 +20,6 @@ COUNT = "from sidebar.events.models import ChangeEvent; print(ChangeEvent.object
 ENV = {"WECOM_CALLBACK_TOKEN": vectors.TOKEN, "WECOM_CALLBACK_AES_KEY": vectors.AES_KEY}
 
 
-def sender_for(top) -> CallbackSender:
-    sender = CallbackSender(
-        url=top.url + "/wecom/events/",
-        token=vectors.TOKEN,
-        aes_key=vectors.AES_KEY,
-        corp_id=top.corp.corp_id,
-        agent_id=top.corp.agent_id,
-    )
-    sender.session.verify = top.verify
-    return sender
-
-
 def edit(sender: CallbackSender, customer: str) -> list[int]:
     """The status of each delivery of one edit (WeCom's retries included)."""
     message = sender.message(
@@ -56,7 +44,7 @@ def test_the_unit_runs_what_the_tests_run_where_nginx_sends_events():
 
 def test_events_reach_the_events_service_and_the_app_while_it_is_stopped(tmp_path):
     with Topology(seeded_corp(), tmp_path, workers=2, env=ENV, events_service=True) as top:
-        sender = sender_for(top)
+        sender = vectors.sender(top.url, top.corp, verify=top.verify)
         assert sender.verify()
         # The app's own gunicorn stopped: pages fail, events are still taken.
         top.gunicorn.stop()
@@ -66,7 +54,7 @@ def test_events_reach_the_events_service_and_the_app_while_it_is_stopped(tmp_pat
 
 def test_without_the_events_service_the_app_takes_the_events(tmp_path):
     with Topology(seeded_corp(), tmp_path, workers=2, env=ENV) as top:
-        sender = sender_for(top)
+        sender = vectors.sender(top.url, top.corp, verify=top.verify)
         assert sender.verify()
         for n in range(3):  # nginx tries the service (refused), then the app's, each time
             assert edit(sender, f"wmCustomer{n:05d}") == [200]

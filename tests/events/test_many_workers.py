@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from sidebar.standin.callbacks import CallbackSender
 from tests.events import vectors
 from tests.topology import django_shell
 
@@ -41,13 +40,7 @@ def until(condition, *, seconds: float = 60.0) -> bool:
 
 
 def test_one_event_delivered_four_times_at_once_is_handled_once(deployment, corp):
-    sender = CallbackSender(
-        url=deployment.url + "/wecom/events/",
-        token=vectors.TOKEN,
-        aes_key=vectors.AES_KEY,
-        corp_id=corp.corp_id,
-        agent_id=corp.agent_id,
-    )
+    sender = vectors.sender(deployment.url, corp)
     assert sender.verify()
     message = sender.message(
         "change_external_contact",

@@ -1,6 +1,8 @@
 """WeCom's official callback sample values (sbzhu/weworkapi_python, callback/Sample.py; docs
 /document/path/90930), as test vectors."""
 
+from sidebar.standin.callbacks import CallbackSender
+
 TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
 AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 CORP_ID = "ww1436e0e65a779aee"
@@ -35,3 +37,17 @@ PLAINTEXT = (
     "<MsgId>1456453720</MsgId><AgentID>1000002</AgentID></xml>"
 )
 RANDOM_PREFIX = b"694ce5a83ae07fe3"
+
+
+def sender(app_url: str, corp, *, verify=True) -> CallbackSender:
+    """WeCom posting `corp`'s events to the app at `app_url`, whose callback is configured with
+    the sample's Token and EncodingAESKey; `verify`: the TLS certificate to trust."""
+    posting = CallbackSender(
+        url=app_url + "/wecom/events/",
+        token=TOKEN,
+        aes_key=AES_KEY,
+        corp_id=corp.corp_id,
+        agent_id=corp.agent_id,
+    )
+    posting.session.verify = verify
+    return posting
