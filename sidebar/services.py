@@ -351,6 +351,18 @@ class Refused(Exception):
         self.explanation = explanation
 
 
+def name_last_shown(target_id: str, *, staff_userid: str = "") -> str:
+    """The customer's or group's name as a lookup last showed it (to `staff_userid`, if
+    given), from the audit log; '' if none did (or there is no id: the attachment bar)."""
+    if not target_id:
+        return ""
+    rows = Lookup.objects.filter(target_id=target_id).exclude(target_name="")
+    if staff_userid:
+        rows = rows.filter(staff_userid=staff_userid)
+    shown = rows.order_by("-created_at", "-id").values_list("target_name", flat=True).first()
+    return shown or ""
+
+
 def customer_name(*, client, staff_userid: str, entry: str, external_userid: str) -> str:
     """The customer of this chat as the staff member sees them: their remark, else their
     WeCom name (微信客服: their WeChat nickname). Raises Refused when the staff member may
@@ -526,7 +538,7 @@ def _group(client, chat_id: str) -> Callable:
 
 def _followed(client, staff_userid: str) -> Callable:
     return _cached(
-        _cache_key("followed", client, staff_userid),
+        followed_key(client=client, userid=staff_userid),
         lambda: client.get_followed_customers(staff_userid),
         lifetime=evented_lifetime(),
     )

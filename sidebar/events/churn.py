@@ -17,10 +17,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sidebar import background, customers
+from sidebar import background, customers, services
 from sidebar.events.models import ChangeEvent
 from sidebar.exceptions import WeComError
-from sidebar.models import Lookup
 from sidebar.records.models import Note
 from sidebar.records.reminders import DESCRIPTION_BYTES, TITLE_BYTES, cut, escaped_within
 from sidebar.sqlite_writes import one_writer
@@ -132,15 +131,7 @@ def _customer(client, event: ChangeEvent) -> tuple[str, str]:
         remark = str((seen.follower or {}).get("remark") or "")
     except WeComError:
         name, remark = "", ""
-    if not name:
-        name = (
-            Lookup.objects.filter(target_id=event.external_userid)
-            .exclude(target_name="")
-            .values_list("target_name", flat=True)
-            .first()
-            or ""
-        )
-    return name, remark
+    return name or services.name_last_shown(event.external_userid), remark
 
 
 def idle(timeout: float) -> bool:

@@ -20,7 +20,6 @@ from sidebar import services as lookups
 from sidebar.exceptions import WeComError
 from sidebar.explanations import SEND_NOT_RECORDED, Explanation, explain
 from sidebar.hosts import Operator
-from sidebar.models import Lookup
 from sidebar.records import versions as record_versions
 from sidebar.replies import kinds, media, placeholders, rules
 from sidebar.replies.models import Category, Reply, Send
@@ -171,7 +170,8 @@ def prepare(
         **hosts.audit_fields(operator),
         entry=entry,
         target_id=target_id,
-        target_name=_name_shown(staff_userid, target_id),
+        # The name the staff member's panel showed, so the send log reads without WeCom.
+        target_name=lookups.name_last_shown(target_id, staff_userid=staff_userid),
         reply=reply,
         reply_title=reply.title[:64],
         kind=reply.kind,
@@ -191,21 +191,6 @@ def prepare(
         message["enterChat"] = True
     row.save()
     return Prepared(send=row, message=message)
-
-
-def _name_shown(staff_userid: str, target_id: str) -> str:
-    """The customer's or group's name as this staff member's panel last showed it (their
-    lookup rows hold it), for the send log; '' if they never looked it up."""
-    if not target_id:
-        return ""
-    shown = (
-        Lookup.objects.filter(staff_userid=staff_userid, target_id=target_id)
-        .exclude(target_name="")
-        .order_by("-created_at")
-        .values_list("target_name", flat=True)
-        .first()
-    )
-    return (shown or "")[:128]
 
 
 def _message(client, row: Send, staff_userid, target, wecom, cover_url, file_url) -> dict:

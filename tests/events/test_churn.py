@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from sidebar.events import churn
 from sidebar.events.models import ChangeEvent
+from sidebar.models import Lookup
 from sidebar.records.models import Note
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the alert is sent from another thread
@@ -58,3 +59,19 @@ def test_alerts_can_be_turned_off(callbacks, corp, settings):
     assert churn.idle(timeout=60)
     call_command("send_reminders", public_url="https://sidebar.example.com", stdout=StringIO())
     assert corp.count(SEND) == 0
+
+
+def test_a_customer_wecom_no_longer_returns_is_named_from_the_lookup_log(callbacks, corp):
+    Lookup.objects.create(
+        staff_userid="lisi",
+        entry="single_chat_tools",
+        target_id=CUSTOMER,
+        target_name="陈小明（老客户）",
+        outcome=Lookup.Outcome.OK,
+        duration_ms=5,
+    )
+    corp.inject("/cgi-bin/externalcontact/get", errcode=84061, times=5)
+    callbacks.post(deleted(callbacks))
+    assert churn.idle(timeout=60)
+    (alert,) = corp.messages_to("zhangsan")
+    assert alert["title"] == "陈小明（老客户）删除了你"
