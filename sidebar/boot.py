@@ -49,4 +49,5 @@ def _endpoints(script_prefix: str) -> dict:
         "signatures": reverse("sidebar:signatures"),
         "reports": reverse("sidebar:reports"),
         "library": reverse("sidebar:replies:library"),
+        "mine": reverse("sidebar:replies:mine"),
     }

@@ -45,6 +45,7 @@ JS_API_LIST = [
     "getCurCorpGroupChat",
     "openEnterpriseChat",
     "previewImage",
+    "setClipboardData",
 ]
 
 STATE_MISMATCH = Explanation(

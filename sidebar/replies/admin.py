@@ -5,19 +5,22 @@ import functools
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from sidebar import staff_names
 from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, target_cell
 from sidebar.csv_export import Column
 from sidebar.exceptions import ConfigurationError
-from sidebar.replies import kinds, media, placeholders, previews
-from sidebar.replies.models import Category, MenuItem, Reply, Send
+from sidebar.replies import kinds, media, own, placeholders, previews
+from sidebar.replies.models import Category, MenuItem, OwnReply, Reply, Send
 from sidebar.wecom import get_client
 
 
@@ -105,6 +108,7 @@ class StoredFileWidget(AdminFileWidget):
 class ReplyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["category"].required = True  # only staff members' own replies have none
         widget = self.fields["upload"].widget
         if self.instance.pk and self.instance.upload:
             widget.link = reverse("sidebar:replies:file", args=[self.instance.pk])
@@ -178,15 +182,7 @@ class ReplyAdmin(admin.ModelAdmin):
         return fieldsets
 
     def get_queryset(self, request):
-        sent = Q(sends__outcome=Send.Outcome.SENT)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                sent_total=Count("sends", filter=sent),
-                sent_last=Max("sends__created_at", filter=sent),
-            )
-        )
+        return _with_send_counts(super().get_queryset(request).filter(owner_userid=""))
 
     @admin.display(description=_("sent"), ordering="sent_total")
     def sent_count(self, reply):
@@ -219,6 +215,92 @@ class ReplyAdmin(admin.ModelAdmin):
         return format_html(
             '<ul class="sent-by">{}</ul><a href="{}">{}</a>', rows, link, _("All sends")
         )
+
+
+def _with_send_counts(replies):
+    sent = Q(sends__outcome=Send.Outcome.SENT)
+    return replies.annotate(
+        sent_total=Count("sends", filter=sent),
+        sent_last=Max("sends__created_at", filter=sent),
+    )
+
+
+class PromoteForm(forms.Form):
+    category = forms.ModelChoiceField(Category.objects.all(), label=_("category"))
+
+
+@admin.register(OwnReply)
+class OwnReplyAdmin(admin.ModelAdmin):
+    """Replies staff wrote for themselves in the sidebar (我的话术): admins read them and add
+    the good ones to the shared library. Staff write and change them; admins do not."""
+
+    list_display = ["title", "written_by", "text_start", "updated_at", "sent_count"]
+    search_fields = ["title", "text", "owner_userid"]
+    readonly_fields = ["title", "written_by", "preview", "updated_at"]
+    fields = readonly_fields
+    actions = ["promote"]
+
+    class Media:
+        css = {"all": ["sidebar/css/bubbles.css", "sidebar/admin/replies.css"]}
+
+    def get_queryset(self, request):
+        return _with_send_counts(super().get_queryset(request).exclude(owner_userid=""))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("written by"), ordering="owner_userid")
+    def written_by(self, reply):
+        userid = reply.owner_userid
+        try:
+            name = staff_names.shown(get_client(), [userid]).get(userid, userid)
+        except ConfigurationError:
+            name = userid  # no WeCom app configured: the userid is all there is
+        return userid if name == userid else f"{name} ({userid})"
+
+    @admin.display(description=_("text"))
+    def text_start(self, reply):
+        return reply.text if len(reply.text) <= 60 else reply.text[:60] + "…"
+
+    @admin.display(description=_("sent"), ordering="sent_total")
+    def sent_count(self, reply):
+        return reply.sent_total
+
+    @admin.display(description=_("as the customer sees it"))
+    def preview(self, reply):
+        return previews.render(reply)
+
+    @admin.action(description=_("Add to the shared library"), permissions=["promote"])
+    def promote(self, request, queryset):
+        form = PromoteForm(request.POST if "category" in request.POST else None)
+        if form.is_valid():
+            count = own.promote(replies=queryset, category=form.cleaned_data["category"])
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d reply is in the shared library now: everyone sees it.",
+                    "%(n)d replies are in the shared library now: everyone sees them.",
+                    count,
+                )
+                % {"n": count},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add to the shared library"),
+            "opts": self.model._meta,
+            "form": form,
+            "replies": queryset,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/replies/promote.html", context)
+
+    def has_promote_permission(self, request):
+        return request.user.has_perm("replies.add_reply")
 
 
 def _upload_soon(reply_id: int) -> None:

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sidebar.forms import wecom_id_field
 from sidebar.replies.rules import SEND_ENTRIES
@@ -36,6 +37,16 @@ class SendForm(forms.Form):
     @property
     def target(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in TARGET_FIELDS[self.cleaned_data["entry"]]}
+
+
+class OwnReplyForm(forms.Form):
+    """A reply a staff member writes for themselves: a title and its text (placeholders and
+    length are checked with the reply itself, as for the shared library)."""
+
+    title = forms.CharField(
+        max_length=64, error_messages={"required": _("Give the reply a title.")}
+    )
+    text = forms.CharField(strip=False, error_messages={"required": _("Write the reply's text.")})
 
 
 class ResultForm(forms.Form):

@@ -34,8 +34,11 @@ def version() -> str | None:
     return found
 
 
-def changed(**_signal) -> None:
-    """A reply, category or menu item changed: every rendered library is out of date."""
+def changed(instance=None, **_signal) -> None:
+    """A reply, category or menu item changed: every rendered library is out of date. A
+    staff member's own reply is never in it (sidebar.replies.own)."""
+    if getattr(instance, "owner_userid", ""):
+        return
     _cache().set(VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 

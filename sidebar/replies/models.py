@@ -42,8 +42,16 @@ class Reply(models.Model):
         )
 
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="replies", verbose_name=_("category")
+        Category,
+        on_delete=models.PROTECT,
+        related_name="replies",
+        verbose_name=_("category"),
+        null=True,  # only a staff member's own reply has none (ReplyForm requires it)
+        blank=True,
     )
+    # The staff member who wrote it in the sidebar (我的话术): only they see it, until an
+    # admin adds it to the shared library, which empties this. '' for the shared library.
+    owner_userid = models.CharField(_("written by"), max_length=64, blank=True, default="")
     title = models.CharField(_("title"), max_length=64)
     order = models.PositiveIntegerField(_("order"), default=0)
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -83,6 +91,7 @@ class Reply(models.Model):
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
         ordering = ["category__order", "category_id", "order", "id"]
+        indexes = [models.Index(fields=["owner_userid", "-updated_at"], name="reply_owner")]
 
     def __str__(self):
         return self.title
@@ -132,6 +141,32 @@ def read_shape(upload, file) -> str:
 
 def _basename(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1][:128]
+
+
+class OwnReply(Reply):
+    """The replies staff wrote for themselves, as admins review and promote them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("reply written by staff")
+        verbose_name_plural = _("replies written by staff")
+        ordering = ["-updated_at", "-id"]
+
+
+class Star(models.Model):
+    """A shared reply a staff member starred (收藏): their library lists it first."""
+
+    staff_userid = models.CharField(max_length=64)
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["staff_userid", "reply"], name="one_star_per_reply")
+        ]
+
+    def __str__(self):
+        return f"{self.staff_userid} ★ {self.reply_id}"
 
 
 class MenuItem(models.Model):

@@ -50,9 +50,18 @@ def used(text: str) -> set[str]:
 
 def fill(text: str, values: dict[str, str]) -> str:
     """`text` with its placeholders replaced by `values` (every name used must be there)."""
-    parts = []
-    for literal, name, _spec, _conversion in Formatter().parse(text):
-        parts.append(literal)
-        if name is not None:
-            parts.append(values[name])
-    return "".join(parts)
+    return "".join(literal + (values[name] if name else "") for literal, name in parts(text))
+
+
+def parts(text: str) -> list[tuple[str, str | None]]:
+    """`text` as (literal text, the placeholder after it or None): what previews show, with
+    each placeholder marked for the page to fill (sidebar/replies/bubble.html)."""
+    try:
+        return [(literal, name) for literal, name, _spec, _conv in Formatter().parse(text)]
+    except ValueError:  # unpaired braces: never saved through a form, shown as written
+        return [(text, None)]
+
+
+def names_customer(reply) -> bool:
+    """Whether a reply fills in the customer (so it is offered only where a chat has one)."""
+    return reply.kind == "text" and CUSTOMER in used(reply.text)

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from sidebar import profiles
+from sidebar.replies import placeholders
 from sidebar.replies.models import Reply
 
 
@@ -29,6 +30,11 @@ class Preview:
     price_fen: int | None = None
     shop_name: str = ""
     shop_image_url: str = ""
+
+    @property
+    def segments(self) -> list[tuple[str, str | None]]:
+        """A text's literal parts and placeholders (placeholders.parts)."""
+        return placeholders.parts(self.text)
 
     @property
     def file_ext(self) -> str:

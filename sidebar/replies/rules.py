@@ -75,8 +75,10 @@ def refusal(*, entry: str, kind: str, client: WeComClient):
     if entries is not None and entry not in entries:
         return _("This kind of message can be sent only in WeChat customer service chats.")
     floor = _floor(floors, client.platform)
-    if floor is None or not client.at_least(floor):
-        return _("Your WeCom app is too old for this kind of message, or cannot send it here.")
+    if floor is None:
+        return _("WeCom on this device cannot send this kind of message.")
+    if not client.at_least(floor):
+        return _("This kind of message needs WeCom %(version)s or later.") % {"version": floor}
     return None
 
 
@@ -101,7 +103,12 @@ def may_send(*, entry: str, kind: str, client: WeComClient) -> bool:
 
 
 def sendable_kinds(*, entry: str, client: WeComClient) -> set[str]:
-    return {kind for kind in KIND_RULES if may_send(entry=entry, kind=kind, client=client)}
+    return {kind for kind, reason in refusals(entry=entry, client=client).items() if reason is None}
+
+
+def refusals(*, entry: str, client: WeComClient) -> dict[str, str | None]:
+    """Every kind -> why this client cannot send it from `entry` (None: it can)."""
+    return {kind: refusal(entry=entry, kind=kind, client=client) for kind in KIND_RULES}
 
 
 def may_enter_chat(client: WeComClient) -> bool:

@@ -8,6 +8,7 @@ the answer to `finish`. A send whose media the client could not use (a media_id 
 early) is recorded as retried: its media_id is dropped and the page prepares it once more.
 """
 
+import contextlib
 import functools
 import logging
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sidebar.exceptions import WeComError
 from sidebar.explanations import SEND_NOT_RECORDED, Explanation, explain
 from sidebar.hosts import Operator
 from sidebar.records import versions as record_versions
-from sidebar.replies import kinds, media, placeholders, rules
+from sidebar.replies import kinds, media, own, placeholders, rules
 from sidebar.replies.models import Category, Reply, Send
 from sidebar.useragent import WeComClient
 
@@ -47,7 +48,7 @@ NOT_IN_LIBRARY = Explanation(
 )
 NO_CUSTOMER_HERE = Explanation(
     title=_("This reply names the customer, and this chat has no single customer"),
-    detail=_("{客户称呼} can be filled in single chats with a customer only."),
+    detail=_("It names the customer, which only a chat with one customer has."),
     action=_("Pick another reply."),
     http_status=403,
 )
@@ -94,28 +95,61 @@ class Section:
     replies: list[Reply]
 
 
+@dataclass(frozen=True)
+class Unavailable:
+    reply: Reply
+    reason: str
+
+
+@dataclass(frozen=True)
+class Library:
+    sections: list[Section]  # what may be sent here, by category
+    unavailable: list[Unavailable]  # the rest, each with why it cannot be sent here
+
+
 # The library -------------------------------------------------------------------------------
 
 
-def offered(*, entry: str, kinds: set[str]) -> list[Section]:
-    """The enabled replies of `kinds` (those the client may send from `entry`:
-    rules.sendable_kinds), by category. A reply that cannot be sent here is not offered."""
+def library(*, entry: str, refusals: dict[str, str | None]) -> Library:
+    """The shared library's enabled replies, by category, for a chat opened from `entry`:
+    those that may be sent here and, apart, those that may not, with the reason
+    (`refusals`: kind -> why this client cannot send it here, rules.refusals)."""
     replies = (
-        Reply.objects.filter(enabled=True, kind__in=kinds)
+        Reply.objects.filter(enabled=True, owner_userid="")
         .select_related("category")
         .prefetch_related("menu_items")
     )
     sections: dict[int, Section] = {}
+    unavailable = []
     for reply in replies:
-        if _names_customer(reply) and entry not in CUSTOMER_ENTRIES:
+        reason = refusals.get(reply.kind)
+        if reason is None and placeholders.names_customer(reply):
+            reason = no_customer_here(entry) or None
+        if reason is not None:
+            unavailable.append(Unavailable(reply, str(reason)))
             continue
         section = sections.setdefault(reply.category_id, Section(reply.category, []))
         section.replies.append(reply)
-    return list(sections.values())
+    return Library(list(sections.values()), unavailable)
 
 
-def _names_customer(reply: Reply) -> bool:
-    return reply.kind == "text" and placeholders.CUSTOMER in placeholders.used(reply.text)
+def no_customer_here(entry: str) -> str:
+    """Why a reply naming the customer cannot be sent from `entry`; '' where it can."""
+    return "" if entry in CUSTOMER_ENTRIES else str(NO_CUSTOMER_HERE.detail)
+
+
+def preview_values(*, client, staff_userid: str, entry: str, target: dict[str, str]) -> dict:
+    """The placeholders' values in this chat, as a send fills them, for the library's previews:
+    the staff member's name, and the customer's once this staff member's panel has shown them
+    (so its lookup is in the audit log). What cannot be known is left out."""
+    values = {}
+    with contextlib.suppress(WeComError):
+        values[placeholders.STAFF] = staff_names.name(client, staff_userid)
+    target_id = "/".join(target.values())
+    if entry in CUSTOMER_ENTRIES and lookups.name_last_shown(target_id, staff_userid=staff_userid):
+        with contextlib.suppress(WeComError, lookups.Refused):
+            values[placeholders.CUSTOMER] = _customer_name(client, staff_userid, entry, target)
+    return {name: value for name, value in values.items() if value}
 
 
 # Sending -----------------------------------------------------------------------------------
@@ -160,7 +194,7 @@ def prepare(
     Raises SendRefused (recorded as refused) when it must not or cannot be sent, SendRefused
     with `unrecorded` when the send log cannot be written (_recorded_or_refused), and
     UploadPending (nothing recorded) while its file is on its way to WeCom."""
-    reply = Reply.objects.filter(pk=reply_id, enabled=True).first()
+    reply = Reply.objects.filter(own.visible_to(staff_userid), pk=reply_id, enabled=True).first()
     if reply is None:
         raise SendRefused(NOT_IN_LIBRARY)
     target_id = "/".join(target.values())[:160]
@@ -230,17 +264,21 @@ def _filled(client, reply, staff_userid, entry, target) -> str:
     if placeholders.CUSTOMER in used:
         if entry not in CUSTOMER_ENTRIES:
             raise SendRefused(NO_CUSTOMER_HERE)
-        values[placeholders.CUSTOMER] = lookups.customer_name(
-            client=client,
-            staff_userid=staff_userid,
-            entry=entry,
-            external_userid=target["external_userid"],
-        )
+        values[placeholders.CUSTOMER] = _customer_name(client, staff_userid, entry, target)
     if placeholders.STAFF in used:
         values[placeholders.STAFF] = staff_names.name(client, staff_userid)
         if not values[placeholders.STAFF]:
             raise SendRefused(NO_STAFF_NAME)
     return placeholders.fill(reply.text, values)
+
+
+def _customer_name(client, staff_userid, entry, target) -> str:
+    return lookups.customer_name(
+        client=client,
+        staff_userid=staff_userid,
+        entry=entry,
+        external_userid=target["external_userid"],
+    )
 
 
 def _own_failed_send(staff_userid: str, send_id: int | None) -> Send | None:

@@ -1,8 +1,9 @@
 """The library, sending, and the reply files: thin views over sidebar.replies.services."""
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -14,8 +15,8 @@ from sidebar.access import staff_required
 from sidebar.explanations import DATABASE_DOWN, Explanation
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.problems import json_problem, problem_fragment
-from sidebar.replies import file_urls, library_cache, rules, services, serving
-from sidebar.replies.forms import ResultForm, SendForm
+from sidebar.replies import file_urls, library_cache, own, rules, services, serving
+from sidebar.replies.forms import OwnReplyForm, ResultForm, SendForm
 from sidebar.replies.models import Reply
 from sidebar.useragent import client_of
 from sidebar.wecom import get_client
@@ -27,6 +28,8 @@ FILE_UPLOADING = Explanation(
     detail=_("It is sent as soon as WeCom has it. Stay in this chat."),
     http_status=202,
 )
+NOT_YOURS = _("This reply is not one of yours, or it was deleted. Refresh the library.")
+NOT_IN_LIBRARY = _("This reply is no longer in the library. Refresh the library.")
 NOT_A_SEND_ENTRY = Explanation(
     title=_("Replies cannot be sent from here"),
     detail=_("Open the page from the toolbar of a chat, or from the chat attachment bar."),
@@ -41,19 +44,86 @@ def library(request, *, staff):
     if entry not in rules.SEND_ENTRIES:
         return problem_fragment(request, NOT_A_SEND_ENTRY)
     client = client_of(request)
-    kinds = rules.sendable_kinds(entry=entry, client=client)
+    refusals = {
+        kind: str(why) if why else None
+        for kind, why in rules.refusals(entry=entry, client=client).items()
+    }
     may_enter_chat = rules.may_enter_chat(client)
 
     def render():
         context = {
-            "sections": services.offered(entry=entry, kinds=kinds),
+            "library": services.library(entry=entry, refusals=refusals),
             "may_enter_chat": may_enter_chat,
         }
-        # No request: nothing of this staff member's may enter HTML that others are served.
+        # No request: nothing of this staff member's may enter HTML that others are served;
+        # their own replies, stars and the previews' names come from `mine`.
         return render_to_string("sidebar/replies/library.html", context)
 
-    variant = (entry, sorted(kinds), may_enter_chat, get_language())
+    variant = (entry, sorted(refusals.items()), may_enter_chat, get_language())
     return HttpResponse(library_cache.rendered(variant=variant, render=render))
+
+
+@require_GET
+@staff_required(problem_fragment)
+def mine(request, *, staff):
+    """What is this staff member's own in the library, for the chat the page shows: their
+    replies, their stars and the placeholders' values (sidebar.replies.own)."""
+    form = SendForm(request.GET)
+    if not form.is_valid():
+        return problem_fragment(request, NOT_A_SEND_ENTRY)
+    entry = form.cleaned_data["entry"]
+    client = client_of(request)
+    kinds = rules.sendable_kinds(entry=entry, client=client)
+    context = {
+        "mine": own.mine(
+            staff_userid=staff, kinds=kinds, no_customer=services.no_customer_here(entry)
+        ),
+        "fills": services.preview_values(
+            client=get_client(), staff_userid=staff, entry=entry, target=form.target
+        ),
+    }
+    return render(request, "sidebar/replies/mine.html", context)
+
+
+@require_POST
+@staff_required(json_problem)
+def own_save(request, reply_id: int | None = None, *, staff):
+    """Write a reply of one's own, or change one."""
+    form = OwnReplyForm(request.POST)
+    if not form.is_valid():
+        return _refused_form(form)
+    try:
+        own.save(staff_userid=staff, reply_id=reply_id, **form.cleaned_data)
+    except Reply.DoesNotExist:
+        return JsonResponse({"error": str(NOT_YOURS)}, status=404)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"saved": True})
+
+
+@require_POST
+@staff_required(json_problem)
+def own_delete(request, reply_id: int, *, staff):
+    if not own.delete(staff_userid=staff, reply_id=reply_id):
+        return JsonResponse({"error": str(NOT_YOURS)}, status=404)
+    return JsonResponse({"deleted": True})
+
+
+@require_POST
+@staff_required(json_problem)
+def star(request, reply_id: int, *, staff):
+    """Star (on=1) or unstar (on=0) a reply of the shared library."""
+    on = request.POST.get("on")
+    if on not in ("0", "1"):
+        return JsonResponse({"error": str(_("This request could not be understood."))}, status=400)
+    if not own.star(staff_userid=staff, reply_id=reply_id, on=on == "1"):
+        return JsonResponse({"error": str(NOT_IN_LIBRARY)}, status=404)
+    return JsonResponse({"starred": on == "1"})
+
+
+def _refused_form(form) -> JsonResponse:
+    messages = [message for errors in form.errors.values() for message in errors]
+    return JsonResponse({"error": " ".join(messages)}, status=400)
 
 
 @require_POST

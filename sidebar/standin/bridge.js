@@ -22,7 +22,8 @@
  * "ok", "expired", "unknown" or "wrong type"; confirm(message) answers false to cancel. What was
  * invoked and answered is kept in window.__WECOM_BRIDGE_LOG__; what sendChatMessage sent, in
  * window.__WECOM_SENT__; chats openEnterpriseChat opened and pictures previewImage showed
- * (the SDK invokes it as imagePreview), in window.__WECOM_OPENED_CHATS__ / __WECOM_PREVIEWED__.
+ * (the SDK invokes it as imagePreview), in window.__WECOM_OPENED_CHATS__ / __WECOM_PREVIEWED__;
+ * what setClipboardData copied, in window.__WECOM_CLIPBOARD__.
  */
 (function () {
   "use strict";
@@ -32,6 +33,9 @@
   var sent = (window.__WECOM_SENT__ = []);
   var opened = (window.__WECOM_OPENED_CHATS__ = []);
   var previewed = (window.__WECOM_PREVIEWED__ = []);
+  var clipboard = (window.__WECOM_CLIPBOARD__ = []);
+  // setClipboardData: iOS and Android from 2.4.16, Windows and Mac from 3.1.2 (docs/wecom.md).
+  var CLIPBOARD_SINCE = { ios: "2.4.16", android: "2.4.16" };
   var state = { config: false, agentConfig: false };
   var match = navigator.userAgent.match(/wxwork\/([\d.]+)/i);
   var version = match ? match[1] : "0";
@@ -171,6 +175,15 @@
       }
       opened.push({ userIds: users, externalUserIds: customers, chatId: p.chatId || "" });
       return { err_msg: "openEnterpriseChat:ok" };
+    },
+    setClipboardData: function (p) {
+      if (!state.config && !state.agentConfig) return { err_msg: "setClipboardData:fail no permission" };
+      if (olderThan(version, CLIPBOARD_SINCE[platform] || "3.1.2")) {
+        return { err_msg: "setClipboardData:fail function not exist" };
+      }
+      if (typeof p.data !== "string") return { err_msg: "setClipboardData:fail invalid data" };
+      clipboard.push(p.data);
+      return { err_msg: "setClipboardData:ok" };
     },
     imagePreview: function (p) {
       if (!isHttp(p.current) || !Array.isArray(p.urls) || !p.urls.every(isHttp)) {

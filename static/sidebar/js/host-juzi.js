@@ -108,6 +108,11 @@
         helper().previewImage({ current: current, urls: urls });
         return Promise.resolve({ errMsg: "previewImage:ok" });
       },
+      copy: function (text) {
+        // Juzi's helper has no clipboard call: the browser's own, where the console allows it.
+        if (!navigator.clipboard) return Promise.reject(new Error("clipboard unavailable"));
+        return navigator.clipboard.writeText(text);
+      },
       causeOf: function (message) {
         if (message === OTHER_ACCOUNT) return "juzi-other-account";
         if (message.indexOf("getCurChatInfo:") === 0) return "juzi-no-chat";

@@ -10,6 +10,7 @@
  *                           (causeOf(error): the page's diagnosis, for fallbacks)
  *   send(message)           -> Promise of the host's answer ({errMsg}); rejects with it
  *   openChat({userIds, externalUserIds}) and previewImage(current, urls) -> Promise
+ *   copy(text)              -> Promise: the text on the device's clipboard
  *   causeOf(message)        this host's diagnosis of a failure message, or null
  *   heal(message)           -> Promise of true when the host repaired what `message` says
  *                           failed and looking again may pass (at most once per cause)
@@ -183,6 +184,9 @@
       },
       previewImage: function (current, urls) {
         return ww.previewImage({ current: current, urls: urls });
+      },
+      copy: function (text) {
+        return ww.setClipboardData({ data: text });
       },
       causeOf: function (message) {
         if (message.indexOf(REFUSED) === 0) return "resign-refused";

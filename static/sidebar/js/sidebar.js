@@ -155,7 +155,7 @@
           })
           .then(function () {
             // The library loads after the customer panel, never before it.
-            if (mine === generation) offerLibrary(chat.entry, force);
+            if (mine === generation) offerLibrary(chat, force);
           });
       })
       .catch(function (error) {
@@ -190,17 +190,22 @@
     });
   }
 
-  // Show the library tab where replies can be sent from; load it once per entry. From the
-  // chat attachment bar the library is the main view.
-  function offerLibrary(entry, force) {
+  // Show the library tab where replies can be sent from. The shared library loads once per
+  // entry (every staff member's is the same); what is the staff member's own (their replies,
+  // stars, the names the previews fill in) loads for each chat and goes into its slot. From
+  // the chat attachment bar the library is the main view.
+  function offerLibrary(chat, force) {
+    var entry = chat && chat.entry;
     var sendable = entry && boot.sendEntries.indexOf(entry) !== -1;
     tabs.hidden = !sendable;
     if (!sendable) {
       libraryEntry = null;
+      mineHtml = "";
       showView("panel");
       return;
     }
     if (entry === "chat_attachment" && libraryEntry !== entry) showView("library");
+    loadMine(chat);
     if (libraryEntry === entry && !force) return;
     libraryEntry = entry;
     fetch(boot.endpoints.library + "?entry=" + encodeURIComponent(entry), {
@@ -212,11 +217,172 @@
           var template = document.createElement("template");
           template.innerHTML = html;
           library.replaceChildren(template.content);
+          placeMine();
         });
       })
       .catch(function () {
         if (libraryEntry === entry) libraryEntry = null; // try again on the next look
       });
+  }
+
+  var mineHtml = ""; // the last `mine` fragment, for the chat the panel shows
+
+  function chatQuery(chat) {
+    var query = new URLSearchParams({ entry: chat.entry });
+    Object.keys(chat.fields || {}).forEach(function (name) {
+      query.append(name, chat.fields[name]);
+    });
+    return query.toString();
+  }
+
+  function loadMine(chat) {
+    chat = chat || current;
+    if (!chat) return Promise.resolve();
+    return fetch(boot.endpoints.mine + "?" + chatQuery(chat), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        if (!sameChat(current, chat)) return;
+        mineHtml = html;
+        placeMine();
+      })
+      .catch(function () {}); // the shared library still works; the next look tries again
+  }
+
+  // Put the staff member's own part into the library, fill the previews' names and mark
+  // the stars.
+  function placeMine() {
+    var slot = library.querySelector(".library-mine");
+    if (!slot) return;
+    var template = document.createElement("template");
+    template.innerHTML = mineHtml;
+    slot.replaceChildren(template.content);
+    var fills = readJson(slot, "#reply-fills", {});
+    library.querySelectorAll(".ph[data-ph]").forEach(function (mark) {
+      var value = fills[mark.dataset.ph];
+      mark.textContent = value || mark.dataset.ph;
+      mark.classList.toggle("filled", !!value);
+    });
+    var stars = readJson(slot, "#reply-stars", []);
+    library.querySelectorAll(".star[data-star]").forEach(function (star) {
+      var on = stars.indexOf(Number(star.closest(".reply").dataset.reply)) !== -1;
+      star.setAttribute("aria-pressed", String(on));
+      star.firstChild.textContent = on ? "★" : "☆";
+    });
+    filterLibrary();
+  }
+
+  function readJson(root, selector, fallback) {
+    var node = root.querySelector(selector);
+    try {
+      return node ? JSON.parse(node.textContent) : fallback;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  // Replies of one's own, stars and copying ------------------------------------------------
+
+  function starReply(button) {
+    var body = new FormData();
+    body.append("on", button.getAttribute("aria-pressed") === "true" ? "0" : "1");
+    button.disabled = true;
+    return post(button.dataset.star, body)
+      .then(function (response) {
+        return response.json().then(function (answer) {
+          if (answer.error) showSaid(button.closest(".reply"), { title: answer.error }, false);
+          return loadMine();
+        });
+      })
+      .catch(function () {
+        showSaid(button.closest(".reply"), { title: say("network") }, false);
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  function ownForm() {
+    return library.querySelector(".own-form");
+  }
+
+  // Open the form for a new reply, or for `item` (one of the staff member's own) to change.
+  function openOwnForm(item) {
+    var form = ownForm();
+    form.hidden = false;
+    form.dataset.action = item ? item.dataset.edit : form.dataset.create;
+    form.elements.title.value = item ? item.dataset.title : "";
+    form.elements.text.value = item ? item.dataset.text : "";
+    form.querySelector(".own-error").hidden = true;
+    library.querySelector(".own-new").setAttribute("aria-expanded", "true");
+    form.elements.title.focus();
+  }
+
+  function closeOwnForm() {
+    ownForm().hidden = true;
+    library.querySelector(".own-new").setAttribute("aria-expanded", "false");
+  }
+
+  function saveOwn(form) {
+    var error = form.querySelector(".own-error");
+    var button = form.querySelector(".own-save");
+    button.disabled = true;
+    return post(form.dataset.action, new FormData(form))
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (answer) {
+        if (answer.error) {
+          error.textContent = answer.error;
+          error.hidden = false;
+          return null;
+        }
+        return loadMine();
+      })
+      .catch(function () {
+        error.textContent = say("network");
+        error.hidden = false;
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  // Deleting asks once more on the same button, never in a dialog.
+  function deleteOwn(item, button) {
+    if (!button.dataset.confirming) {
+      button.dataset.confirming = "1";
+      button.textContent = say("confirm-delete");
+      return;
+    }
+    button.disabled = true;
+    post(item.dataset.delete, new FormData())
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (answer) {
+        if (answer.error) return showSaid(item, { title: answer.error }, false);
+        return loadMine();
+      })
+      .catch(function () {
+        showSaid(item, { title: say("network") }, false);
+        button.disabled = false;
+      });
+  }
+
+  // A text reply as the customer would get it (names filled in), on the device's clipboard.
+  function copyReply(item) {
+    var text = item.querySelector(".bubble-text").innerText;
+    host.copy(text).then(
+      function () {
+        showSaid(item, { title: say("copied") }, true);
+      },
+      function () {
+        showSaid(item, { title: say("copy-failed") }, false);
+      }
+    );
   }
 
   function filterLibrary() {
@@ -233,7 +399,10 @@
         item.hidden = !match;
         if (match) visible++;
       });
-      section.hidden = visible === 0;
+      // One's own section stays, with its button to write a reply, until a search or a
+      // category narrows the library.
+      var keep = section.classList.contains("reply-own") && !query && !category;
+      section.hidden = visible === 0 && !keep;
       if (visible) any = true;
     });
     var empty = library.querySelector(".library-empty");
@@ -457,9 +626,31 @@
     }
     var image = event.target.closest(".reply .bubble-image");
     if (image) return preview(image);
-    var button = event.target.closest(".send");
-    if (button && !button.disabled) sendReply(button.closest(".reply"));
+    var button = event.target.closest("button");
+    if (!button || button.disabled) return;
+    var item = button.closest(".reply");
+    if (button.classList.contains("send")) return sendReply(item);
+    if (button.classList.contains("star")) return starReply(button);
+    if (button.classList.contains("copy")) return copyReply(item);
+    if (button.classList.contains("edit")) return openOwnForm(item);
+    if (button.classList.contains("delete")) return deleteOwn(item, button);
+    if (button.classList.contains("own-new")) return openOwnForm(null);
+    if (button.classList.contains("own-cancel")) return closeOwnForm();
+    if (button.classList.contains("own-insert")) return insertPlaceholder(button.dataset.insert);
   });
+  library.addEventListener("submit", function (event) {
+    if (!event.target.classList.contains("own-form")) return;
+    event.preventDefault();
+    saveOwn(event.target);
+  });
+
+  function insertPlaceholder(text) {
+    var area = ownForm().elements.text;
+    var at = area.selectionStart == null ? area.value.length : area.selectionStart;
+    area.value = area.value.slice(0, at) + text + area.value.slice(area.selectionEnd || at);
+    area.focus();
+    area.setSelectionRange(at + text.length, at + text.length);
+  }
 
   // Looking again while a look is under way waits for it, then looks once more: a page that
   // becomes visible while it loads must not look the chat up twice.
