@@ -89,11 +89,18 @@ class WeComWebview:
     """A page opened the way the WeCom client opens a toolbar page."""
 
     def __init__(
-        self, browser, corp, *, chat: dict, user_agent: str = WECOM_MOBILE, cancel_sends=False
+        self,
+        browser,
+        corp,
+        *,
+        chat: dict,
+        user_agent: str = WECOM_MOBILE,
+        cancel_sends=False,
+        width: int = 360,
     ):
         self.context = browser.new_context(
             user_agent=user_agent,
-            viewport={"width": 360, "height": 720},
+            viewport={"width": width, "height": 720},
             locale="zh-CN",
             device_scale_factor=2,
         )
@@ -143,6 +150,10 @@ class WeComWebview:
         """The chats openEnterpriseChat opened: {userIds, externalUserIds, chatId}."""
         return self.page.evaluate("window.__WECOM_OPENED_CHATS__ || []")
 
+    def copied(self) -> list[str]:
+        """What setClipboardData put on the device's clipboard."""
+        return self.page.evaluate("window.__WECOM_CLIPBOARD__ || []")
+
     def previewed(self) -> list[dict]:
         """The pictures previewImage showed: {current, urls}."""
         return self.page.evaluate("window.__WECOM_PREVIEWED__ || []")
@@ -163,10 +174,15 @@ def webview(live_server, standin, corp, browser):
     opened = []
 
     def open_page(
-        *, chat: dict, user_agent: str = WECOM_MOBILE, path: str = "/sidebar/", cancel_sends=False
+        *,
+        chat: dict,
+        user_agent: str = WECOM_MOBILE,
+        path: str = "/sidebar/",
+        cancel_sends=False,
+        width: int = 360,
     ):
         view = WeComWebview(
-            browser, corp, chat=chat, user_agent=user_agent, cancel_sends=cancel_sends
+            browser, corp, chat=chat, user_agent=user_agent, cancel_sends=cancel_sends, width=width
         )
         opened.append(view)
         view.page.goto(live_server.url + path)

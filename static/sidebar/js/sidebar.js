@@ -631,7 +631,7 @@
     var item = button.closest(".reply");
     if (button.classList.contains("send")) return sendReply(item);
     if (button.classList.contains("star")) return starReply(button);
-    if (button.classList.contains("copy")) return copyReply(item);
+    if (button.classList.contains("copy-reply")) return copyReply(item);
     if (button.classList.contains("edit")) return openOwnForm(item);
     if (button.classList.contains("delete")) return deleteOwn(item, button);
     if (button.classList.contains("own-new")) return openOwnForm(null);
