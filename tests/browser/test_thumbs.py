@@ -31,22 +31,23 @@ TAP = 44  # CSS px, each way
 
 # Every interactive element that is rendered, with its tap area (a checkbox's or radio's is
 # its label's), and what is wrong with it.
-MEASURE = """() => {
+MEASURE = """(tap) => {
   const width = document.documentElement.clientWidth;
   const wrong = [];
   const interactive = 'a[href], button, input, select, textarea, summary, label, [role=button]';
   for (const el of document.querySelectorAll(interactive)) {
     if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
-    if (el.matches('label') && !el.querySelector('input[type=checkbox], input[type=radio]')) continue;
-    if (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) continue;
-    const box = el.getBoundingClientRect();
+    const box = 'input[type=checkbox], input[type=radio]';
+    if (el.matches('label') && !el.querySelector(box)) continue;
+    if (el.matches(box) && el.closest('label')) continue;
+    const area = el.getBoundingClientRect();
     const name = (el.innerText || el.value || el.getAttribute('aria-label') || el.className
       || el.tagName).trim().replace(/\\s+/g, ' ').slice(0, 24);
-    if (box.width < %(tap)d - 0.5 || box.height < %(tap)d - 0.5) {
-      wrong.push(name + ': ' + Math.round(box.width) + '×' + Math.round(box.height));
+    if (area.width < tap - 0.5 || area.height < tap - 0.5) {
+      wrong.push(name + ': ' + Math.round(area.width) + '×' + Math.round(area.height));
     }
-    if (box.left < -0.5 || box.right > width + 0.5) {
-      wrong.push(name + ': outside the screen, ' + Math.round(box.left) + '…' + Math.round(box.right));
+    if (area.left < -0.5 || area.right > width + 0.5) {
+      wrong.push(name + ': outside, ' + Math.round(area.left) + '…' + Math.round(area.right));
     }
     if (el.matches('button, a, summary') && el.scrollWidth > el.clientWidth + 1) {
       wrong.push(name + ': text clipped');
@@ -56,7 +57,7 @@ MEASURE = """() => {
     wrong.push('the page is ' + document.documentElement.scrollWidth + ' px wide');
   }
   return wrong;
-}""" % {"tap": TAP}
+}"""
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def corp():
 
 
 def wrongs(view) -> list[str]:
-    return view.page.evaluate(MEASURE)
+    return view.page.evaluate(MEASURE, TAP)
 
 
 def open_library(view):

@@ -75,7 +75,8 @@ def test_a_reply_of_ones_own_is_nobody_elses(staff_client, lisi):
     write(staff_client)
     reply = Reply.objects.get(owner_userid="zhangsan")
     assert titles(mine(lisi)) == []
-    assert "报价跟进" not in lisi.get("/sidebar/replies/", {"entry": "single_chat_tools"}).content.decode()
+    shared = lisi.get("/sidebar/replies/", {"entry": "single_chat_tools"})
+    assert "报价跟进" not in shared.content.decode()
     refused = send(lisi, reply).json()["refused"]
     assert refused["title"] == "这条话术已不在话术库中"
     assert write(lisi, title="改掉", reply=reply).status_code == 404
