@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from sidebar import entries
 from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, target_cell
 from sidebar.csv_export import Column
 from sidebar.diagnosis import diagnose
@@ -58,11 +60,34 @@ class LookupAdmin(AuditLogAdmin):
 class ClientFailureReportAdmin(admin.ModelAdmin):
     """What failed on staff members' clients, with the likely cause in one line."""
 
-    list_display = ["created_at", "staff_userid", "entry", "error", "diagnosis", "wecom_version"]
-    list_filter = ["entry", "created_at", "wecom_version"]
-    search_fields = ["staff_userid", "error", "page_url"]
+    list_display = [
+        "created_at",
+        "staff",
+        "entry_words",
+        "diagnosis",
+        "error_start",
+        "wecom_version",
+    ]
+    list_filter = [EntryFilter, "created_at", "wecom_version"]
+    search_fields = ["staff_userid", "staff_name", "error", "page_url"]
     date_hierarchy = "created_at"
     readonly_fields = ["diagnosis"]
+    ERROR_SHOWN = 40  # the client's own words are technical: their start, the rest on hover
+
+    @admin.display(description=_("staff member"), ordering="staff_userid")
+    def staff(self, report):
+        return target_cell(report.staff_name, report.staff_userid)
+
+    @admin.display(description=_("entry"), ordering="entry")
+    def entry_words(self, report):
+        return format_html('<span title="{}">{}</span>', report.entry, entries.label(report.entry))
+
+    @admin.display(description=_("what the client said"))
+    def error_start(self, report):
+        shown = report.error
+        if len(shown) > self.ERROR_SHOWN:
+            shown = shown[: self.ERROR_SHOWN] + "…"
+        return format_html('<code title="{}">{}</code>', report.error, shown)
 
     @admin.display(description=_("likely cause"))
     def diagnosis(self, report):

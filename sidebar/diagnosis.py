@@ -47,6 +47,10 @@ def _url_difference(signed: str, page: str):
 
 # How the page reports that the re-sign endpoint refused the URL the SDK asked for.
 RESIGN_REFUSED = "sidebar: the server would not sign "
+# How the Juzi host reports a chat of another hosted account than the one signed in
+# (static/sidebar/js/host-juzi.js, OTHER_ACCOUNT), and Juzi's helper failing to name the chat.
+JUZI_OTHER_ACCOUNT = "juzi: the sidebar shows another hosted account"
+JUZI_NO_CHAT = "getCurChatInfo:"
 
 
 def diagnose(*, error: str, signed_url: str, page_url: str, wecom_version: str) -> str:
@@ -57,6 +61,17 @@ def diagnose(*, error: str, signed_url: str, page_url: str, wecom_version: str) 
             "The server refused to sign the address the client shows: it sees itself served at "
             "another scheme, host or port. Behind a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER "
             "(and DJANGO_USE_X_FORWARDED_HOST if the proxy changes the host)."
+        )
+    if (error or "").startswith(JUZI_OTHER_ACCOUNT):
+        return _(
+            "Juzi: the chat open in Juzi's console belongs to another hosted account than the one "
+            "the staff member signed in with; the page asked them to sign in again. Nothing to fix "
+            "unless it repeats for one account."
+        )
+    if (error or "").startswith(JUZI_NO_CHAT):
+        return _(
+            "Juzi's helper did not say which chat is open: no chat was selected in Juzi's console, "
+            "or the helper failed. If it repeats, check JUZI_HELPER_URL and Juzi's status."
         )
     if "invalid signature" in message:
         return _url_difference(signed_url, page_url) or _(

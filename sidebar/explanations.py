@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sidebar.exceptions import (
     ConfigurationError,
@@ -25,15 +26,21 @@ from sidebar.exceptions import (
 class Explanation:
     title: str | Promise
     detail: str | Promise
-    action: str | Promise = ""
+    action: str | Promise = ""  # for the person reading it: what to do, or whom to ask
     errcode: int | None = None
     http_status: int = 502
+    # For whoever fixes it (setting names, codes): shown folded under 技术细节. Marked with
+    # the "technical" context so tests/test_voice.py knows staff do not read it unfolded.
+    technical: str | Promise = ""
 
 
 _SECRET_REJECTED = (
     _("The app's secret was rejected by WeCom"),
-    _("Administrator: check WECOM_AGENT_SECRET (the Secret of this app) and WECOM_CORP_ID."),
+    _("Tell the administrator: WeCom does not accept the sidebar app's secret."),
     503,
+    pgettext_lazy(
+        "technical", "Check WECOM_AGENT_SECRET (the Secret of this app) and WECOM_CORP_ID."
+    ),
 )
 
 _MEDIA_SIZE = (
@@ -45,7 +52,7 @@ _MEDIA_SIZE = (
     502,
 )
 
-# errcode -> (title, what to do, HTTP status for a full page)
+# errcode -> (title, what to do, HTTP status for a full page[, technical details])
 _BY_ERRCODE = {
     60020: (
         _("This server's IP address is not trusted by the WeCom app"),
@@ -123,8 +130,9 @@ _BY_ERRCODE = {
     40091: _SECRET_REJECTED,
     40013: (
         _("The corp ID was rejected by WeCom"),
-        _("Administrator: check WECOM_CORP_ID (我的企业 → 企业信息 → 企业ID)."),
+        _("Tell the administrator: WeCom does not accept the company the sidebar is set up for."),
         503,
+        pgettext_lazy("technical", "Check WECOM_CORP_ID (我的企业 → 企业信息 → 企业ID)."),
     ),
     40004: (
         _("WeCom does not accept this file's format"),
@@ -161,9 +169,14 @@ def explain(exc: Exception) -> Explanation:
     if isinstance(exc, ConfigurationError):
         return Explanation(
             title=_("This page is not set up yet"),
-            detail=_("Missing or invalid settings: %(names)s") % {"names": ", ".join(exc.missing)},
-            action=_("Administrator: set these variables (see README) and restart the app."),
+            detail=_("The server is missing some of its settings."),
+            action=_("Tell the administrator."),
             http_status=503,
+            technical=pgettext_lazy(
+                "technical",
+                "Missing or invalid settings: %(names)s. Set them (see README) and restart.",
+            )
+            % {"names": ", ".join(exc.missing)},
         )
     if isinstance(exc, WeComWritesBusy):
         return Explanation(
@@ -201,7 +214,7 @@ def explain(exc: Exception) -> Explanation:
     if isinstance(exc, WeComAPIError):
         known = _BY_ERRCODE.get(exc.errcode)
         if known:
-            title, action, status = known
+            title, action, status, *technical = known
             detail = _("WeCom error code %(errcode)s.") % {"errcode": exc.errcode}
             ip = _FROM_IP.search(exc.errmsg or "")
             if exc.errcode == 60020 and ip:
@@ -209,7 +222,14 @@ def explain(exc: Exception) -> Explanation:
                     "errcode": exc.errcode,
                     "ip": ip.group(1),
                 }
-            return Explanation(title, detail, action, errcode=exc.errcode, http_status=status)
+            return Explanation(
+                title,
+                detail,
+                action,
+                errcode=exc.errcode,
+                http_status=status,
+                technical=technical[0] if technical else "",
+            )
         return Explanation(
             title=_("WeCom refused the request"),
             detail=_("WeCom error code %(errcode)s.") % {"errcode": exc.errcode},

@@ -19,7 +19,7 @@ def json_object(request) -> dict:
     """The request's body as a JSON object; raises BadJSON with the 4xx to answer. (A charset
     other than UTF-8 never gets here: RejectUnreadableRequestsMiddleware answers it.)"""
     if request.content_type != "application/json":
-        raise BadJSON(415, _("Send JSON (Content-Type: application/json)."))
+        raise BadJSON(415, _("Send the request as JSON."))
     try:
         body = request.body
     except RequestDataTooBig:

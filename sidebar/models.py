@@ -48,6 +48,8 @@ class ClientFailureReport(models.Model):
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     staff_userid = models.CharField(_("staff userid"), max_length=64, db_index=True)
+    # The name at the time of the report (the session's), so the list reads without WeCom.
+    staff_name = models.CharField(_("staff member"), max_length=64, blank=True, default="")
     entry = models.CharField(_("entry"), max_length=64, blank=True)
     error = models.CharField(_("error"), max_length=500)
     signed_url = models.CharField(_("URL signed"), max_length=2048, blank=True)

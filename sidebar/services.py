@@ -408,9 +408,10 @@ def allow_report(*, staff_userid: str) -> bool:
     return count <= REPORTS_PER_HOUR
 
 
-def record_failure(*, staff_userid, user_agent, error, signed_url, page_url, entry):
+def record_failure(*, staff_userid, user_agent, error, signed_url, page_url, entry, staff_name=""):
     return ClientFailureReport.objects.create(
         staff_userid=staff_userid[:64],
+        staff_name=staff_name[:64],
         error=error,
         signed_url=signed_url,
         page_url=page_url,

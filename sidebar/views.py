@@ -152,7 +152,9 @@ def report_failure(request, *, staff):
         return JsonResponse({"error": "Too many reports; try later."}, status=429)
     fields = form.cleaned_data
     fields["user_agent"] = fields["user_agent"] or request.headers.get("User-Agent", "")
-    services.record_failure(staff_userid=staff, **fields)
+    services.record_failure(
+        staff_userid=staff, staff_name=signin.current_staff_name(request), **fields
+    )
     return JsonResponse({"ok": True}, status=201)
 
 

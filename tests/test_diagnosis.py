@@ -33,6 +33,14 @@ FRESH = "retried with a fresh ticket"
         ),
         ("something new", "", PAGE, "4.1.30", "Not a known failure"),
         (
+            "juzi: the sidebar shows another hosted account than the one signed in",
+            "",
+            PAGE,
+            "",
+            "another hosted account",
+        ),
+        ("getCurChatInfo:fail no chat", "", PAGE, "", "did not say which chat"),
+        (
             f"sidebar: the server would not sign {PAGE}: Only addresses of this site, as it is "
             "served (http://sidebar.example.com), are signed.",
             PAGE,

@@ -376,7 +376,11 @@ def test_report_wants_json(staff_client, content_type, status):
 
 
 def test_report_admin_shows_the_diagnosis(admin_client, staff_client):
-    report(staff_client, {**REPORT, "page_url": "https://testserver/sidebar/"})
+    report(staff_client, {**REPORT, "page_url": "https://testserver/sidebar/", "entry": "normal"})
     body = admin_client.get("/admin/sidebar/clientfailurereport/").content.decode()
     assert "agentConfig:invalid signature" in body
     assert "DJANGO_SECURE_PROXY_SSL_HEADER" in body
+    # Who, by name over their userid, and where, in words
+    assert "张三<br><small>" in body and "zhangsan" in body
+    assert "在应用其他位置打开" in body
+    assert ClientFailureReport.objects.get().staff_name == "张三"

@@ -418,6 +418,7 @@ def client_answer(row: Send) -> Explanation:
             return explanation
     return Explanation(
         title=_("WeCom could not send this reply"),
-        detail=_("The WeCom app answered: %(answer)s") % {"answer": row.err_msg},
-        action=_("Try again. If it persists, tell the administrator this message."),
+        detail=_("The WeCom app gave a reason the sidebar does not know."),
+        action=_("Try again. If it persists, tell the administrator what the details say."),
+        technical=row.err_msg,
     )

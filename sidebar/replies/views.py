@@ -194,8 +194,7 @@ def result(request, send_id: int, *, staff):
     if finished is None:
         return JsonResponse({"error": str(_("No such send is waiting for a result."))}, status=404)
     body = {"outcome": finished.send.outcome, "retry": finished.retry}
-    if not finished.retry:
-        body["said"] = _explained(services.client_answer(finished.send))
+    body["said"] = _explained(services.client_answer(finished.send))
     return JsonResponse(body)
 
 
@@ -253,4 +252,5 @@ def _explained(explanation: Explanation) -> dict:
         "title": str(explanation.title),
         "detail": str(explanation.detail),
         "action": str(explanation.action),
+        "technical": str(explanation.technical),
     }

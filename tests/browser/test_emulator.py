@@ -217,7 +217,7 @@ def test_a_signature_that_cannot_heal_is_explained_and_recovers(emulator, corp, 
     )
     expect(view.sidebar.locator(".problem-action")).to_contain_text("请告知管理员")
     assert "WECOM_" not in view.sidebar.locator(".problem").inner_text()
-    expect(view.sidebar.locator(".problem-raw code")).to_have_text("agentConfig:invalid signature")
+    expect(view.sidebar.locator(".problem-tech code")).to_have_text("agentConfig:invalid signature")
     assert corp.count(AGENT_TICKET) <= fetched + 2  # the first ticket, and one fresh one
     view.screenshot("emulator-invalid-signature")
     settings.WECOM_AGENT_ID = corp.agent_id
@@ -343,11 +343,11 @@ def test_signature_for_another_url_fails_and_is_explained(
     expect(view.sidebar.locator(".problem-action")).to_contain_text(action)
     if rewrite == "query":
         expect(view.sidebar.locator(".problem-detail")).to_contain_text(detail)
-        expect(view.sidebar.locator(".problem-raw code")).to_have_text(
+        expect(view.sidebar.locator(".problem-tech code")).to_have_text(
             "agentConfig:invalid signature"
         )
     else:
-        expect(view.sidebar.locator(".problem-raw code")).to_contain_text(detail)
+        expect(view.sidebar.locator(".problem-tech code")).to_contain_text(detail)
 
 
 def test_switching_staff(signed_in):

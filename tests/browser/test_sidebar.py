@@ -100,7 +100,7 @@ def test_url_change_is_re_signed_by_the_server(webview, corp):
 def test_entry_without_a_customer_is_explained(webview):
     view = webview(chat={"entry": "contact_profile"})
     expect(view.page.locator(".problem-title")).to_have_text("当前聊天中没有客户")
-    expect(view.page.locator(".problem-raw code")).to_contain_text("without context")
+    expect(view.page.locator(".problem-tech code")).to_contain_text("without context")
     assert view.errors == []
 
 

@@ -106,7 +106,7 @@ def test_an_unusable_code_signs_in_again_once_then_says_which(client, juzi, errc
     answer = client.get(callback)
     assert answer.status_code == 502
     body = answer.content.decode()
-    assert words in body and f"errcode {errcode}" in body
+    assert words in body and f"错误码 {errcode}" in body  # under 技术细节
     assert 'href="/sidebar/juzi/signin/"' in body
     assert juzi.host.count(USER_INFO) == 2
 

@@ -184,7 +184,8 @@ def test_a_media_id_the_client_finds_dead_is_replaced_and_sent_again(staff_clien
         json.dumps({"err_msg": "sendChatMessage:fail invalid mediaid"}),
         content_type="application/json",
     ).json()
-    assert verdict == {"outcome": "retried", "retry": True}
+    assert (verdict["outcome"], verdict["retry"]) == ("retried", True)
+    assert verdict["said"]["technical"] == "sendChatMessage:fail invalid mediaid"  # folded
     again = prepared(staff_client, picture, retry_of=answer["send"])
     fresh = again["message"]["image"]["mediaid"]
     assert fresh != dead and corp.check_media(fresh, "image") == "ok"

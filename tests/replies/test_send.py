@@ -191,7 +191,7 @@ def test_a_cancelled_send_is_recorded_as_cancelled(staff_client, library):
     assert said == {
         "outcome": "cancelled",
         "retry": False,
-        "said": {"title": "未发送：你取消了发送", "detail": "", "action": ""},
+        "said": {"title": "未发送：你取消了发送", "detail": "", "action": "", "technical": ""},
     }
     assert Send.objects.get().outcome == Send.Outcome.CANCELLED
 

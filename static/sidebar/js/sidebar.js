@@ -29,14 +29,12 @@
   function explain(cause, raw) {
     var template = document.getElementById("why-" + cause) || document.getElementById("why-sdk-failed");
     var node = template.content.cloneNode(true);
+    // The client's own words go under 技术细节, folded; a fold with nothing in it goes.
     var slot = node.querySelector("[data-slot=raw]");
-    if (slot) {
-      if (raw) {
-        slot.textContent = raw;
-      } else {
-        slot.parentNode.remove();
-      }
-    }
+    if (slot && raw) slot.textContent = raw;
+    else if (slot) slot.remove();
+    var fold = node.querySelector(".problem-tech");
+    if (fold && !fold.querySelector("p, code")) fold.remove();
     show(node);
   }
 
@@ -415,7 +413,7 @@
     status.className = "reply-status " + (good ? "said-ok" : "said-fail");
     var old = item.querySelector(".reply-said");
     if (old) old.remove();
-    if (good || !(said.detail || said.action)) return;
+    if (good || !(said.detail || said.action || said.technical)) return;
     var box = document.createElement("div");
     box.className = "reply-said";
     [said.detail, said.action].forEach(function (text) {
@@ -424,7 +422,15 @@
       line.textContent = text;
       box.appendChild(line);
     });
+    if (said.technical) box.appendChild(technicalFold(said.technical));
     item.appendChild(box);
+  }
+
+  // Words for whoever fixes it (the client's own message, codes), folded under 技术细节.
+  function technicalFold(text) {
+    var fold = document.getElementById("say-technical").content.firstElementChild.cloneNode(true);
+    fold.querySelector("[data-slot=raw]").textContent = text;
+    return fold;
   }
 
   // How long the page keeps asking while a reply's file is on its way to WeCom (the server's
@@ -502,7 +508,8 @@
     }).then(
       function (verdict) {
         if (verdict.retry && !retryOf) return sendReply(item, String(answer.send));
-        showSaid(item, verdict.said || { title: said }, verdict.outcome === "sent");
+        var fallback = { title: say("not-sent"), technical: said };
+        showSaid(item, verdict.said || fallback, verdict.outcome === "sent");
       },
       function () {
         // Not recorded yet: the page keeps the answer and delivers it on its next load.
@@ -585,9 +592,10 @@
     host
       .openChat(ids)
       .catch(function (error) {
-        var line = document.createElement("p");
+        var line = document.createElement("div");
         line.className = "action-said";
-        line.textContent = say("open-failed") + " " + messageOf(error);
+        line.textContent = say("open-failed");
+        line.appendChild(technicalFold(messageOf(error)));
         item.appendChild(line);
       })
       .then(function () {
