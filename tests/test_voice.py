@@ -35,7 +35,11 @@ def catalog() -> list[dict]:
     entries left out)."""
     entries = []
     for block in CATALOG.read_text().split("\n\n"):
-        refs = [ref.split(":")[0] for line in re.findall(r"^#: (.*)$", block, re.M) for ref in line.split()]
+        refs = [
+            ref.split(":")[0]
+            for line in re.findall(r"^#: (.*)$", block, re.M)
+            for ref in line.split()
+        ]
         context = re.search(r'^msgctxt "(.*)"$', block, re.M)
         strs = re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block + "\n", re.M)
         text = "".join(re.findall(r'"(.*)"', "".join(strs)))
