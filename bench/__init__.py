@@ -1,4 +1,4 @@
-"""Benchmarks (README, "Speed" and "Deploying"). Each starts its own servers and stops them on
+"""Benchmarks (docs/speed.md and docs/deploying.md). Each starts its own servers and stops them on
 the way out, also when it is stopped by a signal (`exit_on_sigterm`)."""
 
 import os

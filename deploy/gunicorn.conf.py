@@ -6,7 +6,7 @@ Command-line options override these (the tests pass --bind and --workers).
 
 Threaded workers (gthread): a staff member's lookup spends most of its time waiting for WeCom,
 so each process serves several requests at once. At most WECOM_MAX_CONCURRENT_CALLS of a
-process's threads wait on WeCom at a time (see README, "Deploying"); the others keep serving
+process's threads wait on WeCom at a time (see docs/deploying.md); the others keep serving
 page loads and /healthz however slow WeCom is. Slow clients never reach a thread: nginx
 buffers whole requests before passing them on.
 """

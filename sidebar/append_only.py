@@ -1,7 +1,7 @@
 """Audit rows written without the ORM's per-save work.
 
 Every lookup writes one audit row, and Model.save() spent about 200 µs of Python on it (more
-than the database's own work; README, "Speed"): signals, parent links, deciding between
+than the database's own work; docs/speed.md): signals, parent links, deciding between
 UPDATE and INSERT, reading back the new id. An audit row is only ever inserted, and nothing
 listens for its signals, so `insert` writes the same columns with the same conversions (each
 field's default and get_db_prep_save) from a statement built once per model and database,

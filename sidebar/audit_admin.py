@@ -1,7 +1,7 @@
 """The shape every audit log takes in Django admin (lookups, sends): read-only rows, newest
 first, filters, and a CSV download of the whole filtered list (or of the rows selected).
 
-At a million rows (README, "Speed") every page is read off an index (sidebar.audit_indexes):
+At a million rows (docs/speed.md) every page is read off an index (sidebar.audit_indexes):
 no date hierarchy (it computes a date for every row), filters whose choices are known in
 advance (never a DISTINCT over the table), and counts that stop at COUNT_CAP."""
 

@@ -1,4 +1,6 @@
-"""System checks, shown by `manage.py check`.
+"""System checks. Those about a deployment's settings run with `manage.py check --deploy`
+(docs/deploying.md): in a development clone, where the emulator stands in for WeCom, they
+would only repeat themselves under every command.
 
 Stable ids: sidebar.W001 … W005 (the WeCom app settings), sidebar.W006 (the domain-ownership
 file), sidebar.W007 (the callback's Token and EncodingAESKey), sidebar.W010 (no shared cache),
@@ -13,7 +15,7 @@ from django.core.checks import Error, Tags, Warning, register
 from sidebar.wecom.config import callback_problem, setting_problems, verification_file
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, deploy=True)
 def check_wecom_settings(app_configs, **kwargs):
     return [
         Warning(
@@ -25,7 +27,7 @@ def check_wecom_settings(app_configs, **kwargs):
     ]
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, deploy=True)
 def check_verification_file(app_configs, **kwargs):
     value = str(settings.WECOM_VERIFY_FILE or "").strip()
     if not value:
@@ -44,7 +46,7 @@ def check_verification_file(app_configs, **kwargs):
     return []
 
 
-@register(Tags.compatibility)
+@register(Tags.compatibility, deploy=True)
 def check_callback_settings(app_configs, **kwargs):
     problem = callback_problem()
     if problem is None:

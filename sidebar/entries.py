@@ -1,4 +1,4 @@
-"""Where WeCom opens the page (getContext's `entry`), in words (README, "What staff see")."""
+"""Where WeCom opens the page (getContext's `entry`), in words (docs/using.md)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -28,7 +28,7 @@ class LookupRequest:
     Checked here by hand, to the same rules a form with a ChoiceField and stripped, length-
     limited id fields would apply, because a lookup is the request staff make most and a
     Django form deep-copies its fields on every instance: that was a tenth of a cached
-    lookup's time (README, "Speed"). Which rule failed is not shown: the panel only says the
+    lookup's time (docs/speed.md). Which rule failed is not shown: the panel only says the
     request was not valid, and the audit row keeps what was posted.
     """
 

@@ -1,7 +1,7 @@
 """Panels rendered once per process for what they show.
 
 A cached lookup shows the same panel as the last one for the same viewer and the same cached
-answer (README, "Speed": rendering was the largest part of a cached lookup). A lookup that
+answer (docs/speed.md: rendering was the largest part of a cached lookup). A lookup that
 names what it shows (`LookupResult.render_key`: the cached answer's generation and the
 viewer) is rendered once per language and kept here, in a bounded in-process table; a new
 answer from WeCom has a new generation, and so a new key.

@@ -2,7 +2,7 @@
 and fixed setting, with markers where the per-request parts go, which each request then fills.
 
 Almost all of the page is the same for every staff member: the explanations it may show,
-its scripts, its stylesheets (README, "Speed": rendering them was most of the page's cost).
+its scripts, its stylesheets (docs/speed.md: rendering them was most of the page's cost).
 What differs per request is the staff member's name (and a hosted account's operator) and
 the boot JSON (CSRF token, signatures). Those are slots: rendered into the shell as markers,
 then replaced, text slots HTML-escaped. A deployment or restart starts a new process, and

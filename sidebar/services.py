@@ -339,8 +339,8 @@ def recent_targets(*, staff_userid: str, limit: int = RECENT_SHOWN) -> list[Rece
 
 
 class AuditUnavailable(Exception):
-    """The audit row could not be written: what was looked up must not be shown (README,
-    "Audit log": no customer is shown without its row). The DatabaseError is the cause."""
+    """The audit row could not be written: what was looked up must not be shown (docs/using.md:
+    no customer is shown without its audit row). The DatabaseError is the cause."""
 
 
 class Refused(Exception):
@@ -497,7 +497,7 @@ def _cached(key: str, call: Callable, lifetime: int | None = None) -> Callable:
 def evented_lifetime() -> int:
     """How long what WeCom's change events keep fresh (customers, groups, who follows whom)
     is cached: WECOM_EVENT_CACHE_SECONDS while the app receives those events (its callback
-    is configured), else WECOM_CONTACT_CACHE_SECONDS (README, "Change events")."""
+    is configured), else WECOM_CONTACT_CACHE_SECONDS (docs/events.md)."""
     if settings.WECOM_CONTACT_CACHE_SECONDS <= 0:
         return 0  # caching turned off
     if callback_crypto() is not None:

@@ -1,5 +1,5 @@
-"""Project settings, read from the environment. Every variable is listed in README.md and
-.env.example.
+"""Project settings, read from the environment. Every variable is listed in docs/configuration.md
+and .env.example.
 
 Variables may also come from a file: DJANGO_ENV_FILE names it (a deployment sets
 /etc/sidebar/sidebar.env; empty reads no file), and by default a development `.env` in the
@@ -107,7 +107,7 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # Connections persist across requests (opening one costs more than a whole cached lookup:
-# README, "Speed"), and one that has been idle is checked before a request reuses it, so a
+# docs/speed.md), and one that has been idle is checked before a request reuses it, so a
 # database restart costs one reconnect, not an error page (sidebar/db/health.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -196,7 +196,7 @@ VENDOR_STATIC = {
     "vendor/chartjs/chart.umd.min.js.map": NODE_MODULES / "chart.js/dist/chart.umd.min.js.map",
 }
 # Uploaded reply files (pictures, videos, files, covers) go through Django's storage API: a
-# local directory by default, any STORAGES backend in production (README, "Quick replies").
+# local directory by default, any STORAGES backend in production (docs/replies.md).
 # They are served by the app's own views, never from MEDIA_URL, so no bucket is ever public.
 MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
@@ -242,7 +242,7 @@ WECOM_CONTACT_CACHE_SECONDS = env.int("WECOM_CONTACT_CACHE_SECONDS", default=60)
 # How many WeCom calls one process makes at once. A slow WeCom then holds at most this many
 # threads; sign-in and credential calls may use all of them, lookups all but a third, and a
 # call that finds no free slot waits up to 2 s while WeCom is quick, and is refused unsent
-# while it is slow (README, "Deploying").
+# while it is slow (docs/deploying.md).
 WECOM_MAX_CONCURRENT_CALLS = env.int("WECOM_MAX_CONCURRENT_CALLS", default=6)
 # The domain-ownership file from the admin console (WW_verify_*.txt), served at the site root.
 WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")
@@ -251,14 +251,14 @@ WECOM_VERIFY_FILE = env.str("WECOM_VERIFY_FILE", default="")
 WECOM_CALLBACK_TOKEN = env.str("WECOM_CALLBACK_TOKEN", default="")
 WECOM_CALLBACK_AES_KEY = env.str("WECOM_CALLBACK_AES_KEY", default="")
 # With the callback configured, WeCom's events keep cached customers and groups fresh: they are
-# kept this long instead of WECOM_CONTACT_CACHE_SECONDS (README, "Change events").
+# kept this long instead of WECOM_CONTACT_CACHE_SECONDS (docs/events.md).
 WECOM_EVENT_CACHE_SECONDS = env.int("WECOM_EVENT_CACHE_SECONDS", default=6 * 3600)
 # A staff member whom a customer deleted gets a WeCom app message naming the customer (流失提醒).
 WECOM_CHURN_ALERTS = env.bool("WECOM_CHURN_ALERTS", default=True)
 # Development only (requires DEBUG): the WeCom emulator at /emulator/ (see `manage.py emulate`).
 WECOM_EMULATOR = env.bool("WECOM_EMULATOR", default=False)
 
-# Juzi's (句子互动) system sidebar: the same page at /sidebar/juzi/ (README, "Juzi").
+# Juzi's (句子互动) system sidebar: the same page at /sidebar/juzi/ (docs/juzi.md).
 # Juzi's OAuth host (the region's console, e.g. https://…) and its helper script's URL.
 JUZI_OAUTH_BASE_URL = env.str("JUZI_OAUTH_BASE_URL", default="")
 JUZI_HELPER_URL = env.str("JUZI_HELPER_URL", default="")

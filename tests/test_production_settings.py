@@ -1,4 +1,4 @@
-"""The production environment README documents passes `manage.py check --deploy`, and a
+"""The production environment docs/deploying.md documents passes `manage.py check --deploy`, and a
 development .env in the checkout cannot switch DEBUG on in it."""
 
 import re
@@ -10,13 +10,13 @@ import pytest
 
 from tests.servers import PROJECT
 
-README = (PROJECT / "README.md").read_text()
+DEPLOYING = (PROJECT / "docs" / "deploying.md").read_text()
 UNIT = (PROJECT / "deploy" / "systemd" / "sidebar.service").read_text()
 
 
 def documented_environment() -> str:
-    found = re.search(r"```sh\n\s*# (/etc/sidebar/sidebar\.env)[^\n]*\n(.*?)```", README, re.S)
-    assert found, "README's Deploying section no longer shows /etc/sidebar/sidebar.env"
+    found = re.search(r"```sh\n\s*# (/etc/sidebar/sidebar\.env)[^\n]*\n(.*?)```", DEPLOYING, re.S)
+    assert found, "docs/deploying.md no longer shows /etc/sidebar/sidebar.env"
     return "\n".join(line.strip() for line in found.group(2).splitlines())
 
 

@@ -1,4 +1,4 @@
-"""What keeps a page and a lookup cheap (README, "Speed"): one Redis round trip per page,
+"""What keeps a page and a lookup cheap (docs/speed.md): one Redis round trip per page,
 credential copies that never outlive the credential, a customer's cost independent of how
 many staff follow them, compressed answers, and a database that keeps its connection.
 Timing is measured by bench/speed.py, never asserted here; these tests check the mechanisms.

@@ -168,7 +168,7 @@ class Topology:
         static_root = self.work_dir / "static"
         env = deployment_environment(self.standin, self.corp, self.redis.url, self.work_dir)
         env.update(DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1", DJANGO_STATIC_ROOT=str(static_root))
-        if self.proxy:  # as README's production environment has it behind nginx
+        if self.proxy:  # as docs/deploying.md's production environment has it behind nginx
             env.update(
                 DJANGO_SECURE_PROXY_SSL_HEADER="on",
                 DJANGO_SECURE_SSL_REDIRECT="on",

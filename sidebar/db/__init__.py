@@ -1,1 +1,1 @@
-"""Database backends: Django's own, with what this app changes about them (README, "Speed")."""
+"""Database backends: Django's own, with what this app changes about them (docs/speed.md)."""

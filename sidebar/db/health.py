@@ -3,8 +3,8 @@
 With CONN_HEALTH_CHECKS Django asks the database `SELECT 1` before the first query of every
 request that queries it, so a connection the database dropped (a restart, a failover) is
 replaced instead of failing the request. On PostgreSQL that is a round trip per lookup:
-about 40 µs of the worker's time and 50 µs of the server's, 7% of a cached lookup (README,
-"Speed"). A connection used less than FRESH_SECONDS ago has just shown itself alive, so it
+about 40 µs of the worker's time and 50 µs of the server's, 7% of a cached lookup
+(docs/speed.md). A connection used less than FRESH_SECONDS ago has just shown itself alive, so it
 is not checked again; one idle for longer is checked as Django would. A database restart
 takes longer than that, and a query that fails on a dropped connection marks it, so Django
 closes it at the end of that request either way.

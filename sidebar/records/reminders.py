@@ -1,7 +1,7 @@
 """Follow-up reminders: when a note's follow-up time comes, its author gets a WeCom app message
 (message/send, a textcard) that opens the customer's panel.
 
-`manage.py send_reminders` runs this every minute (README, "Reminders"). Each reminder goes out
+`manage.py send_reminders` runs this every minute (docs/using.md). Each reminder goes out
 once however many runners there are: a runner first claims a note with one conditional UPDATE
 (only one runner's UPDATE matches), then sends, then marks it reminded. A runner that dies
 between claim and send leaves a claim that another takes over after CLAIM_SECONDS; the message

@@ -91,7 +91,7 @@ class _StoredFile:
 
 class StoredFileWidget(AdminFileWidget):
     """The current file ("目前:") links to the app's own file view, which admins may open, not
-    to MEDIA_URL, which nothing serves (files are never public: README, "Quick replies")."""
+    to MEDIA_URL, which nothing serves (files are never public: docs/replies.md)."""
 
     link = ""
     shown = ""

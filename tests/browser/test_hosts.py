@@ -72,7 +72,7 @@ def test_juzi_sidebar_end_to_end(emulator, juzi, library, monkeypatch):
     expect(page.locator(PROFILE_NAME)).to_have_text("陈小明")
     expect(page.locator(".who")).to_have_text("张三，由运营小周操作")
     expect(page.locator(".profile img.avatar")).to_have_js_property("complete", True)
-    view.screenshot("juzi-sidebar")  # README: the page in Juzi's console
+    view.screenshot("juzi-sidebar")  # docs/juzi.md: the page in Juzi's console
 
     # The avatar opens in Juzi's viewer.
     page.locator(".profile img.avatar").click()

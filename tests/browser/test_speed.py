@@ -3,7 +3,7 @@ opens the page again and again (warm: static files cached, credentials and profi
 from the app as it is deployed: gunicorn with deploy/gunicorn.conf.py, Redis, static files
 with hashed names.
 
-It prints the figures (README, "Speed") and checks what does not depend on the machine's
+It prints the figures (docs/speed.md) and checks what does not depend on the machine's
 load: the page shows the customer every time, with two requests to the server (the page and
 the lookup). The time itself is printed, not asserted: a busy CI machine must not fail it.
 """

@@ -1,5 +1,5 @@
 """manage.py refresh_media: upload each enabled reply's file to WeCom before its media_id ages
-out, so a send finds one ready (README, "Quick replies"; sidebar/replies/media.py).
+out, so a send finds one ready (docs/replies.md; sidebar/replies/media.py).
 
 Run it every hour (cron or a systemd timer). It is idempotent and safe beside the app and a
 second runner: a file that has a media_id with more than a quarter of its life left is left

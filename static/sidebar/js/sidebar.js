@@ -125,7 +125,7 @@
     return response.text().then(function (html) {
       if (mine !== generation) return;
       showHtml(html);
-      // For measuring: when the panel showed, counted from the navigation (README, "Speed").
+      // For measuring: when the panel showed, counted from the navigation (docs/speed.md).
       if (window.performance && performance.mark) performance.mark("sidebar:panel-shown");
     });
   }

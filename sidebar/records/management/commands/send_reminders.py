@@ -1,6 +1,6 @@
 """manage.py send_reminders: send the follow-up reminders that are due (sidebar/records/
 reminders.py) and the churn alerts not sent yet (sidebar/events/churn.py). Run it every
-minute (the systemd timer in deploy/, or a cron line; README, "Reminders"). Each goes out
+minute (the systemd timer in deploy/, or a cron line; docs/using.md). Each goes out
 once, even with two runners at the same minute. It exits 1 when WeCom refused a reminder (it
 is tried again on the next runs), for the timer's status.
 """
