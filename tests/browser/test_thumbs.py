@@ -138,3 +138,15 @@ def test_staff_write_star_and_find_their_own_first(webview, library):
     from sidebar.replies.models import Reply
 
     assert db(lambda: Reply.objects.filter(owner_userid="zhangsan")) == []
+
+
+def test_pictures_keep_their_place_before_they_load(webview, library):
+    view = webview(chat=SINGLE)
+    expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
+    # No picture arrives: each must already hold the box it will fill.
+    view.page.route(re.compile(r".*/(avatar/.*|replies/\d+/file)$"), lambda route: route.abort())
+    open_library(view)
+    heights = view.page.eval_on_selector_all(
+        "#library .bubble img", "imgs => imgs.map(i => i.getBoundingClientRect().height)"
+    )
+    assert len(heights) >= 3 and min(heights) >= 40, heights

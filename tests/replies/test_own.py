@@ -143,3 +143,16 @@ def test_an_admin_promotes_a_reply_into_the_shared_library(staff_client, lisi, c
     shared = lisi.get("/sidebar/replies/", {"entry": "single_chat_tools"}, HTTP_USER_AGENT=ANDROID)
     assert "报价跟进" in shared.content.decode()
     assert admin.get("/admin/replies/ownreply/").content.decode().count("报价跟进") == 0
+
+
+def test_replies_that_cannot_be_sent_here_are_listed_apart_with_why(staff_client):
+    factories.every_kind()
+    group = staff_client.get(
+        "/sidebar/replies/", {"entry": "group_chat_tools"}, HTTP_USER_AGENT=ANDROID
+    ).content.decode()
+    apart = group[group.index('class="library-unavailable"') :]
+    assert "另有 3 条在此会话中不可用" in apart
+    # the greeting names the customer; a group chat has none. Menus and products: 客服 only.
+    assert "问候" in apart and "只有与单个客户的聊天才有" in apart
+    assert "只能在微信客服会话中发送" in apart
+    assert 'data-kind="msgmenu"' not in group  # listed, never offered to send

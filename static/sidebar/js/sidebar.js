@@ -27,7 +27,9 @@
   }
 
   function explain(cause, raw) {
-    var template = document.getElementById("why-" + cause) || document.getElementById("why-sdk-failed");
+    var template =
+      document.getElementById("why-" + cause) ||
+      document.getElementById(cause.indexOf("loading") === 0 ? "why-loading" : "why-sdk-failed");
     var node = template.content.cloneNode(true);
     // The client's own words go under 技术细节, folded; a fold with nothing in it goes.
     var slot = node.querySelector("[data-slot=raw]");
@@ -144,7 +146,8 @@
         if (mine !== generation) return null;
         var same = shown && shown.entry === chat.entry && shown.id === chat.id;
         if (same && !force) return null;
-        if (!same) explain("loading");
+        // The chat is known now: say what is being read (the customer, the group…).
+        if (!same || force) explain(chat.kind ? "loading-" + chat.kind : "loading");
         shown = { entry: chat.entry, id: chat.id };
         current = chat;
         return render(chat, mine)
