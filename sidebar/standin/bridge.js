@@ -78,6 +78,7 @@
   };
   // Opening a chat (docs/wecom.md, "Opening a chat"): externalUserIds from 2.4.20.
   var EXTERNAL_CHAT_SINCE = "2.4.20";
+  var GROUP_CHAT_SINCE = "3.0.36"; // openEnterpriseChat's chatId: an existing customer group
 
   function olderThan(v, than) {
     var a = v.split("."), b = than.split(".");
@@ -167,6 +168,9 @@
       if (!state.config && !state.agentConfig) return { err_msg: "openEnterpriseChat:fail no permission" };
       var users = String(p.userIds || "").split(";").filter(Boolean);
       var customers = String(p.externalUserIds || "").split(";").filter(Boolean);
+      if (p.chatId && olderThan(version, GROUP_CHAT_SINCE)) {
+        return { err_msg: "openEnterpriseChat:fail function not exist" };
+      }
       if (customers.length && olderThan(version, EXTERNAL_CHAT_SINCE)) {
         return { err_msg: "openEnterpriseChat:fail function not exist" };
       }

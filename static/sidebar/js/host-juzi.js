@@ -101,7 +101,7 @@
         return call("openEnterpriseChat", {
           userIds: (ids.userIds || []).join(";"),
           externalUserIds: (ids.externalUserIds || []).join(";"),
-          chatId: "",
+          chatId: ids.chatId || "",
         });
       },
       previewImage: function (current, urls) {

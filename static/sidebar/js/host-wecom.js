@@ -9,7 +9,7 @@
  *   currentChat(causeOf)    -> Promise of {entry, kind?, id, fields?}; a failure carries .entry
  *                           (causeOf(error): the page's diagnosis, for fallbacks)
  *   send(message)           -> Promise of the host's answer ({errMsg}); rejects with it
- *   openChat({userIds, externalUserIds}) and previewImage(current, urls) -> Promise
+ *   openChat({userIds, externalUserIds} or {chatId}) and previewImage(current, urls) -> Promise
  *   copy(text)              -> Promise: the text on the device's clipboard
  *   causeOf(message)        this host's diagnosis of a failure message, or null
  *   heal(message)           -> Promise of true when the host repaired what `message` says
@@ -176,6 +176,8 @@
         return ww.sendChatMessage(message);
       },
       openChat: function (ids) {
+        // A chatId opens that customer group (client 3.0.36 and later) and ignores the rest.
+        if (ids.chatId) return ww.openEnterpriseChat({ chatId: ids.chatId });
         return ww.openEnterpriseChat({
           userIds: ids.userIds || [],
           externalUserIds: ids.externalUserIds || [],

@@ -582,12 +582,14 @@
 
   // Acting in the chat --------------------------------------------------------------------
 
-  // Open a chat with a group member (a colleague, or a customer the staff member added); a
-  // failure is said beside the button, the panel stays.
+  // Open a chat with a group member (a colleague, or a customer the staff member added), or a
+  // customer group (its chatId); a failure is said beside the button, the panel stays.
   function openChat(button) {
     var ids = button.dataset.openUser
       ? { userIds: [button.dataset.openUser] }
-      : { externalUserIds: [button.dataset.openExternal] };
+      : button.dataset.openChat
+        ? { chatId: button.dataset.openChat }
+        : { externalUserIds: [button.dataset.openExternal] };
     var item = button.closest("li") || button.parentNode;
     var old = item.querySelector(".action-said");
     if (old) old.remove();
@@ -613,7 +615,7 @@
   }
 
   panel.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-open-user], [data-open-external]");
+    var button = event.target.closest("[data-open-user], [data-open-external], [data-open-chat]");
     if (button && !button.disabled) return openChat(button);
     var image = event.target.closest("img[data-preview]");
     if (image) preview(image);
