@@ -7,7 +7,7 @@ from sidebar import entries
 from sidebar.audit_admin import AUDIT_CSV_COLUMNS, AuditLogAdmin, EntryFilter, target_cell
 from sidebar.csv_export import Column
 from sidebar.diagnosis import diagnose
-from sidebar.models import ClientFailureReport, Lookup
+from sidebar.models import ClientFailureReport, KfScene, Lookup
 
 CSV_COLUMNS = [
     *AUDIT_CSV_COLUMNS,
@@ -103,3 +103,13 @@ class ClientFailureReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(KfScene)
+class KfSceneAdmin(admin.ModelAdmin):
+    """The words staff read for each 客服 scene value (the panel shows the value itself
+    until it has some)."""
+
+    list_display = ["scene", "name"]
+    list_editable = ["name"]
+    search_fields = ["scene", "name"]

@@ -64,3 +64,26 @@ class ClientFailureReport(models.Model):
 
     def __str__(self):
         return f"{self.staff_userid}: {self.error}"
+
+
+class KfScene(models.Model):
+    """What a WeChat customer-service scene value means: admins choose the values themselves
+    (the `scene` of each 客服 link they publish), so only they can put them in words."""
+
+    scene = models.CharField(
+        _("scene value"),
+        max_length=32,
+        unique=True,
+        help_text=_("As in the customer-service link: …&scene=VALUE (letters, digits, _ and -)."),
+    )
+    name = models.CharField(
+        _("what staff read"), max_length=64, help_text=_("For example: 官网价格页, 公众号菜单.")
+    )
+
+    class Meta:
+        verbose_name = _("customer-service scene")
+        verbose_name_plural = _("customer-service scenes")
+        ordering = ["scene"]
+
+    def __str__(self):
+        return f"{self.scene}: {self.name}"

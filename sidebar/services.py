@@ -27,7 +27,7 @@ from sidebar.explanations import (
     explain,
 )
 from sidebar.hosts import Operator
-from sidebar.models import ClientFailureReport, Lookup
+from sidebar.models import ClientFailureReport, KfScene, Lookup
 from sidebar.sqlite_writes import one_writer
 from sidebar.useragent import wecom_version
 from sidebar.wecom.config import callback_crypto
@@ -177,6 +177,13 @@ def _group_staff_names(client, group: dict) -> dict[str, str]:
     return {**named, **staff_names.shown(client, wanted)}
 
 
+def kf_scene_name(scene: str) -> str:
+    """What admins call a 客服 scene value (KfScene); '' when they have not named it."""
+    if not scene:
+        return ""
+    return KfScene.objects.filter(scene=scene).values_list("name", flat=True).first() or ""
+
+
 def look_up_kf_customer(*, client, viewer: Viewer, entry: str, external_userid: str):
     """A WeChat customer-service customer: for any signed-in member of the corp (WeCom shows
     the toolbar to the staff member serving the chat; the API has no per-servicer check)."""
@@ -190,6 +197,7 @@ def look_up_kf_customer(*, client, viewer: Viewer, entry: str, external_userid: 
             target_name=view.nickname,
             target_avatar=view.avatar_url,
             customer=view,
+            scene_name=kf_scene_name(view.scene),
             record=("kf", external_userid, view.nickname),
         )
 

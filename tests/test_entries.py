@@ -6,7 +6,7 @@ import re
 import pytest
 
 from sidebar import services
-from sidebar.models import ClientFailureReport, Lookup
+from sidebar.models import ClientFailureReport, KfScene, Lookup
 from sidebar.standin.seed import demo_corp
 from tests.conftest import redis_caches, walk_sign_in
 from tests.servers import free_port
@@ -123,6 +123,18 @@ def test_kf_scene_parameter_is_decoded(staff_client):
         staff_client, "kf", entry="single_kf_tools", external_userid="wmKfCustomer00001"
     ).content.decode()
     assert "from=pricing" in body
+
+
+def test_kf_scenes_read_as_the_admins_named_them(staff_client):
+    def came_from():
+        body = look_up(
+            staff_client, "kf", entry="single_kf_tools", external_userid="wmKfCustomer00001"
+        ).content.decode()
+        return re.search(r'<dd class="scene">(.*?)</dd>', body).group(1)
+
+    assert came_from() == "标记为“website”的链接"  # not named yet: the value, said as one
+    KfScene.objects.create(scene="website", name="官网价格页")
+    assert came_from() == "官网价格页"
 
 
 def test_kf_customer_outside_48_hours(staff_client, corp):

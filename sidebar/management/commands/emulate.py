@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from sidebar import emulator
+from sidebar.models import KfScene
 from sidebar.replies import demo
 from sidebar.standin.juzi import JuziStandin, demo_host
 from sidebar.standin.seed import demo_corp
@@ -87,6 +88,8 @@ class Command(BaseCommand):
         settings.WECOM_OAUTH_AUTHORIZE_URL = server.authorize_url
         # Covers the stand-in draws, so the demo library's pictures load without the internet.
         seeded = demo.seed(picture=lambda name: f"{server.url}/avatar/{name}.svg")
+        # The demo corp's 客服 link is marked "website"; an admin names it, as for a real one.
+        KfScene.objects.get_or_create(scene="website", defaults={"name": "官网价格页"})
         juzi = self._start_juzi(juzi_port)
         _connect_callback(corp, f"http://{_shown(host)}:{port}")
         library = f"Demo reply library: {seeded} replies.\n" if seeded else ""
