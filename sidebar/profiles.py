@@ -307,18 +307,33 @@ class ChainView:
     corp_id: str = ""
     corp_name: str = ""
     user_id: str = ""
+    user_name: str = ""  # the contact's name in their corp, where WeCom gives it
     chat_id: str = ""
     # True when WeCom could not be asked for the partner corp (as opposed to: not shared).
     corp_unknown: bool = False
 
+    @property
+    def display_name(self) -> str:
+        """Who the chat is with, as the audit log keeps it: the person, at their company."""
+        if self.user_name and self.corp_name:
+            return f"{self.user_name}（{self.corp_name}）"
+        return self.user_name or self.corp_name
+
 
 def build_chain(
-    *, corp_id: str = "", corp: dict | None = None, user_id="", chat_id="", corp_unknown=False
+    *,
+    corp_id: str = "",
+    corp: dict | None = None,
+    user_id="",
+    user_name="",
+    chat_id="",
+    corp_unknown=False,
 ) -> ChainView:
     return ChainView(
         corp_id=corp_id,
         corp_name=_text((corp or {}).get("corp_name")),
         user_id=user_id,
+        user_name=_text(user_name),
         chat_id=chat_id,
         corp_unknown=corp_unknown,
     )

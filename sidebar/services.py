@@ -211,32 +211,33 @@ def look_up_kf_customer(*, client, viewer: Viewer, entry: str, external_userid: 
 
 
 def look_up_chain_contact(*, client, viewer: Viewer, entry: str, corp_id: str, user_id: str):
-    """An upstream/downstream contact: their ids, and their corp's name where WeCom gives it.
-    The ids come from the client, so a failure to read the name degrades the panel, with a
-    note saying why, instead of replacing it."""
+    """An upstream/downstream contact: their ids, their corp's name and their own where WeCom
+    gives them (docs/wecom.md, "上下游"). The ids come from the client, so a failure to read
+    the names degrades the panel, with a note saying why, instead of replacing it."""
     shared_corp = _shared_corp(client, corp_id)
 
     def fetch():
         try:
-            return shared_corp()
+            corp, from_cache = shared_corp()
         except WeComError as exc:
             return exc, False
+        return (corp, _downstream_name(client, corp, user_id)), from_cache
 
-    def decide(corp_or_error):
-        failed = isinstance(corp_or_error, WeComError)
+    def decide(found):
+        failed = isinstance(found, WeComError)
+        corp, user_name = (None, "") if failed else found
         chain = profiles.build_chain(
-            corp_id=corp_id,
-            corp=None if failed else corp_or_error,
-            user_id=user_id,
-            corp_unknown=failed,
+            corp_id=corp_id, corp=corp, user_id=user_id, user_name=user_name, corp_unknown=failed
         )
         if not failed:
-            return shown("sidebar/fragments/chain.html", target_name=chain.corp_name, chain=chain)
+            return shown(
+                "sidebar/fragments/chain.html", target_name=chain.display_name, chain=chain
+            )
         return shown(
             "sidebar/fragments/chain.html",
             chain=chain,
-            note=explain(corp_or_error),
-            errcode=corp_or_error.errcode,
+            note=explain(found),
+            errcode=found.errcode,
         )
 
     return _look_up(
@@ -566,6 +567,26 @@ def _shared_corp(client, corp_id: str) -> Callable:
         lambda: client.get_shared_corp(corp_id),
         lifetime=SHARED_CORP_CACHE_SECONDS,
     )
+
+
+def _downstream_name(client, corp: dict | None, user_id: str) -> str:
+    """A downstream contact's name, read with that corp's token; '' when the app is not shared
+    with the corp, the contact is outside the app's visible range there, or WeCom fails (the
+    panel then shows the ids it has)."""
+    if not corp or not corp.get("agentid"):
+        return ""
+    fetch = _cached(
+        _cache_key("downstream-user", client, f"{corp['corpid']}/{user_id}"),
+        lambda: client.get_downstream_user(corp=corp, userid=user_id),
+        lifetime=SHARED_CORP_CACHE_SECONDS,
+    )
+    try:
+        member, _from_cache = fetch()
+    except WeComError as exc:
+        logger.info("Downstream contact's name not read (errcode %s)", exc.errcode)
+        return ""
+    name = str(member.get("name") or "").strip()
+    return "" if name == user_id else name  # a name WeCom withholds may come back as the id
 
 
 def _whole_or_nothing(url: str, limit: int) -> str:

@@ -164,6 +164,47 @@ def test_chain_contact_shows_ids_and_partner_corp_name(staff_client, corp):
     assert Lookup.objects.filter(entry="chain_single_chat_tools").count() == 2
 
 
+def test_chain_contact_is_named_with_the_downstream_corps_token(staff_client, corp):
+    body = chain_contact(staff_client).content.decode()
+    assert re.search(r'<span class="name-text">王经理</span>', body)
+    assert '<dd class="user-name">王经理</dd>' in body
+    (token_call,) = corp.calls_to("/cgi-bin/corpgroup/corp/gettoken")
+    assert token_call.body == {
+        "corpid": "wwDownstream00001",
+        "business_type": 1,
+        "agentid": 1000101,
+    }
+    (named,) = [
+        call
+        for call in corp.calls_to("/cgi-bin/user/get")
+        if call.query["access_token"] in corp.downstream_tokens  # not the upstream token
+    ]
+    assert named.query["userid"] == "wangjingli"
+    assert Lookup.objects.get().target_name == "王经理（华东经销商）"
+    chain_contact(staff_client, user_id="zhoukuaiji")
+    assert corp.count("/cgi-bin/corpgroup/corp/gettoken") == 1  # the corp's token is kept
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"errcode": 60011, "errmsg": "no privilege to access/modify contact/party/agent"},
+        {"errcode": 670001, "errmsg": "app not in share scope"},
+        {"http_status": 502},
+    ],
+)
+def test_a_downstream_name_wecom_withholds_leaves_the_ids(staff_client, corp, fault):
+    path = (
+        "/cgi-bin/user/get" if fault.get("errcode") == 60011 else "/cgi-bin/corpgroup/corp/gettoken"
+    )
+    corp.inject(path, **fault)
+    response = chain_contact(staff_client)
+    body = response.content.decode()
+    assert response["X-Sidebar-Outcome"] == "ok"
+    assert '<span class="name-text">华东经销商</span>' in body and "wangjingli" in body
+    assert "user-name" not in body
+
+
 def test_chain_contact_of_a_corp_the_app_is_not_shared_with(staff_client, corp):
     body = chain_contact(staff_client, corp_id="wwOtherCorp", user_id="x").content.decode()
     assert "未与本应用共享" in body

@@ -116,6 +116,8 @@ class StandinCorp:
     def __post_init__(self):
         self._lock = threading.RLock()
         self.tokens: dict[str, float] = {}
+        # Tokens for a downstream corp (corpgroup/corp/gettoken): token -> its corpid.
+        self.downstream_tokens: dict[str, str] = {}
         self.tickets: dict[str, dict[str, float]] = {"corp": {}, "agent": {}}
         self.codes: dict[str, tuple[object, float]] = {}
         self.calls: Counter = Counter()
@@ -397,6 +399,9 @@ class StandinCorp:
 
     def user_get(self, query: dict, body: dict | None = None) -> dict:
         userid = query.get("userid", "")
+        downstream = self.downstream_tokens.get(query.get("access_token", ""))
+        if downstream is not None:
+            return self._downstream_user(downstream, userid)
         member = self.staff.get(userid)
         if member is None:
             raise WireError(60111, "userid not found")
@@ -595,6 +600,28 @@ class StandinCorp:
             "unlicenseduser": "",
             "msgid": msgid,
         }
+
+    def _downstream_user(self, corp_id: str, userid: str) -> dict:
+        """user/get with a downstream corp's token: its contact, with what an upstream corp
+        may read (no mobile, position, avatar...; docs/wecom.md, "上下游")."""
+        corp = next(c for c in self.chain_corps if c["corpid"] == corp_id)
+        contact = next((c for c in corp.get("contacts", []) if c["userid"] == userid), None)
+        if contact is None:
+            raise WireError(60111, "userid not found")
+        if contact.get("hidden"):
+            raise WireError(60011, "no privilege to access/modify contact/party/agent")
+        return {"userid": userid, "name": contact.get("name", ""), "gender": "0", "status": 1}
+
+    def corpgroup_gettoken(self, query: dict, body: dict | None = None) -> dict:
+        body = body or {}
+        corp = next((c for c in self.chain_corps if c["corpid"] == body.get("corpid")), None)
+        if body.get("business_type") != 1 or corp is None or body.get("agentid") != corp["agentid"]:
+            raise WireError(670001, "app not in share scope")
+        token = "stand-in-downstream-token-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self.tokens[token] = time.time() + self.token_lifetime
+            self.downstream_tokens[token] = corp["corpid"]
+        return {"access_token": token, "expires_in": self.token_lifetime}
 
     def list_app_share_info(self, query: dict, body: dict | None = None) -> dict:
         body = body or {}

@@ -43,6 +43,7 @@ API_ROUTES = {
     "/cgi-bin/externalcontact/groupchat/get": ("POST", "groupchat_get", True),
     "/cgi-bin/kf/customer/batchget": ("POST", "kf_customer_batchget", True),
     "/cgi-bin/corpgroup/corp/list_app_share_info": ("POST", "list_app_share_info", True),
+    "/cgi-bin/corpgroup/corp/gettoken": ("POST", "corpgroup_gettoken", True),
     "/cgi-bin/user/get": ("GET", "user_get", True),
     "/cgi-bin/media/upload": ("POST", "media_upload", True),
     "/cgi-bin/externalcontact/remark": ("POST", "externalcontact_remark", True),

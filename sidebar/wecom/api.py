@@ -353,6 +353,14 @@ class WeComAPI:
 
     # 上下游 ------------------------------------------------------------------------------
 
+    def get_downstream_token(self, access_token: str, *, corp_id: str, agent_id: int) -> Grant:
+        """corpgroup/corp/gettoken: a token for a downstream corp this app is shared with
+        (its agentid there from list_app_share_info), for that corp's read-only contacts."""
+        path = "/cgi-bin/corpgroup/corp/gettoken"
+        body = {"corpid": corp_id, "business_type": 1, "agentid": agent_id}
+        data = self.request("POST", path, params={"access_token": access_token}, body=body)
+        return _grant(data, "access_token", path)
+
     def list_app_share_info(
         self, access_token: str, *, agent_id: str, corp_id: str = "", cursor: str = ""
     ) -> dict:

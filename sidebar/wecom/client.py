@@ -198,6 +198,26 @@ class WeComClient:
         body = {**message, "agentid": int(self.app.agent_id)}
         return self._with_token(lambda token: self.api.send_app_message(token, message=body))
 
+    def get_downstream_user(self, *, corp: dict, userid: str) -> dict:
+        """A downstream corp's member as user/get answers with that corp's token (`corp`: its
+        entry from list_app_share_info). The token is cached per downstream corp and app, and
+        renewed once when WeCom rejects it."""
+        kind = f"downstream-token:{corp['corpid']}:{corp['agentid']}"
+
+        def fetch():
+            return self._with_token(
+                lambda token: self.api.get_downstream_token(
+                    token, corp_id=corp["corpid"], agent_id=int(corp["agentid"])
+                )
+            )
+
+        token = self.credentials.get(kind, fetch)
+        try:
+            return self.api.get_user(token, userid=userid)
+        except WeComTokenInvalid:
+            self.credentials.drop(kind, token)
+            return self.api.get_user(self.credentials.get(kind, fetch), userid=userid)
+
     def get_shared_corp(self, corp_id: str) -> dict | None:
         """The downstream corp this app is shared with, as list_app_share_info names it."""
         cursor = ""

@@ -83,7 +83,9 @@ class CredentialStore:
         self._local: dict[str, _LocalCopy] = {}
         self._local_failures: dict[str, tuple[dict, float]] = {}
         self._local_replaced: dict[str, float] = {}  # kind -> when it may be replaced again
+        # One lock per kind: KINDS, and a token per downstream corp (WeComClient, 上下游).
         self._thread_locks = {kind: threading.Lock() for kind in KINDS}
+        self._locks_lock = threading.Lock()
         self._shared_down_until = 0.0
 
     # Public API --------------------------------------------------------------------------
@@ -95,7 +97,7 @@ class CredentialStore:
         value = self._read(kind, trust_local=trust_local)
         if value:
             return value
-        with self._thread_locks[kind]:
+        with self._lock_for(kind):
             value = self._read(kind, trust_local=trust_local)
             if value:
                 return value
@@ -124,11 +126,18 @@ class CredentialStore:
             except Exception:
                 self._mark_shared_down()
         now = time.monotonic()
-        with self._thread_locks[kind]:
+        with self._lock_for(kind):
             if self._local_replaced.get(kind, 0.0) > now:
                 return False
             self._local_replaced[kind] = now + interval
         return True
+
+    def _lock_for(self, kind: str) -> threading.Lock:
+        lock = self._thread_locks.get(kind)
+        if lock is None:
+            with self._locks_lock:
+                lock = self._thread_locks.setdefault(kind, threading.Lock())
+        return lock
 
     def drop(self, kind: str, stale: str) -> None:
         """Forget `stale` (WeCom rejected it), unless another worker already replaced it."""
