@@ -16,7 +16,7 @@
  *   issued and that has not expired (`checkMedia`). The staff member may cancel (`confirm`).
  *
  * Configure before this script runs:
- *   window.__WECOM_BRIDGE__ = {chat, verify, checkMedia?, confirm?, onMessage?}
+ *   window.__WECOM_BRIDGE__ = {chat, verify, checkMedia?, confirm?, onMessage?, onAction?}
  * where `chat` is {entry, userId?, chatId?, corpId?} or a function returning one (asked at
  * every call, so the chat can change under an open page); checkMedia(mediaid, type) answers
  * "ok", "expired", "unknown" or "wrong type"; confirm(message) answers false to cancel. What was
@@ -263,6 +263,8 @@
     return "";
   }
 
+  var ACTIONS = ["openEnterpriseChat", "imagePreview", "setClipboardData"];
+
   function answer(name, params) {
     if (SINCE[name] && olderThan(version, SINCE[name])) {
       return { err_msg: name + ":fail function not exist" };
@@ -281,6 +283,8 @@
         })
         .then(function (result) {
           entry.result = result;
+          // What the client does beside sending (opening a chat, a picture, the clipboard).
+          if (ACTIONS.indexOf(name) !== -1 && options.onAction) options.onAction(name, params, result);
           callback(result);
         });
     },

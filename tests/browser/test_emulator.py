@@ -111,6 +111,9 @@ def test_people_are_named_in_the_header_the_group_and_the_home_panel(signed_in, 
     expect(view.sidebar.locator(".member-customer .member-joined").first).to_contain_text(
         "邀请人 张三"
     )
+    # 发消息 to a colleague: the emulator says what the client did.
+    view.sidebar.locator(".member-staff [data-open-user]").first.click()
+    expect(view.page.locator("#status")).to_have_text("企业微信打开了聊天：lisi")
     assert_clean(view)
 
 

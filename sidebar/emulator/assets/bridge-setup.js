@@ -74,5 +74,8 @@
     onMessage: function (message) {
       if (host) host.recordMessage(message);
     },
+    onAction: function (name, params, result) {
+      if (host) host.recordAction(name, params, result);
+    },
   };
 })();

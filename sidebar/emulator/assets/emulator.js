@@ -210,7 +210,21 @@
       return chat;
     },
     recordMessage: showMessage,
+    // Opening a chat, previewing a picture, copying: said in the status line, as in Juzi mode.
+    recordAction: function (name, params, result) {
+      say(actionWords(name, params, result.err_msg || ""));
+    },
   };
+
+  function actionWords(name, params, said) {
+    if (!/:ok$/.test(said)) return name + " → " + said;
+    if (name === "openEnterpriseChat") {
+      var who = params.chatId || [params.userIds, params.externalUserIds].filter(Boolean).join(";");
+      return "企业微信打开了聊天：" + who;
+    }
+    if (name === "setClipboardData") return "已复制到剪贴板：" + String(params.data).slice(0, 60);
+    return "企业微信显示了图片：" + params.current;
+  }
 
   // Switching the chat: the desktop client reloads the toolbar page; a phone keeps the page
   // and brings it back into view (the page must notice the new chat itself).
@@ -241,7 +255,7 @@
     if (call === "sendChatMessage" && /:ok$/.test(answer.err_msg || "")) {
       showMessage({ chat: juziChat(), message: event.data.params, enteredChat: false });
     } else if (call === "openEnterpriseChat" || call === "previewImage") {
-      say(call + " " + JSON.stringify(event.data.params) + " → " + (answer.err_msg || ""));
+      say(actionWords(call, event.data.params || {}, answer.err_msg || ""));
     }
   });
 
