@@ -161,6 +161,11 @@ def test_juzi_helper_failures_and_other_accounts_are_explained(emulator, juzi, l
     view.page.locator("[data-juzi=helper-fault]").click()
     expect(view.page.locator("#status")).to_contain_text("✓")
     expect(page.get_by_text("句子互动没有告知当前打开的聊天")).to_be_visible()
+    # Its helper fails to name the customer: Juzi's error, not the WeCom client's.
+    view.page.select_option("#juzi-helper-fault", "getCurExternalContact")
+    view.page.locator("[data-juzi=helper-fault]").click()
+    expect(page.get_by_text("句子互动的侧边栏报告了错误")).to_be_visible()
+    expect(page.get_by_text("企业微信客户端报告了错误")).to_have_count(0)
     # The console switches to another hosted account than the one signed in.
     view.page.select_option("#juzi-account", "647844cd6059597fc5c79f39")
     expect(page.get_by_text("侧边栏现在显示的是另一个托管账号")).to_be_visible()

@@ -116,7 +116,7 @@
       causeOf: function (message) {
         if (message === OTHER_ACCOUNT) return "juzi-other-account";
         if (message.indexOf("getCurChatInfo:") === 0) return "juzi-no-chat";
-        return null;
+        return "juzi-failed"; // Juzi's helper failed, not the WeCom client: say so
       },
       heal: function () {
         return Promise.resolve(false); // no signatures here: nothing of ours to heal
