@@ -1,4 +1,5 @@
-"""Admin pages beyond the model lists: the overview (概览) of the audit log."""
+"""Admin pages beyond the model lists: the overview (概览) of the audit log, and the
+configuration doctor (配置体检)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -6,7 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from sidebar import overview
+from sidebar import doctor, overview
 
 
 @require_safe
@@ -58,3 +59,18 @@ def _chart_data(figures: overview.Overview) -> dict:
             if rows is not None
         },
     }
+
+
+@require_safe
+def doctor_page(request):
+    """配置体检: superusers only (it reads the app's settings from WeCom)."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    findings = doctor.examine()
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Configuration check"),
+        "findings": findings,
+        "failed": doctor.failed(findings),
+    }
+    return render(request, "admin/sidebar/doctor.html", context)

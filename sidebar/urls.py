@@ -38,6 +38,7 @@ urlpatterns = [
     path(
         "admin/overview/", admin.site.admin_view(admin_views.overview_page), name="admin-overview"
     ),
+    path("admin/doctor/", admin.site.admin_view(admin_views.doctor_page), name="admin-doctor"),
     path("admin/", admin.site.urls),
 ]
 

@@ -21,7 +21,7 @@ SCRIPTS = list(PROJECT.glob("static/sidebar/js/*.js"))
 ADMIN_ONLY = re.compile(
     r"(admin|models\.py|checks\.py|/management/|/migrations/|emulator|standin|diagnosis\.py"
     r"|overview\.py|csv_export\.py|settings\.py|replies/kinds\.py|replies/filetypes\.py"
-    r"|replies/media\.py|db/health\.py)"
+    r"|replies/media\.py|db/health\.py|doctor\.py)"
 )
 # Acronyms Chinese interfaces write as they are (WeCom's own pages do), and the name WeCom's
 # admin console gives the app's Secret.

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from sidebar.events import churn, handling, messages, recording
+from sidebar.events import churn, handling, messages, recording, verification
 from sidebar.exceptions import ConfigurationError
 from sidebar.wecom import get_client
 from sidebar.wecom.callback_crypto import CallbackRejected
@@ -50,7 +50,9 @@ def receive(request):
         if request.method == "GET":
             echostr = query.get("echostr", "")[: messages.MAX_BODY]
             crypto.check(encrypted=echostr, **signed)
-            return _plain(crypto.decrypt(echostr).decode("utf-8", "replace"), 200)
+            answer = crypto.decrypt(echostr).decode("utf-8", "replace")
+            verification.record()  # for the configuration doctor
+            return _plain(answer, 200)
         body = request.read(messages.MAX_BODY + 1)
         if len(body) > messages.MAX_BODY:
             return _plain("body too large", 413)

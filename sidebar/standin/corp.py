@@ -112,6 +112,14 @@ class StandinCorp:
     media_lifetime: float = MEDIA_LIFETIME
     # The corp tag library (get_corp_tag_list's tag_group list).
     tag_groups: list = field(default_factory=list)
+    # The app as the admin console has it (agent/get): its trusted domain, home page, and the
+    # staff in its visible range (None: every staff member).
+    redirect_domain: str = "127.0.0.1"
+    home_url: str = ""
+    visible_staff: list | None = None
+    # Who has customer contact (客户联系) enabled (get_follow_user_list; None: every staff
+    # member in the visible range).
+    customer_contact_staff: list | None = None
 
     def __post_init__(self):
         self._lock = threading.RLock()
@@ -600,6 +608,32 @@ class StandinCorp:
             "unlicenseduser": "",
             "msgid": msgid,
         }
+
+    def _visible(self) -> list[str]:
+        return list(self.staff) if self.visible_staff is None else list(self.visible_staff)
+
+    def agent_get(self, query: dict, body: dict | None = None) -> dict:
+        if query.get("agentid") != self.agent_id:
+            raise WireError(301002, "access_token and agentid mismatch")
+        return {
+            "agentid": int(self.agent_id),
+            "name": "侧边栏",
+            "allow_userinfos": {"user": [{"userid": u} for u in self._visible()]},
+            "allow_partys": {"partyid": []},
+            "allow_tags": {"tagid": []},
+            "close": 0,
+            "redirect_domain": self.redirect_domain,
+            "report_location_flag": 0,
+            "isreportenter": 0,
+            "home_url": self.home_url,
+        }
+
+    def get_follow_user_list(self, query: dict, body: dict | None = None) -> dict:
+        # WeCom answers only members inside the app's visible range.
+        enabled = (
+            self._visible() if self.customer_contact_staff is None else self.customer_contact_staff
+        )
+        return {"follow_user": [u for u in enabled if u in self._visible()]}
 
     def _downstream_user(self, corp_id: str, userid: str) -> dict:
         """user/get with a downstream corp's token: its contact, with what an upstream corp

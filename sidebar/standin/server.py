@@ -45,6 +45,8 @@ API_ROUTES = {
     "/cgi-bin/corpgroup/corp/list_app_share_info": ("POST", "list_app_share_info", True),
     "/cgi-bin/corpgroup/corp/gettoken": ("POST", "corpgroup_gettoken", True),
     "/cgi-bin/user/get": ("GET", "user_get", True),
+    "/cgi-bin/agent/get": ("GET", "agent_get", True),
+    "/cgi-bin/externalcontact/get_follow_user_list": ("GET", "get_follow_user_list", True),
     "/cgi-bin/media/upload": ("POST", "media_upload", True),
     "/cgi-bin/externalcontact/remark": ("POST", "externalcontact_remark", True),
     "/cgi-bin/externalcontact/mark_tag": ("POST", "externalcontact_mark_tag", True),

@@ -328,6 +328,20 @@ class WeComAPI:
         path = "/cgi-bin/user/get"
         return self.request("GET", path, params={"access_token": access_token, "userid": userid})
 
+    # The app's own configuration (the configuration doctor) --------------------------------
+
+    def get_agent(self, access_token: str, *, agent_id: str) -> dict:
+        """agent/get: the app as the admin console has it (trusted domain, visible range)."""
+        path = "/cgi-bin/agent/get"
+        return self.request("GET", path, params={"access_token": access_token, "agentid": agent_id})
+
+    def get_follow_user_list(self, access_token: str) -> list[str]:
+        """externalcontact/get_follow_user_list: the members with customer contact enabled
+        (only those in the app's visible range)."""
+        path = "/cgi-bin/externalcontact/get_follow_user_list"
+        data = self.request("GET", path, params={"access_token": access_token})
+        return [str(u) for u in data.get("follow_user") or []]
+
     # Temporary media ---------------------------------------------------------------------
 
     def upload_media(

@@ -143,6 +143,12 @@ class WeComClient:
                 return customer
         return None
 
+    def get_agent(self) -> dict:
+        return self._with_token(lambda token: self.api.get_agent(token, agent_id=self.app.agent_id))
+
+    def get_follow_user_list(self) -> list[str]:
+        return self._with_token(self.api.get_follow_user_list)
+
     def get_user(self, userid: str) -> dict:
         """The staff member as user/get answers (name, alias, department, ...)."""
         return self._with_token(lambda token: self.api.get_user(token, userid=userid))
