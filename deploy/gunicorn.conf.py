@@ -73,3 +73,22 @@ logconfig_dict = {
 }
 # nginx on this host sets X-Forwarded-Proto; gunicorn trusts it only from loopback.
 forwarded_allow_ips = "127.0.0.1,::1"
+
+
+# Metrics (sidebar/metrics.py): with PROMETHEUS_MULTIPROC_DIR set, each worker writes its counts
+# there and /metrics adds them up. The directory starts empty with the master, and a worker's
+# files are retired when it exits, so a restart never counts the past twice.
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -21,6 +21,11 @@ ENTRIES = [
 _LABELS = dict(ENTRIES)
 
 
+def known(entry: str) -> str:
+    """`entry` if WeCom documents it (or it is one of ours), else "other": a bounded label."""
+    return entry if entry in _LABELS else "other"
+
+
 def label(entry: str) -> str:
     """The entry in words; an entry WeCom added since, as WeCom names it ('' stays '')."""
     return str(_LABELS.get(entry, entry))

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError
 
-from sidebar import append_only, customers, entries, hosts, profiles, staff_names
+from sidebar import append_only, customers, entries, hosts, metrics, profiles, staff_names
 from sidebar.exceptions import WeComAPIError, WeComError
 from sidebar.explanations import (
     DENIED,
@@ -614,8 +614,14 @@ def _audit(viewer: Viewer, entry, target_id, result, *, errcode, from_cache, sta
     try:
         with one_writer():
             append_only.insert(Lookup, **row)
+        metrics.LOOKUPS.labels(
+            entry=entries.known(row["entry"]),
+            outcome=row["outcome"],
+            answered_from="cache" if from_cache else "wecom",
+        ).inc()
     except DatabaseError as exc:
         # Nothing is shown without its row: the caller answers "not recorded" instead.
+        metrics.UNRECORDED_LOOKUPS.inc()
         logger.error(
             "Audit row not written, lookup not shown: staff=%(staff_userid)s entry=%(entry)s "
             "target=%(target_id)s outcome=%(outcome)s errcode=%(errcode)s",

@@ -47,7 +47,7 @@ USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
 # way in), except the health probe, which a local monitor makes over plain HTTP, and the
 # domain-ownership file, which WeCom may fetch over plain HTTP.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^WW_verify_[A-Za-z0-9]+\.txt$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$", r"^WW_verify_[A-Za-z0-9]+\.txt$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 # The site is its own host name (the app's trusted domain), so its subdomains are covered too.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -271,6 +271,9 @@ JUZI_FILE_URL_SECONDS = env.int("JUZI_FILE_URL_SECONDS", default=3600)
 # The site's public address (e.g. https://sidebar.example.com): where the follow-up reminders
 # that `manage.py send_reminders` sends to staff link to.
 SIDEBAR_PUBLIC_URL = env.str("SIDEBAR_PUBLIC_URL", default="")
+# /metrics answers a scraper on this host (the loopback interface), or one sending this as a
+# bearer token; empty: the loopback only (sidebar/metrics.py).
+SIDEBAR_METRICS_TOKEN = env.str("SIDEBAR_METRICS_TOKEN", default="")
 
 # Audit log rows older than this are deleted by `manage.py prune_lookups`.
 DJANGO_AUDIT_RETENTION_DAYS = env.int("DJANGO_AUDIT_RETENTION_DAYS", default=180)

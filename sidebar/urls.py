@@ -25,6 +25,7 @@ sidebar_patterns = (
 urlpatterns = [
     path("sidebar/", include(sidebar_patterns)),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics_view, name="metrics"),
     # WeCom's callback (接收消息 → 设置API接收): URL verification and change events.
     path("wecom/events/", events.receive, name="wecom-events"),
     # WeCom's trusted-domain check fetches this file from the site root (WECOM_VERIFY_FILE).

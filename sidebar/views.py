@@ -1,9 +1,11 @@
 """Thin views: parse, call a service, render. Errors are turned into words by
 sidebar.explanations, never into a 500."""
 
+import hmac
 import logging
 import sys
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
@@ -11,7 +13,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from sidebar import emulator, entries, forms, fragments, hosts, services, signin, staff_names
+from sidebar import (
+    emulator,
+    entries,
+    forms,
+    fragments,
+    hosts,
+    metrics,
+    services,
+    signin,
+    staff_names,
+)
 from sidebar.access import staff_required, wecom_app
 from sidebar.boot import page_boot
 from sidebar.exceptions import WeComCodeInvalid, WeComError
@@ -268,6 +280,25 @@ def domain_verification(request, name):
     except OSError:
         raise Http404 from None
     return HttpResponse(content, content_type="text/plain")
+
+
+@require_safe
+def metrics_view(request):
+    """Prometheus' scrape (sidebar/metrics.py): for a scraper on this host or one with the
+    token; anyone else gets a 404, as if there were nothing here."""
+    if not _may_scrape(request):
+        return HttpResponse(status=404)
+    body, content_type = metrics.exposition()
+    return HttpResponse(body, content_type=content_type)
+
+
+def _may_scrape(request) -> bool:
+    token = settings.SIDEBAR_METRICS_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    # Through nginx the address is nginx's own loopback: nginx refuses /metrics itself.
+    return request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
 
 
 @require_safe

@@ -7,6 +7,7 @@ worker, a WeCom call beyond the bound), never a latency. bench/serving.py measur
 """
 
 import re
+import sqlite3
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,7 +34,12 @@ def top(tmp_path_factory):
     work = tmp_path_factory.mktemp("topology")
     verify = work / "WW_verify_Topo123.txt"
     verify.write_text("Topo123")
-    env = {"WECOM_CONTACT_CACHE_SECONDS": "0", "WECOM_VERIFY_FILE": str(verify)}
+    env = {
+        "WECOM_CONTACT_CACHE_SECONDS": "0",
+        "WECOM_VERIFY_FILE": str(verify),
+        # As deploy/systemd/sidebar.service sets it: metrics added up across the workers.
+        "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"),
+    }
     with Topology(corp, work, workers=WORKERS, env=env) as running:
         yield running
 
@@ -109,6 +115,36 @@ def test_pages_and_panels_are_compressed_by_nginx(top):
     )  # fmt: skip
     assert panel.headers["X-Sidebar-Outcome"] == "ok"
     assert panel.headers["Content-Encoding"] == "gzip"
+
+
+def test_metrics_count_every_audit_row_across_the_workers_and_stay_off_nginx(top, corp):
+    """Lookups from four staff at once spread over the workers; /metrics, scraped from
+    gunicorn as a scraper on the host does, adds every worker's count up to the audit rows."""
+    phone = "Mozilla/5.0 (Linux; Android 14) Mobile wxwork/4.1.30 MicroMessenger/7.0.1"
+    browsers = [top.webview(user, user_agent=phone) for user in ("zhangsan", "lisi")] * 2
+    url = top.url + "/sidebar/lookup/contact/"
+    body = {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}
+
+    def look_up(browser):
+        for _ in range(10):
+            assert browser.post(url, data=body, timeout=60).headers["X-Sidebar-Outcome"] == "ok"
+
+    threads = [threading.Thread(target=look_up, args=(b,)) for b in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    scraped = requests.get(top.gunicorn.url + "/metrics", timeout=60)
+    assert scraped.status_code == 200
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in scraped.text.splitlines()
+        if line.startswith("sidebar_lookups_total{")
+    )
+    with sqlite3.connect(top.work_dir / "db.sqlite3") as db:
+        (rows,) = db.execute("SELECT COUNT(*) FROM sidebar_lookup").fetchone()
+    assert rows >= 40 and counted == rows
+    assert top.session().get(top.url + "/metrics", timeout=60).status_code == 404  # not via nginx
 
 
 def test_http_is_redirected_and_unknown_hosts_get_no_answer(top):

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from sidebar import metrics
 from sidebar.events import churn, handling, messages, recording, verification
 from sidebar.exceptions import ConfigurationError
 from sidebar.wecom import get_client
@@ -64,6 +65,7 @@ def receive(request):
         fields = messages.fields(message)
     except CallbackRejected as exc:
         logger.warning("WeCom callback refused: %s", exc.reason)
+        metrics.EVENTS.labels(outcome="rejected").inc()
         return _plain(exc.reason, 403 if exc.reason in FORBIDDEN else 400)
     if fields.get("MsgType") == "event":
         try:
@@ -74,8 +76,10 @@ def receive(request):
             handled = handling.handle(client=client, message=message, fields=fields)
         except (DatabaseError, recording.NotRecorded) as exc:
             logger.warning("WeCom event not recorded: %s", type(exc).__name__)
+            metrics.EVENTS.labels(outcome="not_recorded").inc()
             # WeCom delivers it again.
             return _plain("the event was not recorded: the database did not answer", 503)
+        metrics.EVENTS.labels(outcome="recorded" if handled is not None else "ignored").inc()
         if handled is not None and handled.change_type == "del_follow_user":
             public_url = settings.SIDEBAR_PUBLIC_URL or request.build_absolute_uri("/")
             churn.alert_soon(client=client, event_id=handled.pk, public_url=public_url)

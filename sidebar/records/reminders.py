@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sidebar import metrics
 from sidebar.exceptions import WeComError
 from sidebar.records.models import Note
 from sidebar.sqlite_writes import one_writer
@@ -87,6 +88,7 @@ def send_due(*, client, public_url: str, now: datetime | None = None) -> Run:
                 remind_error=_("WeCom could not reach the author") if unreachable else "",
             )
         run.sent += 1
+        metrics.REMINDERS.inc()
     return run
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 
-from sidebar import hosts, staff_names
+from sidebar import hosts, metrics, staff_names
 from sidebar import services as lookups
 from sidebar.exceptions import WeComError
 from sidebar.explanations import SEND_NOT_RECORDED, Explanation, explain
@@ -219,11 +219,13 @@ def prepare(
         row.outcome = Send.Outcome.REFUSED
         row.err_msg = _said(refusal.explanation)
         row.save()
+        metrics.SENDS.labels(kind=row.kind, outcome=row.outcome).inc()
         refusal.send = row
         raise
     if enter_chat and rules.may_enter_chat(wecom):
         message["enterChat"] = True
     row.save()
+    metrics.SENDS.labels(kind=row.kind, outcome=row.outcome).inc()
     return Prepared(send=row, message=message)
 
 
@@ -331,6 +333,7 @@ def _finish(client, staff_userid: str, send_id: int, err_msg: str, duration_ms) 
         row.outcome = Send.Outcome.RETRIED
         retry = True
     row.save(update_fields=["err_msg", "duration_ms", "outcome"])
+    metrics.SENDS.labels(kind=row.kind, outcome=row.outcome).inc()
     if row.outcome == Send.Outcome.SENT and row.target_id:
         record_versions.changed(row.target_id)  # the customer's timeline lists it
     return Finished(send=row, retry=retry)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import requests
 
+from sidebar import metrics
 from sidebar.exceptions import (
     WeComBusy,
     WeComOverloaded,
@@ -153,7 +154,10 @@ class WeComAPI:
         `timeout` replaces the default for calls that carry more than a few bytes."""
         slots = self.upload_slots if upload else self.slots
         for attempt in range(1, BUSY_ATTEMPTS + 1):
-            with slots.slot(priority=priority or upload, path=path):
+            with (
+                slots.slot(priority=priority or upload, path=path),
+                metrics.WECOM_CALLS.labels(api=path).time(),
+            ):
                 data = self._send(
                     method,
                     path,
@@ -165,6 +169,7 @@ class WeComAPI:
             errcode = data.get("errcode", 0)
             if errcode == 0:
                 return data
+            metrics.WECOM_ERRORS.labels(api=path, errcode=str(_as_int(errcode))).inc()
             error = api_error(
                 errcode=_as_int(errcode), errmsg=str(data.get("errmsg", "")), path=path
             )
