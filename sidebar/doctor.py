@@ -211,7 +211,9 @@ def _wecom_failure(check: str, exc: WeComError) -> Finding:
         ip = _FROM_IP.search(exc.errmsg or "")
         if ip:
             said += " " + _("WeCom saw this server as %(ip)s.") % {"ip": ip.group(1)}
-    return Finding(check, False, said, str(explanation.action))
+    # The doctor's reader is the one who fixes it: the setting names first, then the steps.
+    fix = " ".join(str(part) for part in (explanation.action, explanation.technical) if part)
+    return Finding(check, False, said, fix)
 
 
 def _agent(agent: dict) -> list[Finding]:

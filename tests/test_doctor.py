@@ -50,6 +50,7 @@ def test_a_wrong_secret_is_named(configured, settings):
     settings.WECOM_AGENT_SECRET = "not-the-secret"
     said, fix = failures()["企业 ID 和 Secret"]
     assert "40001" in said and "Secret" in said
+    assert "WECOM_AGENT_SECRET" in fix  # the setting to correct, for whoever runs the check
     assert "not-the-secret" not in said + fix
 
 
