@@ -259,7 +259,7 @@ NGINX_EDITS = {
     "listen 443 ssl;": "listen 127.0.0.1:{https_port} ssl;",
     "listen 80;": "listen 127.0.0.1:{http_port};",
     "server_name sidebar.example.com;": "server_name {host};",
-    "server 127.0.0.1:8000;": "server 127.0.0.1:{upstream_port};",
+    "server 127.0.0.1:8000;": "{upstream_servers}",
     "server 127.0.0.1:8001;": "server 127.0.0.1:{events_port};",
     "server 127.0.0.1:8000 backup;": "server 127.0.0.1:{upstream_port} backup;",
     "/etc/ssl/sidebar/fullchain.pem": "{tls_dir}/cert.pem",
@@ -298,9 +298,12 @@ class Nginx(Service):
         upstream_port: int,
         static_root: Path,
         events_port: int | None = None,
+        more_upstream_ports: tuple[int, ...] = (),
     ):
         """`events_port`: the events service's gunicorn (deploy/systemd/sidebar-events.service);
-        None: none runs, and nginx passes events to the app's own (its `backup`)."""
+        None: none runs, and nginx passes events to the app's own (its `backup`).
+        `more_upstream_ports`: other app hosts in the upstream beside `upstream_port`'s, as
+        docs/deploying.md ("More than one host") lists them."""
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise ServiceError("nginx is not installed: run .ci/setup --test")
@@ -314,6 +317,9 @@ class Nginx(Service):
             "http_port": self.http_port,
             "host": self.host,
             "upstream_port": upstream_port,
+            "upstream_servers": "\n    ".join(
+                f"server 127.0.0.1:{port};" for port in (upstream_port, *more_upstream_ports)
+            ),
             "events_port": events_port or 1,  # nothing listens on port 1: refused at once
             "tls_dir": work_dir / "tls",
             "static_root": str(static_root).rstrip("/"),

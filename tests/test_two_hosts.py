@@ -1,0 +1,152 @@
+"""Two app hosts behind one nginx, on one PostgreSQL and one Redis (docs/deploying.md, "More than
+one host"): two independent gunicorns, each with its own processes and in-process state, as two
+machines would be. A cold burst of sign-ins spread over both costs WeCom one token and one of
+each ticket; a session started on one host goes on on the other; an event delivered twice, to
+either host, is handled once."""
+
+import contextlib
+import threading
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from sidebar.standin.seed import seeded_corp
+from sidebar.standin.server import StandinServer
+from tests.events import vectors
+from tests.servers import Gunicorn, Nginx, PostgresServer, RedisServer
+from tests.topology import deployment_environment, django_shell, sign_in
+
+pytestmark = pytest.mark.processes
+
+SIGN_INS = 40
+COUNT_EVENTS = "from sidebar.events.models import ChangeEvent; print(ChangeEvent.objects.count())"
+
+
+@dataclass
+class Hosts:
+    corp: object
+    apps: list  # the two hosts' gunicorns
+    nginx: Nginx
+    env: dict
+
+    def session(self) -> requests.Session:
+        browser = requests.Session()
+        browser.trust_env = False
+        browser.verify = str(self.nginx.certificate)
+        return browser
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory):
+    work = tmp_path_factory.mktemp("two-hosts")
+    corp = seeded_corp()
+    with contextlib.ExitStack() as stack:
+        standin = StandinServer(corp).start()
+        stack.callback(standin.stop)
+        redis = stack.enter_context(RedisServer(work))
+        postgres = stack.enter_context(PostgresServer(work))
+        env = deployment_environment(standin, corp, redis.url, work)
+        env.update(
+            DATABASE_URL=postgres.url,
+            DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1",
+            DJANGO_STATIC_ROOT=str(work / "static"),
+            DJANGO_SECURE_PROXY_SSL_HEADER="on",
+            DJANGO_SECURE_SSL_REDIRECT="on",
+            WECOM_CALLBACK_TOKEN=vectors.TOKEN,
+            WECOM_CALLBACK_AES_KEY=vectors.AES_KEY,
+        )
+        apps = [
+            stack.enter_context(
+                Gunicorn(
+                    {**env, "PROMETHEUS_MULTIPROC_DIR": str(work / name / "metrics")},
+                    work / name,
+                    workers=2,
+                )
+            )
+            for name in ("host-a", "host-b")
+        ]
+        nginx = stack.enter_context(
+            Nginx(
+                work / "nginx",
+                upstream_port=apps[0].port,
+                more_upstream_ports=(apps[1].port,),
+                static_root=work / "static",
+            )
+        )
+        yield Hosts(corp, apps, nginx, env)
+
+
+def lookups_counted(app) -> float:
+    """What one host's /metrics counts of lookups (scraped as a scraper on that host does)."""
+    scraped = requests.get(app.url + "/metrics", timeout=60).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in scraped.splitlines()
+        if line.startswith("sidebar_lookups_total{")
+    )
+
+
+def test_a_cold_burst_over_both_hosts_costs_one_token_and_one_of_each_ticket(hosts):
+    corp = hosts.corp
+    corp.reset_counters()
+    browsers = [hosts.session() for _ in range(SIGN_INS)]
+    failures = []
+
+    def visit(browser):
+        try:
+            sign_in(browser, hosts.nginx.url)
+        except Exception as exc:  # every failure is reported below, none lost in a thread
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=visit, args=(b,)) for b in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert failures == []
+    assert corp.count("/cgi-bin/gettoken") == 1
+    assert corp.count("/cgi-bin/get_jsapi_ticket") == 1
+    assert corp.count("/cgi-bin/ticket/get") == 1
+
+    # Both hosts served the staff: each counts lookups of its own.
+    origin = hosts.nginx.url
+    for browser in browsers[:20]:
+        answer = browser.post(
+            origin + "/sidebar/lookup/contact/",
+            data={"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"},
+            headers={"X-CSRFToken": browser.cookies["csrftoken"], "Origin": origin,
+                     "Referer": origin + "/sidebar/"},
+            timeout=60,
+        )  # fmt: skip
+        assert answer.headers["X-Sidebar-Outcome"] == "ok"
+    per_host = [lookups_counted(app) for app in hosts.apps]
+    assert min(per_host) > 0 and sum(per_host) >= 20
+
+
+def test_a_session_started_on_one_host_goes_on_on_the_other(hosts):
+    browser = hosts.session()
+    sign_in(browser, hosts.nginx.url)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    for app in hosts.apps:  # straight to each host, as nginx would pass it on
+        page = requests.get(
+            app.url + "/sidebar/",
+            headers={"Cookie": cookie, "X-Forwarded-Proto": "https", "Host": "localhost"},
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert page.status_code == 200, (app.url, page.status_code)  # not sent to sign in
+
+
+def test_an_event_delivered_twice_over_both_hosts_is_handled_once(hosts):
+    sender = vectors.sender(hosts.nginx.url, hosts.corp, verify=str(hosts.nginx.certificate))
+    assert sender.verify()
+    before = int(django_shell(hosts.env, COUNT_EVENTS).split()[-1])
+    message = sender.message(
+        "change_external_contact",
+        "edit_external_contact",
+        {"UserID": "zhangsan", "ExternalUserID": "wmChenXiaoMing0001"},
+    )
+    for _ in range(4):  # nginx passes them to the hosts in turn
+        sender.deliver(message, "edit_external_contact")
+    assert int(django_shell(hosts.env, COUNT_EVENTS).split()[-1]) == before + 1
