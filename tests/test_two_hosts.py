@@ -1,11 +1,12 @@
 """Two app hosts behind one nginx, on one PostgreSQL and one Redis (docs/deploying.md, "More than
 one host"): two independent gunicorns, each with its own processes and in-process state, as two
 machines would be. A cold burst of sign-ins spread over both costs WeCom one token and one of
-each ticket; a session started on one host goes on on the other; an event delivered twice, to
-either host, is handled once."""
+each ticket; a session started on one host goes on on the other; forgetting the credentials on
+one reaches both with one fetch; an event delivered twice, to either host, is handled once."""
 
 import contextlib
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -14,6 +15,7 @@ import requests
 from sidebar.standin.seed import seeded_corp
 from sidebar.standin.server import StandinServer
 from tests.events import vectors
+from tests.pages import boot_of
 from tests.servers import Gunicorn, Nginx, PostgresServer, RedisServer
 from tests.topology import deployment_environment, django_shell, sign_in
 
@@ -136,6 +138,39 @@ def test_a_session_started_on_one_host_goes_on_on_the_other(hosts):
             timeout=60,
         )
         assert page.status_code == 200, (app.url, page.status_code)  # not sent to sign in
+
+
+def test_forgetting_the_credentials_on_one_host_reaches_both_with_one_fetch(hosts):
+    """`reset_wecom_credentials`, run where one host runs, empties the shared cache; each host
+    drops its in-process copy within 10 s, and the fresh ticket is fetched once for both."""
+    browser = hosts.session()
+    sign_in(browser, hosts.nginx.url)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+
+    def pages_on_both():
+        for app in hosts.apps:
+            page = requests.get(
+                app.url + "/sidebar/",
+                headers={"Cookie": cookie, "X-Forwarded-Proto": "https", "Host": "localhost"},
+                timeout=60,
+            )
+            assert page.status_code == 200 and boot_of(page.text)["config"]["signature"]
+
+    pages_on_both()
+    path = "/cgi-bin/get_jsapi_ticket"
+    before = hosts.corp.count(path)
+    django_shell(hosts.env, "from django.core.management import call_command; "
+                 "call_command('reset_wecom_credentials')")  # fmt: skip
+    started = time.monotonic()
+    while hosts.corp.count(path) == before and time.monotonic() - started < 120:
+        pages_on_both()
+        time.sleep(0.5)
+    took = time.monotonic() - started
+    assert hosts.corp.count(path) == before + 1, "no fresh corp ticket was fetched"
+    for _ in range(5):  # both hosts keep signing with it: no second fetch
+        pages_on_both()
+    assert hosts.corp.count(path) == before + 1
+    print(f"\nthe fresh ticket was in use {took:.1f} s after the reset")
 
 
 def test_an_event_delivered_twice_over_both_hosts_is_handled_once(hosts):
