@@ -2,7 +2,8 @@
 one host"): two independent gunicorns, each with its own processes and in-process state, as two
 machines would be. A cold burst of sign-ins spread over both costs WeCom one token and one of
 each ticket; a session started on one host goes on on the other; forgetting the credentials on
-one reaches both with one fetch; an event delivered twice, to either host, is handled once."""
+one reaches both with one fetch; a file sent at once from both is uploaded once; an event
+delivered twice, to either host, is handled once."""
 
 import contextlib
 import threading
@@ -12,16 +13,19 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from sidebar.standin.seed import seeded_corp
+from sidebar.standin.seed import add_followers, seeded_corp
 from sidebar.standin.server import StandinServer
 from tests.events import vectors
 from tests.pages import boot_of
+from tests.replies.test_many_workers import UPLOAD, StaffMember, all_at_once, make_picture
 from tests.servers import Gunicorn, Nginx, PostgresServer, RedisServer
 from tests.topology import deployment_environment, django_shell, sign_in
 
 pytestmark = pytest.mark.processes
 
 SIGN_INS = 40
+CUSTOMER = "wmChenXiaoMing0001"
+SENDERS = [f"staff{n:02d}" for n in range(10)]  # add_followers' userids
 COUNT_EVENTS = "from sidebar.events.models import ChangeEvent; print(ChangeEvent.objects.count())"
 
 
@@ -43,6 +47,7 @@ class Hosts:
 def hosts(tmp_path_factory):
     work = tmp_path_factory.mktemp("two-hosts")
     corp = seeded_corp()
+    add_followers(corp, CUSTOMER, len(SENDERS))
     with contextlib.ExitStack() as stack:
         standin = StandinServer(corp).start()
         stack.callback(standin.stop)
@@ -171,6 +176,21 @@ def test_forgetting_the_credentials_on_one_host_reaches_both_with_one_fetch(host
         pages_on_both()
     assert hosts.corp.count(path) == before + 1
     print(f"\nthe fresh ticket was in use {took:.1f} s after the reset")
+
+
+def test_a_file_sent_at_once_over_both_hosts_is_uploaded_once(hosts):
+    """Ten staff send the same never-uploaded picture at once, nginx spreading them over both
+    hosts: WeCom sees one media/upload, and every send goes out."""
+    corp = hosts.corp
+    reply_id = make_picture(hosts)
+    verify = str(hosts.nginx.certificate)
+    members = [StaffMember(hosts.nginx.url, userid, verify=verify) for userid in SENDERS]
+    corp.inject(UPLOAD, delay=0.5)  # a WeCom that takes its time widens the race
+    corp.reset_counters()
+    assert all_at_once(members, lambda m: m.tap_send(reply_id, corp)) == []
+    assert corp.count(UPLOAD) == 1
+    shown = [verdict for member in members for verdict in member.shown]
+    assert len(shown) == len(SENDERS) and {v["outcome"] for v in shown} == {"sent"}
 
 
 def test_an_event_delivered_twice_over_both_hosts_is_handled_once(hosts):

@@ -45,11 +45,17 @@ def make_picture(deployment) -> int:
 
 
 class StaffMember:
-    def __init__(self, base_url: str, userid: str):
+    def __init__(self, base_url: str, userid: str, *, verify=True):
+        """`verify`: the TLS certificate to trust (nginx's, in front of several hosts)."""
         self.base_url = base_url
         self.userid = userid
         self.browser = requests.Session()
-        self.browser.headers["User-Agent"] = ANDROID
+        self.browser.trust_env = False
+        self.browser.verify = verify
+        # What a page of this site sends with every POST (checked over HTTPS).
+        self.browser.headers.update(
+            {"User-Agent": ANDROID, "Origin": base_url, "Referer": base_url + "/sidebar/"}
+        )
         self.csrf = boot_of(sign_in(self.browser, base_url, as_user=userid))["csrfToken"]
         self.shown: list[dict] = []  # what the page would show after each tap
         self.waits = 0  # times the page was told the file is uploading
