@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.utils.translation import gettext as _
 
+from sidebar import probes
 from sidebar.events import verification
 from sidebar.events.models import ChangeEvent
 from sidebar.exceptions import ConfigurationError, WeComAPIError, WeComError
@@ -73,14 +73,12 @@ def _settings() -> list[Finding]:
 
 
 def _database() -> Finding:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as exc:
+    problem = probes.database_problem()
+    if problem is not None:
         return Finding(
             _("Database"),
             False,
-            _("The database does not answer: %(error)s") % {"error": type(exc).__name__},
+            _("The database does not answer: %(error)s") % {"error": type(problem).__name__},
             _("Check DATABASE_URL and that the database server is running."),
         )
     return Finding(_("Database"), True, _("Answers (%(vendor)s).") % {"vendor": connection.vendor})
@@ -93,15 +91,7 @@ def _shared_cache() -> Finding:
             True,
             _("None: the in-process cache serves one process only (fine for one process)."),
         )
-    cache = caches["default"]
-    key = f"doctor:{time.time_ns()}"
-    try:
-        cache.set(key, 1, timeout=10)
-        answered = cache.get(key) == 1
-        cache.delete(key)
-    except Exception:  # any failure of the cache is what this check reports
-        answered = False
-    if not answered:
+    if not probes.cache_answers():
         return Finding(
             _("Shared cache"),
             False,

@@ -6,8 +6,7 @@ import logging
 import sys
 
 from django.conf import settings
-from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +19,7 @@ from sidebar import (
     fragments,
     hosts,
     metrics,
+    probes,
     services,
     signin,
     staff_names,
@@ -303,29 +303,11 @@ def _may_scrape(request) -> bool:
 
 @require_safe
 def healthz(request):
-    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    checks = {"database": probes.database_problem() is None, "cache": probes.cache_answers()}
     healthy = all(checks.values())
     body = {"status": "ok" if healthy else "unavailable"}
     body.update({name: "ok" if ok else "unavailable" for name, ok in checks.items()})
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-def _database_answers() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except DatabaseError:
-        return False
-
-
-def _cache_answers() -> bool:
-    cache = caches["wecom"]  # the alias that reports outages instead of hiding them
-    try:
-        cache.set("healthz", "1", timeout=10)
-        return cache.get("healthz") == "1"
-    except Exception:
-        return False
 
 
 def server_error(request):

@@ -17,6 +17,7 @@ import requests
 from sidebar.standin.seed import seeded_corp
 from tests import fuzzing, load
 from tests.pages import boot_of
+from tests.replies.test_many_workers import all_at_once
 from tests.topology import Topology
 
 pytestmark = pytest.mark.processes
@@ -129,11 +130,7 @@ def test_metrics_count_every_audit_row_across_the_workers_and_stay_off_nginx(top
         for _ in range(10):
             assert browser.post(url, data=body, timeout=60).headers["X-Sidebar-Outcome"] == "ok"
 
-    threads = [threading.Thread(target=look_up, args=(b,)) for b in browsers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    assert all_at_once(browsers, look_up) == []
     scraped = requests.get(top.gunicorn.url + "/metrics", timeout=60)
     assert scraped.status_code == 200
     counted = sum(

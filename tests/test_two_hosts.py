@@ -6,7 +6,6 @@ one reaches both with one fetch; a file sent at once from both is uploaded once;
 delivered twice, to either host, is handled once."""
 
 import contextlib
-import threading
 import time
 from dataclasses import dataclass
 
@@ -98,20 +97,7 @@ def test_a_cold_burst_over_both_hosts_costs_one_token_and_one_of_each_ticket(hos
     corp = hosts.corp
     corp.reset_counters()
     browsers = [hosts.session() for _ in range(SIGN_INS)]
-    failures = []
-
-    def visit(browser):
-        try:
-            sign_in(browser, hosts.nginx.url)
-        except Exception as exc:  # every failure is reported below, none lost in a thread
-            failures.append(repr(exc))
-
-    threads = [threading.Thread(target=visit, args=(b,)) for b in browsers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
-    assert failures == []
+    assert all_at_once(browsers, lambda browser: sign_in(browser, hosts.nginx.url)) == []
     assert corp.count("/cgi-bin/gettoken") == 1
     assert corp.count("/cgi-bin/get_jsapi_ticket") == 1
     assert corp.count("/cgi-bin/ticket/get") == 1

@@ -98,10 +98,6 @@ def send_entries(client: WeComClient) -> list[str]:
     return [entry for entry in SEND_ENTRIES if sends_from(entry, client)]
 
 
-def may_send(*, entry: str, kind: str, client: WeComClient) -> bool:
-    return refusal(entry=entry, kind=kind, client=client) is None
-
-
 def sendable_kinds(*, entry: str, client: WeComClient) -> set[str]:
     return {kind for kind, reason in refusals(entry=entry, client=client).items() if reason is None}
 
