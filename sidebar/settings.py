@@ -13,7 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from sidebar import log_filters
+from sidebar import log_filters, redis_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -130,19 +130,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Caches. "default" holds sessions and contact lookups and shrugs off a Redis outage (a miss);
 # "wecom" holds tokens and tickets and reports outages, so the credential store can fall back
 # to its in-process copy instead of treating an outage as an empty cache.
+# With Redis Sentinel (docs/deploying.md, "Redis with Sentinel"), REDIS_SENTINELS lists the
+# sentinels and REDIS_URL names the master they watch (redis://mymaster/0); every read and
+# write goes to the current master, since a replica may not yet hold a token just refreshed.
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_SENTINELS = [
+    redis_config.sentinel_address(address) for address in env.list("REDIS_SENTINELS", default=[])
+]
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+if REDIS_SENTINELS and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_SENTINELS is set but REDIS_URL is not: set REDIS_URL to the master's name the "
+        "sentinels watch, e.g. redis://mymaster/0."
+    )
 if REDIS_URL:
 
     def _redis_cache(*, ignore_exceptions):
+        options = {
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 1.0,
+            "IGNORE_EXCEPTIONS": ignore_exceptions,
+        }
+        if REDIS_SENTINELS:
+            options.update(redis_config.sentinel_options(REDIS_SENTINELS, REDIS_SENTINEL_PASSWORD))
         return {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sidebar",
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 1.0,
-                "IGNORE_EXCEPTIONS": ignore_exceptions,
-            },
+            "OPTIONS": options,
         }
 
     CACHES = {

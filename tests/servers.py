@@ -128,14 +128,14 @@ class Service:
 class RedisServer(Service):
     name = "redis-server"
 
-    def __init__(self, log_dir: Path):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise ServiceError("redis-server is not installed: run .ci/setup --test")
+    def __init__(self, log_dir: Path, *, replica_of: "RedisServer | None" = None):
+        """`replica_of`: start as a replica of that server (for RedisSentinels)."""
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        argv = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
         argv += ["--save", "", "--appendonly", "no", "--dir", str(log_dir)]
+        if replica_of is not None:
+            argv += ["--replicaof", "127.0.0.1", str(replica_of.port)]
         super().__init__(argv, log_path=log_dir / f"redis-{self.port}.log")
         self.wait_until(lambda: self.command(b"PING").startswith(b"+PONG"), what="PONG")
 
@@ -146,6 +146,110 @@ class RedisServer(Service):
 
     def flush(self) -> None:
         assert self.command(b"FLUSHALL").startswith(b"+OK")
+
+
+def redis_binary() -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ServiceError("redis-server is not installed: run .ci/setup --test")
+    return binary
+
+
+class RedisSentinel(Service):
+    """One Redis Sentinel (redis-server --sentinel) watching `master` under `name`."""
+
+    name = "redis-sentinel"
+
+    def __init__(
+        self, log_dir: Path, master: RedisServer, *, name: str, quorum: int, down_after_ms: int
+    ):
+        self.port = free_port()
+        config = log_dir / f"sentinel-{self.port}.conf"  # Sentinel rewrites it as it learns
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {log_dir}\n"
+            f"sentinel monitor {name} 127.0.0.1 {master.port} {quorum}\n"
+            f"sentinel down-after-milliseconds {name} {down_after_ms}\n"
+            f"sentinel failover-timeout {name} 10000\n"
+        )
+        argv = [redis_binary(), str(config), "--sentinel"]
+        super().__init__(argv, log_path=log_dir / f"sentinel-{self.port}.log")
+        self.wait_until(lambda: self.command(b"PING").startswith(b"+PONG"), what="PONG")
+
+    command = RedisServer.command
+
+
+class RedisSentinels:
+    """A master, one replica and three sentinels (quorum 2), as docs/deploying.md's "Redis
+    with Sentinel" sets them up, on loopback; a context manager that stops them all.
+    `url` and `sentinels` are the app's REDIS_URL and REDIS_SENTINELS."""
+
+    NAME = "sidebar"
+
+    def __init__(self, log_dir: Path, *, down_after_ms: int = 1000):
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self._stack = contextlib.ExitStack()
+        try:
+            self.master = self._stack.enter_context(RedisServer(log_dir))
+            self.replica = self._stack.enter_context(RedisServer(log_dir, replica_of=self.master))
+            watch = {"name": self.NAME, "quorum": 2, "down_after_ms": down_after_ms}
+            self.watchers = [
+                self._stack.enter_context(RedisSentinel(log_dir, self.master, **watch))
+                for _ in range(3)
+            ]
+            self._wait_until_ready()
+        except BaseException:
+            self._stack.close()
+            raise
+        self.url = f"redis://{self.NAME}/0"
+        self.sentinels = ",".join(f"127.0.0.1:{s.port}" for s in self.watchers)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stack.close()
+
+    def client(self, port: int):
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, decode_responses=True)
+
+    def master_port(self) -> int | None:
+        """The master's port as a majority of the sentinels name it, or None."""
+        named = []
+        for watcher in self.watchers:
+            try:
+                found = self.client(watcher.port).sentinel_get_master_addr_by_name(self.NAME)
+            except Exception:  # noqa: S112 (that sentinel does not answer: the others count)
+                continue
+            if found:
+                named.append(int(found[1]))
+        best = max(set(named), key=named.count, default=None)
+        return best if named.count(best) >= 2 else None
+
+    def _wait_until_ready(self) -> None:
+        """Until the replica is in sync and every sentinel knows it and the other two: a
+        failover before then would find no replica to promote."""
+
+        def ready() -> bool:
+            if self.client(self.replica.port).info("replication")["master_link_status"] != "up":
+                return False
+            for watcher in self.watchers:
+                sentinel = self.client(watcher.port)
+                if len(sentinel.sentinel_slaves(self.NAME)) != 1:
+                    return False
+                if len(sentinel.sentinel_sentinels(self.NAME)) != 2:
+                    return False
+            return True
+
+        # Sentinels find replicas through the master's INFO every 10 s.
+        self.watchers[0].wait_until(ready, what="the sentinels knew the replica and each other")
+
+    def kill_master(self) -> None:
+        """The master dies at once (SIGKILL), as a crashed server or machine."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.master.process.pid, signal.SIGKILL)
+        self.master.stop()
 
 
 class PostgresServer(Service):

@@ -9,9 +9,10 @@ from django.test import Client
 
 from sidebar.models import Lookup
 from sidebar.wecom import get_client
-from tests.conftest import walk_sign_in
+from tests.conftest import redis_caches, walk_sign_in
 from tests.contacts import HOSTILE, HOSTILE_ID, SAMPLE_ID
 from tests.pages import boot_of
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +77,17 @@ def test_lookup_is_audited_and_cached(staff_client, corp):
     assert first.outcome == second.outcome == Lookup.Outcome.OK
     assert (first.from_cache, second.from_cache) == (False, True)
     assert first.errcode is None and first.duration_ms >= 0
+
+
+def test_lookups_are_answered_and_audited_while_redis_does_not_answer(staff_client, corp, settings):
+    """A Redis that is down (or failing over) is a cache miss: lookup after lookup answers.
+    Before: from the second on, 500 (the record section's version read django-redis's shared
+    answer to a failed get_many, which the first lookup had filled)."""
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    for _ in range(3):
+        response = look_up(staff_client, "wmChenXiaoMing0001")
+        assert (response.status_code, response["X-Sidebar-Outcome"]) == (200, "ok")
+    assert Lookup.objects.filter(outcome=Lookup.Outcome.OK).count() == 3
 
 
 def test_contact_cache_can_be_turned_off(staff_client, corp, settings):

@@ -94,3 +94,36 @@ def test_a_missing_env_file_is_an_error_not_a_silent_default(tmp_path):
     done = run_manage(tmp_path / "nowhere.env", "check")
     assert done.returncode != 0
     assert "DJANGO_ENV_FILE names" in done.stderr
+
+
+def test_redis_sentinels_reach_the_master_through_the_sentinels(tmp_path):
+    env_file = tmp_path / "sidebar.env"
+    env_file.write_text(
+        "DJANGO_SECRET_KEY=x\nREDIS_URL=redis://sidebar/0\n"
+        "REDIS_SENTINELS=10.0.0.5:26379, 10.0.0.6,[fd00::7]:26380\n"
+    )
+    code = (
+        "from django.conf import settings as s; o = s.CACHES['wecom']['OPTIONS']; "
+        "print(o['CONNECTION_FACTORY'], o['SENTINELS'], s.CACHES['default']['LOCATION'])"
+    )
+    shown = run_manage(env_file, "shell", "-c", code)
+    assert shown.stdout.strip().splitlines()[-1] == (
+        "django_redis.pool.SentinelConnectionFactory "
+        "[('10.0.0.5', 26379), ('10.0.0.6', 26379), ('fd00::7', 26380)] redis://sidebar/0"
+    ), shown.stderr
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        ("REDIS_SENTINELS=10.0.0.5:26379\n", "REDIS_SENTINELS is set but REDIS_URL is not"),
+        ("REDIS_URL=redis://sidebar/0\nREDIS_SENTINELS=10.0.0.5:sentinel\n",
+         "REDIS_SENTINELS has '10.0.0.5:sentinel', which is not host:port"),
+    ],
+)  # fmt: skip
+def test_a_sentinel_setting_that_cannot_work_is_said_at_start(tmp_path, lines, said):
+    env_file = tmp_path / "sidebar.env"
+    env_file.write_text("DJANGO_SECRET_KEY=x\n" + lines)
+    done = run_manage(env_file, "check")
+    assert done.returncode != 0
+    assert said in done.stderr

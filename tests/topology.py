@@ -132,12 +132,13 @@ class Topology:
         proxy: bool = True,
         gunicorn_args: tuple = (),
         events_service: bool = False,
+        redis_url: str | None = None,
     ):
         """`proxy=False` leaves nginx out (gunicorn alone on plain HTTP, for comparison);
         `gunicorn_args` override deploy/gunicorn.conf.py (e.g. another worker class);
         `events_service` adds the gunicorn that takes WeCom's change events, as
         deploy/systemd/sidebar-events.service runs it (without it, nginx passes them to the
-        app's own)."""
+        app's own); `redis_url` is a Redis of the caller's (else it starts its own)."""
         self.corp = corp
         self.work_dir = work_dir
         self.workers = workers
@@ -145,6 +146,7 @@ class Topology:
         self.proxy = proxy
         self.gunicorn_args = gunicorn_args
         self.events_service = events_service
+        self.redis_url = redis_url
         self.events = None
         self.nginx = None
         self._stack = contextlib.ExitStack()
@@ -164,9 +166,11 @@ class Topology:
         stack = self._stack
         self.standin = StandinServer(self.corp).start()
         stack.callback(self.standin.stop)
-        self.redis = stack.enter_context(RedisServer(self.work_dir))
+        if self.redis_url is None:
+            self.redis = stack.enter_context(RedisServer(self.work_dir))
+            self.redis_url = self.redis.url
         static_root = self.work_dir / "static"
-        env = deployment_environment(self.standin, self.corp, self.redis.url, self.work_dir)
+        env = deployment_environment(self.standin, self.corp, self.redis_url, self.work_dir)
         env.update(DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1", DJANGO_STATIC_ROOT=str(static_root))
         if self.proxy:  # as docs/deploying.md's production environment has it behind nginx
             env.update(

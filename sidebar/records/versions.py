@@ -30,7 +30,9 @@ def current(target_id: str) -> str | None:
     none); None without the cache."""
     cache = caches["default"]  # ignores outages: answers None
     keys = [_key(target_id), STAGES]
-    found = cache.get_many(keys)
+    # A copy: django-redis answers a get_many it could not make with one shared dict, which
+    # filling in below would hand to every later caller (a 500 per lookup once seen).
+    found = dict(cache.get_many(keys))
     for key in keys:
         if key not in found:
             cache.add(key, uuid.uuid4().hex, timeout=LIFETIME)
