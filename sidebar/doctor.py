@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from sidebar import probes
 from sidebar.events import verification
 from sidebar.events.models import ChangeEvent
+from sidebar.events.views import FRESH_SECONDS
 from sidebar.exceptions import ConfigurationError, WeComAPIError, WeComError
 from sidebar.explanations import explain
 from sidebar.models import Lookup
@@ -30,6 +31,9 @@ from sidebar.wecom.config import callback_crypto, setting_problems, verification
 JSSDK = "vendor/wecom-jssdk/wecom.global.prod.js"
 _FROM_IP = re.compile(r"from ip:\s*([0-9a-fA-F.:]+)")
 RECENT_STAFF = 200  # staff members who used the sidebar, read from the newest audit rows
+# How far this server's clock may be from WeCom's: well inside the five minutes beyond which
+# WeCom's events are refused, and far above the second a Date header (plus a round trip) blurs.
+CLOCK_SKEW_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,7 @@ def _wecom() -> list[Finding]:
     except WeComError as exc:
         return [_wecom_failure(_("Corp ID and Secret"), exc)]
     findings = [Finding(_("Corp ID and Secret"), True, _("WeCom issues this app a token."))]
+    findings += _clock(client.api.clock_offset())
     try:
         client.corp_ticket()
         client.agent_ticket()
@@ -191,6 +196,27 @@ def _wecom() -> list[Finding]:
     findings += _agent(agent)
     findings += _customer_contact(client, agent)
     return findings
+
+
+def _clock(offset: float | None) -> list[Finding]:
+    """This server's clock against WeCom's (the Date of the answer to gettoken)."""
+    if offset is None:
+        return []  # the answer carried no time to compare with
+    seconds = round(abs(offset))
+    if seconds <= CLOCK_SKEW_LIMIT:
+        said = _("This server's clock agrees with WeCom's (%(seconds)s s apart).")
+        return [Finding(_("Clock"), True, said % {"seconds": seconds})]
+    if offset > 0:
+        said = _("This server's clock is %(seconds)s s behind WeCom's.")
+    else:
+        said = _("This server's clock is %(seconds)s s ahead of WeCom's.")
+    fix = _(
+        "Keep the clock synchronised with NTP (e.g. timedatectl set-ntp true). WeCom's event "
+        "messages are refused when their time is more than %(minutes)s minutes from this "
+        "server's, and the page's signatures carry this server's time."
+    )
+    minutes = FRESH_SECONDS // 60
+    return [Finding(_("Clock"), False, said % {"seconds": seconds}, fix % {"minutes": minutes})]
 
 
 def _wecom_failure(check: str, exc: WeComError) -> Finding:

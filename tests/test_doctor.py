@@ -1,6 +1,8 @@
 """配置体检 against the WeCom stand-in: each setup mistake named with its fix, and a clean bill
 on the right configuration; the command's exit status; the admin page; no secret printed."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -44,6 +46,22 @@ def test_the_right_configuration_passes_every_check(configured, corp):
     # gettoken, agent/get, get_follow_user_list and the two tickets: a handful of calls.
     wecom_calls = sum(corp.calls.values())
     assert wecom_calls <= 6
+
+
+@pytest.mark.parametrize(("offset", "words"), [(-600, "超前"), (900, "落后")])
+def test_a_clock_apart_from_wecoms_is_named(configured, corp, offset, words):
+    """WeCom's clock, from the Date of its answers, 10 minutes behind / 15 ahead of ours."""
+    corp.clock_offset = offset
+    said, fix = failures()["时钟"]
+    seconds = int(re.search(r"(\d+) 秒", said).group(1))
+    assert abs(seconds - abs(offset)) <= 2 and words in said  # a Date header has whole seconds
+    assert "NTP" in fix and "5 分钟" in fix
+
+
+def test_a_clock_within_a_minute_passes(configured, corp):
+    corp.clock_offset = 30
+    (clock,) = [f for f in doctor.examine() if f.check == "时钟"]
+    assert clock.ok and re.search(r"相差 (29|30|31) 秒", clock.said)
 
 
 def test_a_wrong_secret_is_named(configured, settings):

@@ -120,6 +120,9 @@ class StandinCorp:
     # Who has customer contact (客户联系) enabled (get_follow_user_list; None: every staff
     # member in the visible range).
     customer_contact_staff: list | None = None
+    # How far WeCom's clock is ahead of ours (seconds; negative: behind), as the Date header
+    # of its answers shows it.
+    clock_offset: float = 0.0
 
     def __post_init__(self):
         self._lock = threading.RLock()

@@ -140,6 +140,12 @@ class StandinHandler(BaseHTTPRequestHandler):
 class _Handler(StandinHandler):
     corp: StandinCorp
 
+    def date_time_string(self, timestamp=None):
+        """The Date header: WeCom's clock, which a test may set apart from ours."""
+        if timestamp is None:
+            timestamp = time.time() + self.corp.clock_offset
+        return super().date_time_string(timestamp)
+
     def do_GET(self):
         self._dispatch("GET")
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 import requests
 
@@ -134,6 +135,19 @@ class WeComAPI:
             max_concurrent_uploads, wait=upload_timeout, slow=float("inf")
         )
         self.session = session or pooled_session()
+        # The Date header of WeCom's latest answer and our clock when it came (clock_offset).
+        self._last_date: tuple[str, float] | None = None
+
+    def clock_offset(self) -> float | None:
+        """Seconds WeCom's clock is ahead of this server's (negative: behind), from the Date
+        header of its latest answer (HTTP's, to the second); None until an answer had one."""
+        if self._last_date is None:
+            return None
+        header, seen_at = self._last_date
+        try:
+            return parsedate_to_datetime(header).timestamp() - seen_at
+        except (TypeError, ValueError):
+            return None
 
     def request(
         self,
@@ -180,15 +194,17 @@ class WeComAPI:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, method: str, path: str, *, params, body, files, timeout: float) -> dict:
-        return json_object(
-            lambda: self.session.request(
-                method,
-                self.base_url + path,
-                params=params,
-                json=body,
-                files=files,
+        def call() -> requests.Response:
+            response = self.session.request(
+                method, self.base_url + path, params=params, json=body, files=files,
                 timeout=timeout,
-            ),
+            )  # fmt: skip
+            if "Date" in response.headers:
+                self._last_date = (response.headers["Date"], time.time())
+            return response
+
+        return json_object(
+            call,
             path=path,
             timeout=timeout,
             transport_error=WeComTransportError,
