@@ -38,6 +38,43 @@ def pytest_configure(config):
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('PORT') or 'file'})"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL (tests/on_postgres.py), tests of SQLite itself do not apply."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return
+    skip = pytest.mark.skip(reason="checks SQLite itself; this run is on PostgreSQL")
+    for item in items:
+        if item.get_closest_marker("sqlite"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, and on PostgreSQL, before it drops the test database: the connections
+    of threads tests started and finished (each thread has its own, which nothing closes once
+    the thread is gone) are ended, as DROP DATABASE refuses while any is open."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """No process a test started may outlive the run: kill any that did, and fail."""
     leaked = [pgid for pgid in servers.started_groups if servers.group_alive(pgid)]

@@ -9,7 +9,11 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("DJANGO_DEBUG", "off")
 # Real variables win over a developer's .env: keep the tests on SQLite and in-process caches
 # (tests that need Redis start their own redis-server and point the caches at it).
-os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(os.path.dirname(__file__), "test.sqlite3")
+# `python -m tests.on_postgres` runs them on a throwaway PostgreSQL cluster instead, which it
+# names in SIDEBAR_TEST_DATABASE_URL.
+os.environ["DATABASE_URL"] = os.environ.get("SIDEBAR_TEST_DATABASE_URL") or (
+    "sqlite:///" + os.path.join(os.path.dirname(__file__), "test.sqlite3")
+)
 os.environ["REDIS_URL"] = ""
 
 from sidebar.settings import *  # noqa: F403
@@ -43,6 +47,7 @@ MEDIA_ROOT = _scratch("sidebar-media-")
 # The test database is a file, as in production, not Django's shared-cache in-memory default:
 # tests where many threads write at once (media uploads, sign-ins) then meet SQLite's real
 # locking (IMMEDIATE transactions that wait), not "table is locked" errors of shared cache.
-DATABASES["default"]["TEST"] = {  # noqa: F405
-    "NAME": os.path.join(_scratch("sidebar-db-"), "test.sqlite3")
-}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(_scratch("sidebar-db-"), "test.sqlite3")
+    }

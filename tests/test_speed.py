@@ -275,6 +275,7 @@ def test_the_page_texts_follow_the_language(staff_client):
     assert "Open this page from WeCom" in english and "请在企业微信中打开本页面" not in english
 
 
+@pytest.mark.sqlite
 def test_the_database_keeps_its_connection(settings):
     from django.conf import settings as live
 
