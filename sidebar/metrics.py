@@ -1,6 +1,7 @@
 """What a monitoring system scrapes at /metrics (Prometheus' text format, prometheus_client):
 lookups and sends by outcome as the audit logs record them, WeCom calls by API with their
-latency and errcodes, change events, reminders.
+latency and errcodes (uploads among them), the call slots in use and the calls they refused,
+change events, reminders.
 
 Under gunicorn each worker process keeps its own counts; with PROMETHEUS_MULTIPROC_DIR set (the
 systemd units set it, deploy/gunicorn.conf.py empties it at start and retires a dead worker's
@@ -26,6 +27,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -52,7 +54,20 @@ WECOM_CALLS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
 WECOM_ERRORS = Counter(
-    "sidebar_wecom_errors", "WeCom answers with a non-zero errcode, by path", ["api", "errcode"]
+    "sidebar_wecom_errors",
+    "WeCom answers with a non-zero errcode, or no answer (errcode timeout, unreachable), by path",
+    ["api", "errcode"],
+)
+WECOM_IN_FLIGHT = Gauge(
+    "sidebar_wecom_calls_in_flight",
+    "WeCom calls under way, by their slots (calls; uploads, which have slots of their own)",
+    ["slots"],
+    multiprocess_mode="livesum",
+)
+WECOM_REFUSED = Counter(
+    "sidebar_wecom_calls_refused",
+    "WeCom calls refused unsent: every slot taken (busy) or WeCom answering slowly (slow)",
+    ["slots", "reason"],
 )
 EVENTS = Counter("sidebar_change_events", "WeCom change events by what became of them", ["outcome"])
 REMINDERS = Counter("sidebar_reminders_sent", "Follow-up reminders sent as WeCom app messages")

@@ -71,11 +71,13 @@ class CallSlots:
         self,
         limit: int,
         *,
+        name: str = "calls",
         wait: float = SLOT_WAIT_SECONDS,
         slow: float = SLOW_CALL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.limit = max(1, limit)
+        self.name = name  # the metrics' label
         self.reserved = self.limit // 3
         self.wait = wait
         self.slow = slow
@@ -92,16 +94,22 @@ class CallSlots:
             give_up_at = self._clock() + self.wait
             while len(self._started) >= allowed:
                 left = give_up_at - self._clock()
-                if left <= 0 or self._wecom_is_slow():
+                slow = self._wecom_is_slow()
+                if left <= 0 or slow:
+                    reason = "slow" if slow else "busy"
+                    metrics.WECOM_REFUSED.labels(slots=self.name, reason=reason).inc()
                     raise WeComOverloaded(
                         f"{len(self._started)} calls already in flight", path=path
                     )
                 self._freed.wait(timeout=min(left, 0.1))
             ticket = next(self._tickets)
             self._started[ticket] = self._clock()
+        in_flight = metrics.WECOM_IN_FLIGHT.labels(slots=self.name)
+        in_flight.inc()
         try:
             yield
         finally:
+            in_flight.dec()
             with self._freed:
                 took = self._clock() - self._started.pop(ticket)
                 self._recent += (took - self._recent) * 0.2
@@ -132,7 +140,7 @@ class WeComAPI:
         # Uploads have slots of their own: however long they take, they never hold one a
         # lookup or a sign-in could use, and a slow upload is no sign of a slow WeCom.
         self.upload_slots = CallSlots(
-            max_concurrent_uploads, wait=upload_timeout, slow=float("inf")
+            max_concurrent_uploads, name="uploads", wait=upload_timeout, slow=float("inf")
         )
         self.session = session or pooled_session()
         # The Date header of WeCom's latest answer and our clock when it came (clock_offset).
@@ -172,14 +180,19 @@ class WeComAPI:
                 slots.slot(priority=priority or upload, path=path),
                 metrics.WECOM_CALLS.labels(api=path).time(),
             ):
-                data = self._send(
-                    method,
-                    path,
-                    params=params,
-                    body=body,
-                    files=files,
-                    timeout=timeout or self.timeout,
-                )
+                try:
+                    data = self._send(
+                        method,
+                        path,
+                        params=params,
+                        body=body,
+                        files=files,
+                        timeout=timeout or self.timeout,
+                    )
+                except WeComTransportError as exc:  # no errcode: what kept the answer away
+                    failure = "timeout" if isinstance(exc, WeComTimeout) else "unreachable"
+                    metrics.WECOM_ERRORS.labels(api=path, errcode=failure).inc()
+                    raise
             errcode = data.get("errcode", 0)
             if errcode == 0:
                 return data
