@@ -254,7 +254,9 @@ def measure(server: Server, scenario: Scenario, args, work_dir: Path) -> Run:
     headers = dict(server.headers)
     body = ""
     if scenario.method == "POST":
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        # Exactly what the page's URLSearchParams body says it is (test_replies.py checks the
+        # page posts its forms so).
+        headers["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8"
         body = server.lookup_body(scenario.customer)
     cpu_before = cpu_seconds(server.groups)
     run = wrk(

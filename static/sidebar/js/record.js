@@ -83,7 +83,7 @@
 
   function submit(form, submitter) {
     var target = form.dataset.replaces ? form.closest(form.dataset.replaces) : form.closest("[data-part]");
-    var body = new FormData(form);
+    var body = new URLSearchParams(new FormData(form)); // urlencoded: see sidebar.js, post()
     if (submitter && submitter.name) body.append(submitter.name, submitter.value);
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (button) {
