@@ -1,0 +1,25 @@
+"""The benchmarks keep running as the models grow: bench.audit fills the audit tables with raw
+INSERTs, which a new NOT NULL column once broke (issue 24). A small run on SQLite, each admin
+page answered."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.servers import PROJECT
+
+pytestmark = pytest.mark.processes
+
+
+def test_bench_audit_runs_and_every_page_answers():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.audit", "--rows", "300", "--repeat", "1",
+         "--backends", "sqlite"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    pages = re.findall(r"^\| ([^|]+) \| \d+ \| (\d{3}) \|$", done.stdout, re.M)
+    assert len(pages) == 13, done.stdout
+    assert {status for _, status in pages} <= {"200", "302"}, done.stdout
