@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -15,7 +16,7 @@ from sidebar.access import staff_required
 from sidebar.explanations import DATABASE_DOWN, Explanation
 from sidebar.jsonbody import BadJSON, json_object
 from sidebar.problems import json_problem, problem_fragment
-from sidebar.replies import file_urls, library_cache, own, rules, services, serving
+from sidebar.replies import file_urls, library_cache, own, pieces, rules, services, serving
 from sidebar.replies.forms import OwnReplyForm, ResultForm, SendForm
 from sidebar.replies.models import Reply
 from sidebar.useragent import client_of
@@ -51,8 +52,11 @@ def library(request, *, staff):
     may_enter_chat = rules.may_enter_chat(client)
 
     def render():
+        shared = services.library(entry=entry, refusals=refusals)
         context = {
-            "library": services.library(entry=entry, refusals=refusals),
+            "library": shared,
+            "pieces": pieces.in_pieces(shared.sections),
+            "run_mark": mark_safe(pieces.RUN_MARK),  # noqa: S308 (our constant)
             "may_enter_chat": may_enter_chat,
         }
         # No request: nothing of this staff member's may enter HTML that others are served;

@@ -118,6 +118,45 @@ def test_the_page_posts_its_forms_urlencoded(library, webview):
     assert view.errors == []
 
 
+@pytest.fixture
+def big_library(standin):
+    """130 text replies in two categories: the first screen's, then runs the page unpacks
+    (sidebar/replies/pieces.py). One carries the run mark in its text, as any staff text."""
+    made = [
+        factories.reply(
+            "text",
+            title=f"说明{number:03d}",
+            text=f"{{客户称呼}}您好，这是第 {number} 条。",
+            category=factories.category("售后" if number >= 70 else "报价", order=number // 70),
+        )
+        for number in range(130)
+    ]
+    factories.reply("text", title="暗号", text="<!--sidebar:run--> 不是分隔")
+    return made
+
+
+def test_a_library_of_hundreds_arrives_whole_in_runs(big_library, webview):
+    view = webview(chat=SINGLE)
+    open_library(view)
+    replies = view.page.locator("#library .reply")
+    expect(replies).to_have_count(131)
+    expect(view.page.locator("#library .replies-later")).to_have_count(0)
+    titles = replies.locator(".reply-title").all_text_contents()
+    assert sorted(titles) == sorted([f"说明{n:03d}" for n in range(130)] + ["暗号"])
+    # The last run is dressed like the first screen: names filled in, and found by search.
+    last = view.page.locator(".reply", has_text="说明129")
+    expect(last.locator(".ph.filled")).to_have_text("陈先生（老客户）")
+    view.page.locator(".library-search").fill("说明129")
+    expect(view.page.locator("#library .reply:visible .reply-title")).to_have_text(["说明129"])
+    view.page.locator(".library-search").fill("暗号")
+    shown = view.page.locator("#library .reply:visible")
+    expect(shown.locator(".bubble")).to_contain_text("<!--sidebar:run--> 不是分隔")
+    view.page.locator(".library-search").fill("")
+    send(view, "说明129")
+    assert view.sent()[-1]["message"]["text"]["content"] == "陈先生（老客户）您好，这是第 129 条。"
+    assert view.errors == []
+
+
 def test_customer_service_chats_offer_menus_and_products(library, webview):
     view = webview(chat=KF)
     open_library(view)

@@ -217,10 +217,12 @@
       .then(function (response) {
         return response.text().then(function (html) {
           if (libraryEntry !== entry) return;
+          var runs = html.split(RUN_MARK);
           var template = document.createElement("template");
-          template.innerHTML = html;
+          template.innerHTML = runs.shift();
           library.replaceChildren(template.content);
           placeMine();
+          unpackLater(runs);
         });
       })
       .catch(function () {
@@ -256,25 +258,57 @@
 
   // Put the staff member's own part into the library, fill the previews' names and mark
   // the stars.
+  var fills = {}; // placeholder -> the value a send fills in, for this chat
+  var stars = []; // the ids of the replies this staff member starred
   function placeMine() {
     var slot = library.querySelector(".library-mine");
     if (!slot) return;
     var template = document.createElement("template");
     template.innerHTML = mineHtml;
     slot.replaceChildren(template.content);
-    var fills = readJson(slot, "#reply-fills", {});
-    library.querySelectorAll(".ph[data-ph]").forEach(function (mark) {
+    fills = readJson(slot, "#reply-fills", {});
+    stars = readJson(slot, "#reply-stars", []);
+    dress(library);
+    filterLibrary();
+  }
+
+  // The previews' names and the stars, on the replies under `root`.
+  function dress(root) {
+    root.querySelectorAll(".ph[data-ph]").forEach(function (mark) {
       var value = fills[mark.dataset.ph];
       mark.textContent = value || mark.dataset.ph;
       mark.classList.toggle("filled", !!value);
     });
-    var stars = readJson(slot, "#reply-stars", []);
-    library.querySelectorAll(".star[data-star]").forEach(function (star) {
+    root.querySelectorAll(".star[data-star]").forEach(function (star) {
       var on = stars.indexOf(Number(star.closest(".reply").dataset.reply)) !== -1;
       star.setAttribute("aria-pressed", String(on));
       star.firstChild.textContent = on ? "★" : "☆";
     });
-    filterLibrary();
+  }
+
+  // Beyond the first screen the library's replies follow its HTML in runs, each after
+  // RUN_MARK, with a placeholder where they belong (sidebar/replies/pieces.py): one run per
+  // task becomes replies in its place, so a library of a thousand never holds the page for
+  // long on a slow phone.
+  var RUN_MARK = "<!--sidebar:run-->";
+  var unpacking = 0;
+  function unpackLater(runs) {
+    var mine = ++unpacking;
+    var number = 0;
+    function next() {
+      if (mine !== unpacking || number >= runs.length) return; // done, or another library
+      var place = library.querySelector('.replies-later[data-run="' + number + '"]');
+      var template = document.createElement("template");
+      template.innerHTML = runs[number];
+      number += 1;
+      if (place) {
+        dress(template.content);
+        place.replaceWith(template.content);
+        filterLibrary();
+      }
+      setTimeout(next, 0);
+    }
+    setTimeout(next, 0); // not in the task that put the library in
   }
 
   function readJson(root, selector, fallback) {
