@@ -141,10 +141,8 @@ def look_up_group(*, client, viewer: Viewer, entry: str, chat_id: str):
         if not profiles.may_see_group(group, viewer.userid):
             return refused(GROUP_DENIED, target_name=name)
         record = ("group", chat_id, name)
-        context = {
-            "group": profiles.build_group(group, names=_group_staff_names(client, group)),
-            "viewer": viewer.userid,
-        }
+        names = _group_staff_names(client, group)
+        context = {"group": profiles.build_group(group, names=names), "viewer": viewer.userid}
         # Which customer members the viewer may open a chat with: those they added. Without
         # it the panel still shows the group, only without those buttons.
         try:
@@ -158,7 +156,15 @@ def look_up_group(*, client, viewer: Viewer, entry: str, chat_id: str):
                 errcode=exc.errcode,
                 record=record,
             )
-        return shown("sidebar/fragments/group.html", target_name=name, record=record, **context)
+        key = (client.app.scope, chat_id, viewer.userid, profiles.group_digest(group, names))
+        key += (hash(frozenset(profiles.customer_ids(group) & context["followed"])),)
+        return shown(
+            "sidebar/fragments/group.html",
+            target_name=name,
+            record=record,
+            render_key=key,
+            **context,
+        )
 
     return _look_up(
         viewer=viewer,
