@@ -13,7 +13,9 @@ proxy, still sending, reports the reset as a 502 instead of the app's answer.
 ResponseHeadersMiddleware, for HTML:
 
 - `Cache-Control: no-store`: the WeCom desktop client caches HTML hard, which would replay
-  stale signatures and another session's page.
+  stale signatures and another session's page. The one exception is HTML shared by every
+  staff member that carries an ETag and says so (`response.revalidated`, the reply library):
+  the browser keeps it and asks again with the ETag every time.
 - A Content-Security-Policy for our own pages (the admin keeps Django's defaults): scripts,
   styles and requests from this origin only; images also from WeCom's avatar hosts.
 """
@@ -128,7 +130,8 @@ class ResponseHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
-            response["Cache-Control"] = "no-store"
+            if not getattr(response, "revalidated", False):
+                response["Cache-Control"] = "no-store"
             match = getattr(request, "resolver_match", None)
             if match is not None and match.app_name in ("sidebar", "emulator"):
                 response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

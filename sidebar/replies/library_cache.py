@@ -42,6 +42,16 @@ def changed(instance=None, **_signal) -> None:
     _cache().set(VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
+def etag(variant: tuple) -> str | None:
+    """The validator of the library's HTML for `variant` at the current version (None when
+    the cache cannot tell the version): the page's browser keeps the library and asks again
+    with it, and an unchanged library answers 304 with no body."""
+    current = version()
+    if current is None:
+        return None
+    return '"' + hashlib.sha256(repr((current, variant)).encode()).hexdigest()[:32] + '"'
+
+
 def rendered(*, variant: tuple, render: Callable[[], str]) -> str:
     """The library's HTML for `variant` (entry, kinds, enter-chat, language), from the cache
     when this version of it was rendered before."""

@@ -2,7 +2,7 @@
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -64,7 +64,16 @@ def library(request, *, staff):
         return render_to_string("sidebar/replies/library.html", context)
 
     variant = (entry, sorted(refusals.items()), may_enter_chat, get_language())
-    return HttpResponse(library_cache.rendered(variant=variant, render=render))
+    tag = library_cache.etag(variant)
+    if tag and tag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(library_cache.rendered(variant=variant, render=render))
+    if tag:  # the same for every staff member: kept by the browser, asked again each time
+        response["ETag"] = tag
+        response["Cache-Control"] = "private, no-cache"
+        response.revalidated = True  # sidebar.middleware leaves its Cache-Control
+    return response
 
 
 @require_GET

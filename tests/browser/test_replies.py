@@ -157,6 +157,31 @@ def test_a_library_of_hundreds_arrives_whole_in_runs(big_library, webview):
     assert view.errors == []
 
 
+def test_the_library_comes_once_per_version_and_is_revalidated_after(library, webview, monkeypatch):
+    """Opened again, the page asks for the library with its ETag; unchanged, the server
+    answers 304 without a body and the browser shows the library it kept."""
+    from sidebar.replies import library_cache
+
+    bodies = []
+    real = library_cache.rendered
+    monkeypatch.setattr(library_cache, "rendered", lambda **kw: bodies.append(1) or real(**kw))
+    view = webview(chat=SINGLE)
+    open_library(view)
+    asked_with = []
+
+    def note(request):
+        if urlsplit(request.url).path == "/sidebar/replies/":
+            asked_with.append(request.all_headers().get("if-none-match"))
+
+    view.page.on("requestfinished", note)
+    view.page.reload()
+    open_library(view)
+    expect(view.page.locator(".reply", has_text="问候")).to_be_visible()
+    assert len(asked_with) == 1 and asked_with[0], asked_with
+    assert len(bodies) == 1  # the second time, no body was made
+    assert view.errors == []
+
+
 def test_customer_service_chats_offer_menus_and_products(library, webview):
     view = webview(chat=KF)
     open_library(view)

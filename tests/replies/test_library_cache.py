@@ -61,3 +61,25 @@ def test_without_a_cache_it_renders_every_time(staff_client, settings):
     first, cold = library(staff_client)
     second, queries = library(staff_client)
     assert first == second and queries == cold
+
+
+def test_the_browser_keeps_the_library_and_revalidates_it(staff_client):
+    """Once per library version the page's browser gets the library; after that it asks with
+    the ETag and an unchanged library answers 304 without a body."""
+    made = factories.every_kind()
+    url, query = "/sidebar/replies/", {"entry": "single_chat_tools"}
+    first = staff_client.get(url, query, HTTP_USER_AGENT=ANDROID)
+    tag = first["ETag"]
+    assert first.status_code == 200 and first["Cache-Control"] == "private, no-cache"
+    again = staff_client.get(url, query, HTTP_USER_AGENT=ANDROID, HTTP_IF_NONE_MATCH=tag)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == tag
+    # Another client version or language is another library, with another tag.
+    mac = staff_client.get(url, query, HTTP_USER_AGENT=MAC, HTTP_IF_NONE_MATCH=tag)
+    assert mac.status_code == 200 and mac["ETag"] != tag
+    # An admin's change is a new version: the whole library again.
+    made["text"].title = "新的问候"
+    made["text"].save()
+    changed = staff_client.get(url, query, HTTP_USER_AGENT=ANDROID, HTTP_IF_NONE_MATCH=tag)
+    assert changed.status_code == 200 and "新的问候" in changed.content.decode()
+    # The page itself stays uncached.
+    assert staff_client.get("/sidebar/")["Cache-Control"] == "no-store"
