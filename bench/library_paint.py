@@ -14,7 +14,6 @@ machine changes them, and the medians say more than one run.
     .venv/bin/python -m bench.library_paint [--replies 1000] [--rounds 5] [--throttle 4]
 """
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -26,12 +25,12 @@ import django
 
 django.setup()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
-from bench import exit_on_sigterm  # noqa: E402
+from bench import phone  # noqa: E402
 from sidebar.replies import samples  # noqa: E402
 from sidebar.standin.seed import seeded_corp  # noqa: E402
-from tests.browser.conftest import CHROMIUM, WeComWebview  # noqa: E402
+from tests.browser.conftest import WeComWebview  # noqa: E402
 from tests.topology import Topology  # noqa: E402
 
 SINGLE_CHAT = {"entry": "single_chat_tools", "userId": "wmChenXiaoMing0001"}
@@ -75,8 +74,7 @@ def one_round(browser, top: Topology, throttle: float) -> dict:
         "https://example.com/**",
         lambda route: route.fulfill(status=200, content_type="image/png", body=cover),
     )
-    cdp = view.context.new_cdp_session(view.page)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    phone.slow_down(view, throttle)
     view.page.goto(top.url + "/sidebar/")
     expect(view.page.locator(".profile .name-text")).to_have_text("陈小明")
     # The library loads behind the profile: wait until it is in the page and all is quiet.
@@ -104,27 +102,14 @@ def one_round(browser, top: Topology, throttle: float) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replies", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--throttle", type=float, default=4.0)
-    args = parser.parse_args()
-    exit_on_sigterm()
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"{CHROMIUM} not found: run .ci/setup --test")
+    args = phone.arguments(__doc__, count="replies", default=1000)
     with (
         tempfile.TemporaryDirectory(prefix="bench-library-paint-") as work,
         Topology(seeded_corp(), Path(work), workers=2, proxy=False) as top,
-        sync_playwright() as playwright,
+        phone.chromium() as browser,
     ):
         fill_library(top, args.replies)
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            rounds = [one_round(browser, top, args.throttle) for _ in range(args.rounds)]
-        finally:
-            browser.close()
+        rounds = [one_round(browser, top, args.throttle) for _ in range(args.rounds)]
     print(
         f"{rounds[0]['replies']} replies in the page, CPU slowed {args.throttle:g}×, "
         f"{args.rounds} rounds (median, min–max ms):"

@@ -2,6 +2,8 @@ import contextlib
 import json
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -214,6 +216,46 @@ def staff_client(client, standin, corp):
     response = walk_sign_in(client, corp)
     assert response.status_code == 302 and response["Location"] == "/sidebar/"
     return client
+
+
+@pytest.fixture
+def panel_renders(monkeypatch) -> list[str]:
+    """The templates of the panels sidebar.fragments renders from now on, in order (a panel
+    it serves from its in-process table is not rendered again)."""
+    from sidebar import fragments
+
+    renders = []
+    real = fragments.render_to_string
+    monkeypatch.setattr(
+        fragments,
+        "render_to_string",
+        lambda template, *a, **k: renders.append(template) or real(template, *a, **k),
+    )
+    return renders
+
+
+@contextlib.contextmanager
+def only_call_slot_held(corp, settings, path: str):
+    """One WeCom call slot per process, held by a call to `path` that WeCom does not answer
+    until the block ends (a hanging WeCom)."""
+    from sidebar.wecom import get_client
+
+    settings.WECOM_MAX_CONCURRENT_CALLS = 1
+    settings.WECOM_TIMEOUT = 60.0
+    client = get_client()
+    client.access_token()
+    corp.inject(path, hold=True, times=None)
+    hanging = threading.Thread(target=client.get_external_contact, args=["woZhouJianGuo0002"])
+    hanging.start()
+    try:
+        deadline = time.monotonic() + 60
+        while corp.count(path) < 1:
+            assert time.monotonic() < deadline, f"the call to {path} never started"
+            time.sleep(0.02)
+        yield
+    finally:
+        corp.clear_faults()
+        hanging.join(timeout=60)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from sidebar import services
 from sidebar.models import ClientFailureReport, KfScene, Lookup
-from sidebar.standin.seed import demo_corp
+from sidebar.standin.seed import demo_corp, grow_group
 from sidebar.wecom import get_client
 from tests.conftest import redis_caches, walk_sign_in
 from tests.servers import free_port
@@ -440,28 +440,18 @@ def test_report_admin_shows_the_diagnosis(admin_client, staff_client):
     assert ClientFailureReport.objects.get().staff_name == "张三"
 
 
-def test_a_group_panel_is_rendered_once_per_content_and_viewer(staff_client, corp, monkeypatch):
+def test_a_group_panel_is_rendered_once_per_content_and_viewer(staff_client, corp, panel_renders):
     """A group of 2,000 members costs its render once: again and again it is the same panel.
     A change WeCom reports (a nickname) or another viewer is another panel."""
-    from sidebar import fragments
-
+    grow_group(corp, "wrSalesGroup00001", 2000)
     group = corp.groups["wrSalesGroup00001"]
     customer = next(m for m in group["member_list"] if m["type"] == 2)
-    for number in range(2000 - len(group["member_list"])):
-        group["member_list"].append({**customer, "userid": f"wmMember{number:05d}"})
-    renders = []
-    real = fragments.render_to_string
-    monkeypatch.setattr(
-        fragments,
-        "render_to_string",
-        lambda template, *a, **k: renders.append(template) or real(template, *a, **k),
-    )
     form = {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001"}
     first = staff_client.post("/sidebar/lookup/group/", form).content.decode()
     again = staff_client.post("/sidebar/lookup/group/", form).content.decode()
     assert first == again and first.count('class="member ') == 2000
-    assert renders == ["sidebar/fragments/group.html"]
+    assert panel_renders == ["sidebar/fragments/group.html"]
     customer["group_nickname"] = "改了群昵称"
     services.forget_cached_lookups(client=get_client(), target_ids=["wrSalesGroup00001"])
     assert "改了群昵称" in staff_client.post("/sidebar/lookup/group/", form).content.decode()
-    assert len(renders) == 2
+    assert len(panel_renders) == 2

@@ -1,15 +1,12 @@
 """POST /sidebar/lookup/contact/: validation, authorization, rendering, errors and audit."""
 
 import html
-import threading
-import time
 
 import pytest
 from django.test import Client
 
 from sidebar.models import Lookup
-from sidebar.wecom import get_client
-from tests.conftest import redis_caches, walk_sign_in
+from tests.conftest import only_call_slot_held, redis_caches, walk_sign_in
 from tests.contacts import HOSTILE, HOSTILE_ID, SAMPLE_ID
 from tests.pages import boot_of
 from tests.servers import free_port
@@ -244,23 +241,9 @@ def test_other_staff_sees_their_own_notes(client, standin, corp):
 
 
 def test_a_lookup_finding_every_slot_taken_says_so_unsent(staff_client, corp, settings):
-    settings.WECOM_MAX_CONCURRENT_CALLS = 1  # one call in flight per process
-    settings.WECOM_TIMEOUT = 60.0
-    corp.inject(GET_CONTACT, hold=True, times=None)
-    client = get_client()
-    client.access_token()
-    hanging = threading.Thread(target=client.get_external_contact, args=["woZhouJianGuo0002"])
-    hanging.start()
-    try:
-        deadline = time.monotonic() + 60
-        while corp.count(GET_CONTACT) < 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+    with only_call_slot_held(corp, settings, GET_CONTACT):
         response = look_up(staff_client, "wmChenXiaoMing0001")
         assert response["X-Sidebar-Outcome"] == "upstream_error"
         assert "企业微信当前响应缓慢" in response.content.decode()
         assert corp.count(GET_CONTACT) == 1  # refused without asking WeCom
         assert Lookup.objects.get().outcome == Lookup.Outcome.UPSTREAM_ERROR
-    finally:
-        corp.clear_faults()
-        hanging.join(timeout=60)

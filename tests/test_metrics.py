@@ -4,15 +4,13 @@ nginx's refusal are in tests/test_topology.py."""
 
 import json
 import re
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
 
 from sidebar.models import Lookup
-from sidebar.wecom import get_client
+from tests.conftest import only_call_slot_held
 
 pytestmark = pytest.mark.django_db
 
@@ -57,34 +55,19 @@ def test_wecom_not_answering_in_time_is_counted_as_a_timeout(staff_client, corp,
 def test_calls_in_flight_and_calls_refused_for_want_of_a_slot(staff_client, corp, settings):
     """One call slot, held by a call WeCom does not answer: the gauge shows it, and the
     lookup that finds no slot is refused unsent and counted."""
-    path = "/cgi-bin/externalcontact/get"
-    settings.WECOM_MAX_CONCURRENT_CALLS = 1
-    settings.WECOM_TIMEOUT = 60.0
-    refused = sum(
-        value("sidebar_wecom_calls_refused_total", slots="calls", reason=reason)
-        for reason in ("busy", "slow")
-    )
-    client = get_client()
-    client.access_token()
-    corp.inject(path, hold=True, times=None)
-    hanging = threading.Thread(target=client.get_external_contact, args=["woZhouJianGuo0002"])
-    hanging.start()
-    try:
-        deadline = time.monotonic() + 60
-        while corp.count(path) < 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+
+    def refused() -> float:
+        return sum(
+            value("sidebar_wecom_calls_refused_total", slots="calls", reason=reason)
+            for reason in ("busy", "slow")
+        )
+
+    before = refused()
+    with only_call_slot_held(corp, settings, "/cgi-bin/externalcontact/get"):
         assert value("sidebar_wecom_calls_in_flight", slots="calls") == 1
         answer = staff_client.post("/sidebar/lookup/contact/", SINGLE)
         assert answer["X-Sidebar-Outcome"] == "upstream_error"
-    finally:
-        corp.clear_faults()
-        hanging.join(timeout=60)
-    now_refused = sum(
-        value("sidebar_wecom_calls_refused_total", slots="calls", reason=reason)
-        for reason in ("busy", "slow")
-    )
-    assert now_refused == refused + 1
+    assert refused() == before + 1
     assert value("sidebar_wecom_calls_in_flight", slots="calls") == 0
 
 

@@ -377,28 +377,19 @@ def test_the_page_shell_escapes_what_it_fills(rf, settings):
     assert "\u2063" not in first + second  # no marker left unfilled
 
 
-def test_a_panel_is_rendered_once_per_cached_answer(staff_client, corp, monkeypatch):
-    from sidebar import fragments
-
-    renders = []
-    real = fragments.render_to_string
-    monkeypatch.setattr(
-        fragments,
-        "render_to_string",
-        lambda template, *a, **k: renders.append(template) or real(template, *a, **k),
-    )
+def test_a_panel_is_rendered_once_per_cached_answer(staff_client, corp, panel_renders):
     form = {"entry": "single_chat_tools", "external_userid": "wmChenXiaoMing0001"}
     first = staff_client.post("/sidebar/lookup/contact/", form).content.decode()
     again = staff_client.post("/sidebar/lookup/contact/", form).content.decode()
     assert first == again and "陈先生（老客户）" in first
-    assert renders == ["sidebar/fragments/contact.html"]
+    assert panel_renders == ["sidebar/fragments/contact.html"]
     english = staff_client.post("/sidebar/lookup/contact/", form, HTTP_ACCEPT_LANGUAGE="en")
-    assert "My notes" in english.content.decode() and len(renders) == 2
+    assert "My notes" in english.content.decode() and len(panel_renders) == 2
     # A new answer from WeCom is a new panel.
     corp.contacts["wmChenXiaoMing0001"]["follow_user"][0]["remark"] = "新的备注"
     services.forget_cached_lookups(client=get_client(), target_ids=["wmChenXiaoMing0001"])
     assert "新的备注" in staff_client.post("/sidebar/lookup/contact/", form).content.decode()
-    assert len(renders) == 3
+    assert len(panel_renders) == 3
 
 
 def test_an_audit_row_is_stored_as_the_orm_would_store_it():

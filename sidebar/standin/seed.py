@@ -277,6 +277,17 @@ def _group(chat_id, name, owner, *, staff, customers, admins=(), notice=""):
     }
 
 
+def grow_group(corp: StandinCorp, chat_id: str, members: int) -> None:
+    """`chat_id`'s group grown to `members` (WeCom's most is 2,000) with customers like its
+    first, each with a nickname of its own."""
+    group = corp.groups[chat_id]
+    customer = next(m for m in group["member_list"] if m["type"] == 2)
+    for number in range(members - len(group["member_list"])):
+        group["member_list"].append(
+            {**customer, "userid": f"wmMember{number:05d}", "group_nickname": f"客户{number}"}
+        )
+
+
 def demo_corp(*, customers: int = 30, **overrides) -> StandinCorp:
     """The seeded corp plus generated customers, groups, 客服 customers and a downstream corp."""
     import random

@@ -94,7 +94,7 @@ class CallSlots:
             give_up_at = self._clock() + self.wait
             while len(self._started) >= allowed:
                 left = give_up_at - self._clock()
-                slow = self._wecom_is_slow()
+                slow = left > 0 and self._wecom_is_slow()  # asked only while it may wait
                 if left <= 0 or slow:
                     reason = "slow" if slow else "busy"
                     metrics.WECOM_REFUSED.labels(slots=self.name, reason=reason).inc()
