@@ -16,6 +16,8 @@ ENTRIES = [
     ("reminder", _("From a follow-up reminder")),
     # Not WeCom's: a customer's record read in the panel (an edit form, the timeline).
     ("record", _("Customer record in the panel")),
+    # Not WeCom's: more of a group's members, loaded as staff scroll past the first ones.
+    ("group_members", _("More members of a customer group")),
 ]
 
 _LABELS = dict(ENTRIES)

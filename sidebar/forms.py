@@ -34,18 +34,26 @@ class LookupRequest:
 
     entries: frozenset[str]
     targets: tuple[tuple[str, int], ...]  # (field, longest id accepted)
+    numbers: tuple[tuple[str, int], ...] = ()  # (field, largest accepted), from 1
 
-    def read(self, data) -> tuple[str, dict[str, str]] | None:
-        """(entry, {field: id}) when `data` is valid, else None."""
+    def read(self, data) -> tuple[str, dict] | None:
+        """(entry, {field: id or number}) when `data` is valid, else None."""
         entry = data.get("entry", "")
         if entry not in self.entries:
             return None
-        ids = {}
+        ids: dict = {}
         for name, max_length in self.targets:
             value = data.get(name, "").strip()
             if len(value) > max_length or not WECOM_ID.match(value):
                 return None
             ids[name] = value
+        for name, largest in self.numbers:
+            value = data.get(name, "").strip()
+            if not (0 < len(value) <= 6 and value.isascii() and value.isdigit()):
+                return None
+            if not 1 <= int(value) <= largest:
+                return None
+            ids[name] = int(value)
         return entry, ids
 
     def target_id(self, data) -> str:
@@ -53,13 +61,18 @@ class LookupRequest:
         return "/".join(data.get(name, "") for name, _ in self.targets)
 
 
-def _lookup(entries, *targets: tuple[str, int]) -> LookupRequest:
-    return LookupRequest(entries=frozenset(entries), targets=targets)
+def _lookup(entries, *targets: tuple[str, int], numbers=()) -> LookupRequest:
+    return LookupRequest(entries=frozenset(entries), targets=targets, numbers=numbers)
 
 
 # "reminder": the page opened from a follow-up reminder's link (sidebar.boot.opened_record).
 CONTACT_LOOKUP = _lookup([*CONTACT_ENTRIES, "reminder"], ("external_userid", 128))
 GROUP_LOOKUP = _lookup(["group_chat_tools", "reminder"], ("chat_id", 128))
+# More of a group's members as staff scroll to them: from the `start`th on (WeCom's groups
+# have at most 2,000 members; a larger start is simply past the end).
+GROUP_MEMBERS_LOOKUP = _lookup(
+    ["group_chat_tools", "reminder"], ("chat_id", 128), numbers=(("start", 100_000),)
+)
 KF_LOOKUP = _lookup(["single_kf_tools", "reminder"], ("external_userid", 128))
 CHAIN_CONTACT_LOOKUP = _lookup(["chain_single_chat_tools"], ("corp_id", 64), ("user_id", 64))
 CHAIN_CHAT_LOOKUP = _lookup(["chain_group_chat_tools"], ("chat_id", 128))

@@ -134,45 +134,64 @@ def look_up_contact(*, client, viewer: Viewer, entry: str, external_userid: str)
 
 
 def look_up_group(*, client, viewer: Viewer, entry: str, chat_id: str):
-    """A customer group: only for its owner, its admins and its staff members."""
-
-    def decide(group):
-        name = str(group.get("name") or "")
-        if not profiles.may_see_group(group, viewer.userid):
-            return refused(GROUP_DENIED, target_name=name)
-        record = ("group", chat_id, name)
-        names = _group_staff_names(client, group)
-        context = {"group": profiles.build_group(group, names=names), "viewer": viewer.userid}
-        # Which customer members the viewer may open a chat with: those they added. Without
-        # it the panel still shows the group, only without those buttons.
-        try:
-            context["followed"] = set(_followed(client, viewer.userid)()[0])
-        except WeComError as exc:
-            return shown(
-                "sidebar/fragments/group.html",
-                target_name=name,
-                **context,
-                followed=set(),
-                errcode=exc.errcode,
-                record=record,
-            )
-        key = (client.app.scope, chat_id, viewer.userid, profiles.group_digest(group, names))
-        key += (hash(frozenset(profiles.customer_ids(group) & context["followed"])),)
-        return shown(
-            "sidebar/fragments/group.html",
-            target_name=name,
-            record=record,
-            render_key=key,
-            **context,
-        )
-
+    """A customer group: only for its owner, its admins and its staff members. The panel
+    lists the first members (profiles.FIRST_MEMBERS); the rest come on demand."""
     return _look_up(
         viewer=viewer,
         entry=entry,
         target_id=chat_id,
         fetch=_group(client, chat_id),
-        decide=decide,
+        decide=lambda group: _group_shown(client, viewer, chat_id, group, start=0),
     )
+
+
+def look_up_group_members(*, client, viewer: Viewer, entry: str, chat_id: str, start: int):
+    """A page of a group's members from the `start`th on, as staff scroll to them: checked as
+    the panel is, and audited in a row of its own (MEMBERS_ENTRY) since it shows customers."""
+    return _look_up(
+        viewer=viewer,
+        entry=MEMBERS_ENTRY,
+        target_id=chat_id,
+        fetch=_group(client, chat_id),
+        decide=lambda group: _group_shown(client, viewer, chat_id, group, start=start),
+    )
+
+
+# The audit entry of a page of a group's members beyond the panel's first (not WeCom's).
+MEMBERS_ENTRY = "group_members"
+GROUP_PANEL = "sidebar/fragments/group.html"
+GROUP_MEMBERS = "sidebar/fragments/group_members.html"
+
+
+def _group_shown(client, viewer: Viewer, chat_id: str, group: dict, *, start: int):
+    """The group's panel (`start` 0) or the page of its members from `start` on, for a viewer
+    the group includes."""
+    name = str(group.get("name") or "")
+    if not profiles.may_see_group(group, viewer.userid):
+        return refused(GROUP_DENIED, target_name=name)
+    names = _group_staff_names(client, group)
+    if start:
+        template, record, size = GROUP_MEMBERS, None, profiles.MEMBERS_PAGE
+    else:
+        template, record, size = GROUP_PANEL, ("group", chat_id, name), profiles.FIRST_MEMBERS
+    view = profiles.build_group(group, names=names, start=start, size=size)
+    context = {"group": view, "viewer": viewer.userid}
+    # Which customer members the viewer may open a chat with: those they added. Without it
+    # the panel still shows the group, only without those buttons.
+    try:
+        context["followed"] = set(_followed(client, viewer.userid)()[0])
+    except WeComError as exc:
+        return shown(
+            template,
+            target_name=name,
+            **context,
+            followed=set(),
+            errcode=exc.errcode,
+            record=record,
+        )
+    key = (client.app.scope, chat_id, viewer.userid, profiles.group_digest(group, names))
+    key += (hash(frozenset(profiles.customer_ids(group) & context["followed"])), start)
+    return shown(template, target_name=name, record=record, render_key=key, **context)
 
 
 def _group_staff_names(client, group: dict) -> dict[str, str]:

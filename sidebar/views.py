@@ -182,6 +182,7 @@ def sign_in_again(request, *, app):
 LOOKUPS = {
     "contact": (forms.CONTACT_LOOKUP, services.look_up_contact),
     "group": (forms.GROUP_LOOKUP, services.look_up_group),
+    "group-members": (forms.GROUP_MEMBERS_LOOKUP, services.look_up_group_members),
     "kf": (forms.KF_LOOKUP, services.look_up_kf_customer),
     "chain-contact": (forms.CHAIN_CONTACT_LOOKUP, services.look_up_chain_contact),
     "chain-chat": (forms.CHAIN_CHAT_LOOKUP, services.look_up_chain_chat),

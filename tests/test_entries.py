@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from sidebar import services
+from sidebar import profiles, services
 from sidebar.models import ClientFailureReport, KfScene, Lookup
 from sidebar.standin.seed import demo_corp, grow_group
 from sidebar.wecom import get_client
@@ -449,9 +449,81 @@ def test_a_group_panel_is_rendered_once_per_content_and_viewer(staff_client, cor
     form = {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001"}
     first = staff_client.post("/sidebar/lookup/group/", form).content.decode()
     again = staff_client.post("/sidebar/lookup/group/", form).content.decode()
-    assert first == again and first.count('class="member ') == 2000
+    assert first == again and first.count('class="member ') == profiles.FIRST_MEMBERS
     assert panel_renders == ["sidebar/fragments/group.html"]
     customer["group_nickname"] = "改了群昵称"
     services.forget_cached_lookups(client=get_client(), target_ids=["wrSalesGroup00001"])
     assert "改了群昵称" in staff_client.post("/sidebar/lookup/group/", form).content.decode()
     assert len(panel_renders) == 2
+
+
+def more_members(client, start, chat_id="wrSalesGroup00001", entry="group_chat_tools"):
+    form = {"entry": entry, "chat_id": chat_id, "start": str(start)}
+    return client.post("/sidebar/lookup/group-members/", form)
+
+
+def member_names_in(html: str) -> list[str]:
+    return re.findall(r'<span class="member-name">([^<]*)</span>', html)
+
+
+def test_a_big_group_panel_lists_its_first_members_and_the_rest_come_a_page_at_a_time(
+    staff_client, corp
+):
+    """A 2,000-member group: the panel names the first FIRST_MEMBERS and says how many more;
+    each further page (MEMBERS_PAGE) is a lookup of its own, checked and audited, and the
+    pages together list every member once, in the panel's order."""
+    grow_group(corp, "wrSalesGroup00001", 2000)
+    panel = look_up(staff_client, "group", entry="group_chat_tools", chat_id="wrSalesGroup00001")
+    html = panel.content.decode()
+    names = member_names_in(html)
+    assert len(names) == profiles.FIRST_MEMBERS
+    starts = [int(s) for s in re.findall(r'data-members-from="(\d+)"', html)]
+    assert starts == [profiles.FIRST_MEMBERS]
+    assert f"还有 {2000 - profiles.FIRST_MEMBERS} 位" in html
+    pages = 0
+    while starts:
+        answer = more_members(staff_client, starts[0])
+        assert answer.status_code == 200 and answer["X-Sidebar-Outcome"] == "ok"
+        page = answer.content.decode()
+        assert "<article" not in page  # members only, for the list they extend
+        names += member_names_in(page)
+        starts = [int(s) for s in re.findall(r'data-members-from="(\d+)"', page)]
+        pages += 1
+    assert pages == -(-(2000 - profiles.FIRST_MEMBERS) // profiles.MEMBERS_PAGE)
+    group = corp.groups["wrSalesGroup00001"]
+    staff = services._group_staff_names(get_client(), group)
+    view = profiles.build_group(group, names=staff)
+    assert names == [m.display_name for m in view.members] and len(names) == 2000
+    rows = list(Lookup.objects.order_by("id").values_list("entry", "target_id", "outcome"))
+    assert (
+        rows
+        == [("group_chat_tools", "wrSalesGroup00001", "ok")]
+        + [("group_members", "wrSalesGroup00001", "ok")] * pages
+    )
+
+
+def test_more_members_of_a_group_are_refused_to_staff_it_does_not_include(staff_client, corp):
+    grow_group(corp, "wrVipGroup0000002", 300)
+    answer = more_members(staff_client, profiles.FIRST_MEMBERS, chat_id="wrVipGroup0000002")
+    assert answer["X-Sidebar-Outcome"] == "denied"
+    assert "member-name" not in answer.content.decode()
+    row = Lookup.objects.get()
+    assert (row.entry, row.target_id) == ("group_members", "wrVipGroup0000002")
+    assert row.outcome == "denied"
+
+
+@pytest.mark.parametrize("start", ["0", "-1", "x", "1e3", "١٢", "9999999", ""])
+def test_a_members_page_that_starts_nowhere_is_a_bad_request(staff_client, corp, start):
+    form = {"entry": "group_chat_tools", "chat_id": "wrSalesGroup00001", "start": start}
+    answer = staff_client.post("/sidebar/lookup/group-members/", form)
+    assert answer.status_code == 400 and answer["X-Sidebar-Outcome"] == "invalid"
+    assert corp.calls_to("/cgi-bin/externalcontact/groupchat/get") == []
+    row = Lookup.objects.get()
+    assert (row.target_id, row.outcome) == ("wrSalesGroup00001", "invalid")
+
+
+def test_a_members_page_past_the_end_is_empty(staff_client, corp):
+    answer = more_members(staff_client, 5000)
+    assert answer["X-Sidebar-Outcome"] == "ok"
+    assert "member-name" not in answer.content.decode()
+    assert "data-members-from" not in answer.content.decode()

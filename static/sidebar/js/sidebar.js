@@ -129,9 +129,64 @@
     return response.text().then(function (html) {
       if (mine !== generation) return;
       showHtml(html);
+      watchMoreMembers();
       // For measuring: when the panel showed, counted from the navigation (docs/speed.md).
       if (window.performance && performance.mark) performance.mark("sidebar:panel-shown");
     });
+  }
+
+  // A group panel lists its first members; the next run of them comes when the button after
+  // them nears the screen (or is tapped), and takes its place (docs/speed.md).
+  var membersWatch = null;
+  function watchMoreMembers() {
+    if (membersWatch) membersWatch.disconnect();
+    membersWatch = null;
+    var button = panel.querySelector(".members-more-button");
+    if (!button || !("IntersectionObserver" in window)) return; // a tap still loads them
+    membersWatch = new IntersectionObserver(
+      function (seen) {
+        if (seen.some(function (e) { return e.isIntersecting; })) moreMembers(button);
+      },
+      { rootMargin: "0px 0px 600px 0px" }
+    );
+    membersWatch.observe(button);
+  }
+
+  function moreMembers(button) {
+    var chat = current;
+    if (button.disabled || !chat || chat.kind !== "group") return;
+    button.disabled = true;
+    var form = new URLSearchParams({
+      entry: chat.entry,
+      chat_id: chat.fields.chat_id,
+      start: button.dataset.membersFrom,
+    });
+    post(boot.endpoints.lookup.replace("KIND", "group-members"), form, null, "html")
+      .then(function (response) {
+        return response.text().then(function (html) {
+          var item = button.closest("li");
+          if (!panel.contains(item)) return; // the panel shows something else now
+          var template = document.createElement("template");
+          if (response.headers.get("X-Sidebar-Outcome") !== "ok") {
+            // Refused or not recorded: say why under the button, which tries again.
+            var old = item.querySelector(".action-said");
+            if (old) old.remove();
+            var said = document.createElement("div");
+            said.className = "action-said";
+            template.innerHTML = html;
+            said.appendChild(template.content);
+            item.appendChild(said);
+            button.disabled = false;
+            return;
+          }
+          template.innerHTML = html;
+          item.replaceWith(template.content);
+          watchMoreMembers();
+        });
+      })
+      .catch(function () {
+        button.disabled = false;
+      });
   }
 
   // Ask the client what is in the chat; show it unless the panel shows it already. The panel
@@ -653,6 +708,8 @@
   panel.addEventListener("click", function (event) {
     var button = event.target.closest("[data-open-user], [data-open-external], [data-open-chat]");
     if (button && !button.disabled) return openChat(button);
+    var more = event.target.closest(".members-more-button");
+    if (more) return moreMembers(more);
     var image = event.target.closest("img[data-preview]");
     if (image) preview(image);
   });
