@@ -161,7 +161,16 @@ PAGES = [
         "/admin/sidebar/lookup/?created_at__gte={week}&outcome__exact=denied",  # URL-quoted below
     ),
     ("lookups, search a whole userid (off the index)", "/admin/sidebar/lookup/?q=staff042"),
-    ("lookups, search part of a name (a scan)", "/admin/sidebar/lookup/?q=%E6%88%90%E5%91%9804"),
+    ("lookups, search part of a name", "/admin/sidebar/lookup/?q=%E6%88%90%E5%91%9804"),
+    # Names that match nothing: two characters (most Chinese given names are one or two),
+    # four, and a part of an id.
+    ("lookups, search a name that matches nothing (2 characters)", "/admin/sidebar/lookup/?q=无名"),
+    (
+        "lookups, search a name that matches nothing (4 characters)",
+        "/admin/sidebar/lookup/?q=查无此人",
+    ),
+    ("lookups, search part of an id that matches nothing", "/admin/sidebar/lookup/?q=Nobody99"),
+    ("sends, search a name that matches nothing", "/admin/replies/send/?q=无名"),
     ("sends, newest first", "/admin/replies/send/"),
     ("sends, outcome = failed", "/admin/replies/send/?outcome__exact=failed"),
     ("overview, last 30 days", "/admin/overview/"),

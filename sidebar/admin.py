@@ -33,6 +33,8 @@ admin.site.enable_nav_sidebar = False
 class LookupAdmin(AuditLogAdmin):
     """The audit log: read-only, filtered, searchable, exportable."""
 
+    search_log = "lookup"
+
     list_display = [
         "created_at",
         "staff",

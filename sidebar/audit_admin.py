@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from sidebar import csv_export, entries
+from sidebar import audit_search, csv_export, entries
 from sidebar.csv_export import Column
 from sidebar.entries import ENTRIES
 from sidebar.hosts.models import Host
@@ -111,12 +111,11 @@ class AuditLogAdmin(ReadOnlyAdmin):
     ]
     csv_columns: list[csv_export.Column] = []
     # Indexed ids a search matches whole first (read off their indexes); only when none
-    # matches does it look for the words inside every search field (a scan of the table).
+    # matches does it look for the words inside every search field, among the rows of the
+    # staff and targets whose searched text holds them (sidebar.audit_search).
     search_exact: tuple[str, ...] = ("staff_userid", "target_id")
-    search_help_text = _(
-        "A whole userid or customer/group id is found at once; anything else (part of an id "
-        "or a name) is looked for in every row, which takes longer."
-    )
+    search_log = ""  # the AuditSearchKey.log of this log's rows
+    search_help_text = _("Finds staff, customers and groups by any part of their name or id.")
     actions = ["export_csv"]
     change_list_template = "admin/audit_change_list.html"
 
@@ -136,6 +135,7 @@ class AuditLogAdmin(ReadOnlyAdmin):
             found = queryset.filter(exact)
             if found.exists():
                 return found, False
+            queryset = audit_search.narrowed(queryset, self.search_log, term)
         return super().get_search_results(request, queryset, search_term)
 
     # Columns in words for an auditor, each with the stored key in its tooltip.

@@ -87,3 +87,27 @@ class KfScene(models.Model):
 
     def __str__(self):
         return f"{self.scene}: {self.name}"
+
+
+class AuditSearchKey(models.Model):
+    """What an audit log's rows say in the fields admins search, per indexed id: for each
+    staff userid, its userid, names, operators (and, for sends, reply titles) joined by
+    newlines; for each target id, the id and the names it was shown under. Filled by the
+    database itself, a trigger on each log's INSERT (migration 0009), so it never misses a
+    row, however the row was written. Admin's search reads it first (sidebar.audit_search):
+    a few thousand short texts instead of a million rows (docs/speed.md)."""
+
+    log = models.CharField(max_length=16)  # "lookup" or "send"
+    key_column = models.CharField(max_length=16)  # "staff_userid" or "target_id"
+    key = models.CharField(max_length=160)
+    text = models.CharField(max_length=400)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "key_column", "key", "text"], name="audit_search_key_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.log} {self.key_column}={self.key}"

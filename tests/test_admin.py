@@ -132,7 +132,7 @@ def test_filter_and_search(admin_client, rows):
     assert "陈小明" in admin_client.get(CHANGELIST, {"q": "小明"}).content.decode()  # by name
 
 
-def test_a_whole_id_is_found_off_its_index_and_a_part_by_a_scan(admin_client, rows):
+def test_a_whole_id_is_found_off_its_index_and_a_part_among_its_ids(admin_client, rows):
     Lookup.objects.create(
         staff_userid="zhangsan2", entry="normal", target_id="", outcome="ok", duration_ms=1
     )
@@ -143,7 +143,7 @@ def test_a_whole_id_is_found_off_its_index_and_a_part_by_a_scan(admin_client, ro
     assert searched == []  # no scan of the table
     part = admin_client.get(CHANGELIST, {"q": "zhang"}).content.decode()
     assert "zhangsan2" in part and "陈小明" in part
-    assert "输入完整的成员 userid 或客户、客户群 ID 可立即找到" in whole  # the box says so
+    assert "按姓名或 ID 的任意部分查找" in whole  # the box says what it finds
 
 
 def test_rows_are_read_only(admin_client, rows):

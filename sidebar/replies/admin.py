@@ -352,6 +352,7 @@ class SendAdmin(AuditLogAdmin):
         "operator_name",
         "operator_uid",
     ]
+    search_log = "send"
     exclude = ["media_id"]
     csv_name = "sends"
     csv_columns = CSV_COLUMNS
