@@ -64,6 +64,8 @@ def _forget(client, row: ChangeEvent) -> None:
         keys.append(services.followed_key(client=client, userid=row.user_id))
     if keys:
         caches["default"].delete_many(keys)
+    if row.target_id:
+        versions.dropped([row.target_id])
     if row.event == TAG:
         tags.forget_library(client=client)
 

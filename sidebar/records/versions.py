@@ -14,6 +14,8 @@ import uuid
 from django.core.cache import caches
 from django.db import transaction
 
+from sidebar.watched import Watched
+
 LIFETIME = 24 * 3600
 
 
@@ -25,11 +27,18 @@ def _key(target_id: str) -> str:
     return f"record-version:{target_id}"
 
 
+# Each process keeps the versions it read; every change is announced (sidebar.watched).
+_watched = Watched("record-versions")
+
+
 def current(target_id: str) -> str | None:
     """The current version's token: the record's and the stages' (each made now if there is
     none); None without the cache."""
-    cache = caches["default"]  # ignores outages: answers None
     keys = [_key(target_id), STAGES]
+    kept, told = _watched.recall(keys)
+    if kept is not None:
+        return "/".join(kept[key] for key in keys)
+    cache = caches["default"]  # ignores outages: answers None
     # A copy: django-redis answers a get_many it could not make with one shared dict, which
     # filling in below would hand to every later caller (a 500 per lookup once seen).
     found = dict(cache.get_many(keys))
@@ -39,6 +48,7 @@ def current(target_id: str) -> str | None:
             found[key] = cache.get(key)
             if found[key] is None:
                 return None
+    _watched.keep(found, told)
     return "/".join(found[key] for key in keys)
 
 
@@ -50,8 +60,13 @@ def changed(target_id: str) -> None:
 def key_to_drop(target_id: str) -> str:
     """The key whose deletion makes a new version of `target_id`'s record (the next reader
     makes one), for a caller that deletes it with other keys in one round trip after its
-    transaction committed."""
+    transaction committed, and then calls `dropped`."""
     return _key(target_id)
+
+
+def dropped(target_ids) -> None:
+    """The keys of these records' versions were deleted: every process reads them anew."""
+    _watched.announce([_key(target_id) for target_id in target_ids])
 
 
 def stages_changed(**_signal) -> None:
@@ -60,4 +75,8 @@ def stages_changed(**_signal) -> None:
 
 
 def _bump(key: str) -> None:
-    transaction.on_commit(lambda: caches["default"].set(key, uuid.uuid4().hex, timeout=LIFETIME))
+    def bump():
+        caches["default"].set(key, uuid.uuid4().hex, timeout=LIFETIME)
+        _watched.announce([key])
+
+    transaction.on_commit(bump)
