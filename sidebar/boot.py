@@ -2,6 +2,7 @@
 
 import functools
 
+from django.conf import settings
 from django.middleware.csrf import get_token
 from django.urls import get_script_prefix, reverse
 
@@ -13,7 +14,7 @@ from sidebar.useragent import client_of
 def page_boot(request, *, host: str, **extra) -> dict:
     return {
         "host": host,
-        "csrfToken": get_token(request),
+        "csrfCookie": csrf_cookie(request),
         "endpoints": _endpoints(get_script_prefix()),
         # Where this client can send replies from (the library tab shows there).
         "sendEntries": rules.send_entries(client_of(request)),
@@ -22,6 +23,16 @@ def page_boot(request, *, host: str, **extra) -> dict:
         "open": opened_record(request.GET.get("record", "")),
         **extra,
     }
+
+
+def csrf_cookie(request) -> str:
+    """The name of the CSRF cookie, which the page's script reads its token from; set now
+    when the browser has none (or none valid). A token in the page would be masked afresh
+    for every request (Django's get_token, against BREACH): a fifth of the page's own work,
+    and the one secret its HTML held (docs/speed.md)."""
+    if "CSRF_COOKIE" not in request.META:
+        get_token(request)
+    return settings.CSRF_COOKIE_NAME
 
 
 # ?record= kind -> the lookup that shows it and the field it posts the id in

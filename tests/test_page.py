@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from sidebar.middleware import CONTENT_SECURITY_POLICY
+from sidebar.wecom import get_client
+from sidebar.wecom.credentials import CORP_TICKET
 from tests.conftest import redis_caches, walk_sign_in
 from tests.pages import boot_of
 from tests.servers import free_port
@@ -38,6 +40,46 @@ def test_page_inlines_both_signatures_for_its_own_url(staff_client, corp):
     assert "getCurExternalContact" in boot["jsApiList"]
     assert verify(corp, boot, url) == ("ok", "ok")
     assert boot["config"]["signature"] != boot["agentConfig"]["signature"]
+
+
+def test_a_page_opened_again_within_the_minute_is_signed_as_before(staff_client, corp, monkeypatch):
+    """Signatures are made once per URL, tickets and minute; another URL, another minute or
+    a replaced ticket is signed afresh, and each is what the client accepts."""
+    from sidebar import signing
+
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(signing.time, "time", lambda: clock[0])
+    first = boot_data(staff_client.get("/sidebar/?a=1"))
+    clock[0] += 30
+    again = boot_data(staff_client.get("/sidebar/?a=1"))
+    other = boot_data(staff_client.get("/sidebar/?a=2"))
+    clock[0] += 31
+    later = boot_data(staff_client.get("/sidebar/?a=1"))
+    assert again["config"] == first["config"] and again["agentConfig"] == first["agentConfig"]
+    assert other["config"]["signature"] != first["config"]["signature"]
+    assert later["config"]["timestamp"] == first["config"]["timestamp"] + 61
+    for boot in (first, other, later):
+        assert verify(corp, boot, boot["url"]) == ("ok", "ok")
+    client = get_client()  # another ticket (a heal): the page is signed with it
+    assert client.replace_ticket(CORP_TICKET, client.corp_ticket()) is not None
+    fresh = boot_data(staff_client.get("/sidebar/?a=1"))
+    assert fresh["config"]["signature"] != later["config"]["signature"]
+    assert verify(corp, fresh, fresh["url"]) == ("ok", "ok")
+
+
+def test_the_page_holds_no_csrf_token_its_script_reads_the_cookie(standin, corp):
+    """The token is not in the page (a secret in a compressed body, and a masking per
+    request); the cookie is set when the browser has none, and not sent again when it has."""
+    browser = Client()
+    walk_sign_in(browser, corp)
+    browser.cookies.pop("csrftoken", None)
+    first = browser.get("/sidebar/")
+    assert boot_data(first)["csrfCookie"] == "csrftoken" and "csrfToken" not in boot_data(first)
+    secret = first.cookies["csrftoken"].value
+    assert secret and secret not in first.content.decode()
+    again = browser.get("/sidebar/")
+    assert "csrftoken" not in again.cookies
+    assert browser.cookies["csrftoken"].value == secret
 
 
 def test_page_never_contains_tokens_tickets_or_the_secret(staff_client, corp):
@@ -191,7 +233,8 @@ def test_resign_is_for_signed_in_staff_only(client, standin):
 def test_resign_enforces_csrf(standin, corp):
     browser = Client(enforce_csrf_checks=True)
     walk_sign_in(browser, corp)
-    token = boot_of(browser.get("/sidebar/").content.decode())["csrfToken"]
+    assert boot_of(browser.get("/sidebar/").content.decode())["csrfCookie"] == "csrftoken"
+    token = browser.cookies["csrftoken"].value
     assert resign(browser, {"url": "http://testserver/sidebar/"}).status_code == 403
     ok = resign(browser, {"url": "http://testserver/sidebar/"}, HTTP_X_CSRFTOKEN=token)
     assert ok.status_code == 200

@@ -76,10 +76,10 @@ def test_a_follower_edits_remark_description_company_and_two_mobiles(signed_in, 
     expect(view.sidebar.locator(".problem-title")).to_have_text("你未添加该客户")
     status = sidebar_frame(view).evaluate(
         """(url) => {
-          const boot = JSON.parse(document.getElementById("sidebar-boot").textContent);
           const body = new FormData();
           body.append("remark", "抢来的客户");
-          return fetch(url, {method: "POST", body, headers: {"X-CSRFToken": boot.csrfToken}})
+          const headers = {"X-CSRFToken": window.sidebarCsrfToken()};
+          return fetch(url, {method: "POST", body, headers})
             .then((r) => r.status);
         }""",
         f"/sidebar/record/contact/{CUSTOMER}/remark/",

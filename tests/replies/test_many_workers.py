@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from sidebar.standin.seed import add_followers
-from tests.pages import boot_of
 from tests.replies.conftest import ANDROID
 from tests.topology import django_shell, sign_in
 
@@ -56,7 +55,8 @@ class StaffMember:
         self.browser.headers.update(
             {"User-Agent": ANDROID, "Origin": base_url, "Referer": base_url + "/sidebar/"}
         )
-        self.csrf = boot_of(sign_in(self.browser, base_url, as_user=userid))["csrfToken"]
+        sign_in(self.browser, base_url, as_user=userid)
+        self.csrf = self.browser.cookies["csrftoken"]  # the page reads it from the cookie
         self.shown: list[dict] = []  # what the page would show after each tap
         self.waits = 0  # times the page was told the file is uploading
 

@@ -13,7 +13,6 @@
 (function () {
   "use strict";
 
-  var boot = JSON.parse(document.getElementById("sidebar-boot").textContent);
   var panel = document.getElementById("panel");
   var replaced = new WeakMap(); // an edit form's part -> the part it replaced
 
@@ -25,7 +24,7 @@
   function request(url, init) {
     init = init || {};
     init.credentials = "same-origin";
-    init.headers = { "X-CSRFToken": boot.csrfToken, Accept: "text/html" };
+    init.headers = { "X-CSRFToken": window.sidebarCsrfToken(), Accept: "text/html" };
     return fetch(url, init).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("text/html") !== 0) throw new Error("HTTP " + response.status);

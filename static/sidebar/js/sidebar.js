@@ -63,12 +63,24 @@
     return "sdk-failed";
   }
 
+  // The CSRF token, from the cookie the server set (boot.csrfCookie names it): read at each
+  // POST, so a token the server replaced is the one sent. record.js posts with it too.
+  function csrfToken() {
+    var pairs = document.cookie ? document.cookie.split("; ") : [];
+    for (var i = 0; i < pairs.length; i++) {
+      var at = pairs[i].indexOf("=");
+      if (pairs[i].slice(0, at) === boot.csrfCookie) return decodeURIComponent(pairs[i].slice(at + 1));
+    }
+    return "";
+  }
+  window.sidebarCsrfToken = csrfToken;
+
   // A POST to the server. Its answer is JSON unless `wants` is "html" (the panel's lookups);
   // asking for it lets the server answer even its failures in the shape the page reads.
   // Forms go urlencoded (URLSearchParams), never multipart (FormData): the server parses
   // them for a fraction of the cost, and bench/ measures the lookup as the page posts it.
   function post(url, body, contentType, wants) {
-    var headers = { "X-CSRFToken": boot.csrfToken };
+    var headers = { "X-CSRFToken": csrfToken() };
     if (contentType) headers["Content-Type"] = contentType;
     headers.Accept = wants === "html" ? "text/html" : "application/json";
     return fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" });
