@@ -129,12 +129,13 @@ class AuditLogAdmin(ReadOnlyAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if term:
+            # Each id off its own index: PostgreSQL plans the OR of the two as a scan.
             exact = Q()
             for field in self.search_exact:
-                exact |= Q(**{field: term})
-            found = queryset.filter(exact)
-            if found.exists():
-                return found, False
+                if queryset.filter(**{field: term}).exists():
+                    exact |= Q(**{field: term})
+            if exact:
+                return queryset.filter(exact), False
             queryset = audit_search.narrowed(queryset, self.search_log, term)
         return super().get_search_results(request, queryset, search_term)
 

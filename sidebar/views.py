@@ -25,7 +25,7 @@ from sidebar import (
     staff_names,
 )
 from sidebar.access import staff_required, wecom_app
-from sidebar.boot import page_boot
+from sidebar.boot import csrf_cookie, page_boot
 from sidebar.exceptions import WeComCodeInvalid, WeComError
 from sidebar.explanations import (
     DATABASE_DOWN,
@@ -42,6 +42,7 @@ from sidebar.records import notes as record_notes
 from sidebar.records import panel as record_panel
 from sidebar.records.targets import Target
 from sidebar.signing import heal, page_signatures
+from sidebar.useragent import client_of
 from sidebar.wecom import get_client
 from sidebar.wecom.config import verification_file
 
@@ -100,19 +101,28 @@ def page(request, *, app):
     except WeComError as exc:
         return problem_page(request, explain(exc))
     signin.complete_name(request, name_of=lambda userid: staff_names.known(client, userid))
-    boot = page_boot(
-        request,
-        host=hosts.WECOM,
-        corpId=app.corp_id,
-        agentId=app.agent_id,
-        jsApiList=JS_API_LIST,
-        **signatures,
-    )
+    name = signin.current_staff_name(request)
+    csrf_cookie(request)  # set when the browser has none, whether the page is made or kept
     return render_page(
         "sidebar/page.html",
         fixed={"emulator": emulator.enabled()},
-        text={"staff": signin.current_staff_name(request)},
-        boot=boot,
+        text={"staff": name},
+        boot=lambda: page_boot(
+            request,
+            host=hosts.WECOM,
+            corpId=app.corp_id,
+            agentId=app.agent_id,
+            jsApiList=JS_API_LIST,
+            **signatures,
+        ),
+        # Everything the boot JSON holds follows from these: the URL (with ?record=), the
+        # client (the entries it sends from) and the signatures (the minute and tickets).
+        same_as=(
+            signatures["url"],
+            client_of(request),
+            signatures["config"]["signature"],
+            signatures["agentConfig"]["signature"],
+        ),
     )
 
 

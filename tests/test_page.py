@@ -67,6 +67,26 @@ def test_a_page_opened_again_within_the_minute_is_signed_as_before(staff_client,
     assert verify(corp, fresh, fresh["url"]) == ("ok", "ok")
 
 
+def test_the_page_is_made_once_per_url_client_and_signatures(staff_client, monkeypatch):
+    """Opened again within the minute, the same page is served as it was made; another URL,
+    another client or a new minute is another page."""
+    from sidebar import signing, views
+
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(signing.time, "time", lambda: clock[0])
+    made = []
+    real = views.page_boot
+    monkeypatch.setattr(views, "page_boot", lambda *a, **k: made.append(1) or real(*a, **k))
+    pages = [staff_client.get("/sidebar/?p=1").content for _ in range(3)]
+    assert pages[0] == pages[1] == pages[2] and len(made) == 1
+    staff_client.get("/sidebar/?p=2")
+    staff_client.get("/sidebar/?p=1", HTTP_USER_AGENT="Mozilla/5.0 wxwork/3.0.16 MicroMessenger")
+    assert len(made) == 3
+    clock[0] += 60
+    staff_client.get("/sidebar/?p=1")
+    assert len(made) == 4
+
+
 def test_the_page_holds_no_csrf_token_its_script_reads_the_cookie(standin, corp):
     """The token is not in the page (a secret in a compressed body, and a masking per
     request); the cookie is set when the browser has none, and not sent again when it has."""
