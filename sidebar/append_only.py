@@ -10,7 +10,7 @@ without building a model instance either.
 
 import functools
 
-from django.db import connections
+from django.db import connections, models
 
 
 @functools.cache
@@ -24,6 +24,17 @@ def _statement(model, using: str) -> tuple[str, list, frozenset]:
     return sql, fields, frozenset(f.attname for f in fields)
 
 
+# Text fields store a str as it is: their get_db_prep_save (to_python, then str) is skipped
+# for one, as for most of an audit row's fields.
+_TEXT = (models.CharField, models.TextField)
+
+
+def _prepared(field, value, db):
+    if type(value) is str and isinstance(field, _TEXT):
+        return value
+    return field.get_db_prep_save(value, db)
+
+
 def insert(model, using: str = "default", **values) -> None:
     """Insert a `model` row with these field values (the others take their defaults)."""
     db = connections[using]
@@ -32,7 +43,7 @@ def insert(model, using: str = "default", **values) -> None:
         unknown = ", ".join(sorted(values.keys() - names))
         raise TypeError(f"{model.__name__} has no field {unknown}")
     params = [
-        f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), db)
+        _prepared(f, values[f.attname] if f.attname in values else f.get_default(), db)
         for f in fields
     ]
     with db.cursor() as cursor:

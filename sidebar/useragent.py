@@ -2,6 +2,7 @@
 the pattern the official SDK itself reads) and the platform it runs on. Both decide which
 toolbar features the client has (docs/wecom.md, "Sending into the chat")."""
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -44,7 +45,10 @@ def parse_version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+@functools.lru_cache(maxsize=512)
 def wecom_client(user_agent: str) -> WeComClient:
+    """The client a User-Agent names (remembered: every request of a webview sends the
+    same one)."""
     found = _VERSION.search(user_agent or "")
     version = parse_version(found.group(1)) if found else None
     return WeComClient(version=version or None, platform=_platform(user_agent or ""))
