@@ -2,7 +2,7 @@
 in the library's HTML; the rest follow it in runs of LATER_RUN, each after a RUN_MARK comment,
 with an empty placeholder in the list where they belong. The page parses the HTML before the
 first mark alone, then one run per task into its placeholder (static/sidebar/js/sidebar.js,
-unpackLater), so none of its tasks lasts long enough for staff to feel it (docs/speed.md,
+unpacker), so none of its tasks lasts long enough for staff to feel it (docs/speed.md,
 "A thousand replies on a phone"). Reply HTML is autoescaped: a reply's text cannot contain
 the mark.
 """
@@ -17,6 +17,10 @@ FIRST_SCREEN = 24
 # Replies per run: parsed and placed in about 10 ms on a phone (bench/library_paint.py).
 LATER_RUN = 40
 RUN_MARK = "<!--sidebar:run-->"
+# Runs per part: the library comes in parts of about 200 KB, each a request of its own. A
+# phone takes in a response's bytes in one task: a whole library of a thousand replies (1 MB)
+# held it for 40-60 ms, a part holds it for a fifth of that.
+RUNS_PER_PART = 5
 
 
 @dataclass(frozen=True)
@@ -45,3 +49,14 @@ def in_pieces(sections: list[Section]) -> list[Piece]:
             number += 1
         pieces.append(Piece(section, first, runs))
     return pieces
+
+
+def parts(html: str) -> list[str]:
+    """The library's HTML in parts: the first is everything before the first run (the first
+    screen and the placeholders), each other RUNS_PER_PART runs, split by RUN_MARK as the
+    whole was."""
+    head, *runs = html.split(RUN_MARK)
+    return [head] + [
+        RUN_MARK.join(runs[start : start + RUNS_PER_PART])
+        for start in range(0, len(runs), RUNS_PER_PART)
+    ]

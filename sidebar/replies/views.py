@@ -36,6 +36,12 @@ NOT_A_SEND_ENTRY = Explanation(
     detail=_("Open the page from the toolbar of a chat, or from the chat attachment bar."),
     http_status=400,
 )
+NOT_A_LIBRARY_PART = Explanation(
+    title=_("This part of the library does not exist"),
+    detail=_("The library changed while it loaded."),
+    action=_("Refresh the library."),
+    http_status=400,
+)
 
 
 @require_GET
@@ -64,11 +70,20 @@ def library(request, *, staff):
         return render_to_string("sidebar/replies/library.html", context)
 
     variant = (entry, sorted(refusals.items()), may_enter_chat, get_language())
-    tag = library_cache.etag(variant)
+    # The library comes in parts (pieces.parts): ?part=N, the first (0) saying how many.
+    part = request.GET.get("part", "0")
+    if not (part.isascii() and part.isdigit() and len(part) <= 3):
+        return problem_fragment(request, NOT_A_LIBRARY_PART)
+    part = int(part)
+    tag = library_cache.etag((variant, part))
     if tag and tag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(library_cache.rendered(variant=variant, render=render))
+        parts = pieces.parts(library_cache.rendered(variant=variant, render=render))
+        if part >= len(parts):
+            return problem_fragment(request, NOT_A_LIBRARY_PART)
+        response = HttpResponse(parts[part])
+        response["X-Sidebar-Parts"] = str(len(parts))
     if tag:  # the same for every staff member: kept by the browser, asked again each time
         response["ETag"] = tag
         response["Cache-Control"] = "private, no-cache"

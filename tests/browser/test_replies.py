@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from sidebar.replies import pieces
 from sidebar.replies.models import MediaUpload, Send
 from sidebar.standin.seed import demo_corp
 from tests.browser.conftest import WECOM_OLD
@@ -118,10 +119,15 @@ def test_the_page_posts_its_forms_urlencoded(library, webview):
     assert view.errors == []
 
 
+# More replies than the head and one part hold (sidebar/replies/pieces.py): three parts.
+BIG = pieces.FIRST_SCREEN + pieces.LATER_RUN * (pieces.RUNS_PER_PART + 1) + 6
+
+
 @pytest.fixture
 def big_library(standin):
-    """130 text replies in two categories: the first screen's, then runs the page unpacks
-    (sidebar/replies/pieces.py). One carries the run mark in its text, as any staff text."""
+    """BIG text replies in two categories: the first screen's, then runs the page unpacks,
+    in parts (sidebar/replies/pieces.py). One carries the run mark in its text, as any
+    staff text."""
     made = [
         factories.reply(
             "text",
@@ -129,7 +135,7 @@ def big_library(standin):
             text=f"{{客户称呼}}您好，这是第 {number} 条。",
             category=factories.category("售后" if number >= 70 else "报价", order=number // 70),
         )
-        for number in range(130)
+        for number in range(BIG)
     ]
     factories.reply("text", title="暗号", text="<!--sidebar:run--> 不是分隔")
     return made
@@ -139,21 +145,23 @@ def test_a_library_of_hundreds_arrives_whole_in_runs(big_library, webview):
     view = webview(chat=SINGLE)
     open_library(view)
     replies = view.page.locator("#library .reply")
-    expect(replies).to_have_count(131)
+    expect(replies).to_have_count(BIG + 1)
     expect(view.page.locator("#library .replies-later")).to_have_count(0)
     titles = replies.locator(".reply-title").all_text_contents()
-    assert sorted(titles) == sorted([f"说明{n:03d}" for n in range(130)] + ["暗号"])
+    assert sorted(titles) == sorted([f"说明{n:03d}" for n in range(BIG)] + ["暗号"])
     # The last run is dressed like the first screen: names filled in, and found by search.
-    last = view.page.locator(".reply", has_text="说明129")
+    last_title = f"说明{BIG - 1:03d}"
+    last = view.page.locator(".reply", has_text=last_title)
     expect(last.locator(".ph.filled")).to_have_text("陈先生（老客户）")
-    view.page.locator(".library-search").fill("说明129")
-    expect(view.page.locator("#library .reply:visible .reply-title")).to_have_text(["说明129"])
+    view.page.locator(".library-search").fill(last_title)
+    expect(view.page.locator("#library .reply:visible .reply-title")).to_have_text([last_title])
     view.page.locator(".library-search").fill("暗号")
     shown = view.page.locator("#library .reply:visible")
     expect(shown.locator(".bubble")).to_contain_text("<!--sidebar:run--> 不是分隔")
     view.page.locator(".library-search").fill("")
-    send(view, "说明129")
-    assert view.sent()[-1]["message"]["text"]["content"] == "陈先生（老客户）您好，这是第 129 条。"
+    send(view, last_title)
+    said = f"陈先生（老客户）您好，这是第 {BIG - 1} 条。"
+    assert view.sent()[-1]["message"]["text"]["content"] == said
     assert view.errors == []
 
 

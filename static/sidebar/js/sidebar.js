@@ -278,18 +278,43 @@
     loadMine(chat);
     if (libraryEntry === entry && !force) return;
     libraryEntry = entry;
-    fetch(boot.endpoints.library + "?entry=" + encodeURIComponent(entry), {
-      credentials: "same-origin",
-    })
+    // The library comes in parts (sidebar/replies/pieces.py): the first is its head (the
+    // first screen, placeholders for the rest), each other a few runs, asked in turn.
+    var address = boot.endpoints.library + "?entry=" + encodeURIComponent(entry) + "&part=";
+    var unpack = null;
+    function current() {
+      return libraryEntry === entry;
+    }
+    function unpackCurrent(html) {
+      return current() ? unpack(html) : false;
+    }
+    function part(number) {
+      return fetch(address + number, { credentials: "same-origin" }).then(function (response) {
+        // The head is shown whatever it says (a refusal explains itself); a later part that
+        // fails leaves the library to be asked again on the next look.
+        if (number && !response.ok) throw new Error("HTTP " + response.status);
+        return response;
+      });
+    }
+    part(0)
       .then(function (response) {
-        return response.text().then(function (html) {
-          if (libraryEntry !== entry) return;
-          var runs = html.split(RUN_MARK);
+        var count = parseInt(response.headers.get("X-Sidebar-Parts") || "1", 10);
+        return readRuns(response, function (html) {
+          if (!current()) return false;
+          if (unpack) return unpack(html); // a server without parts: all in one
           var template = document.createElement("template");
-          template.innerHTML = runs.shift();
+          template.innerHTML = html;
           library.replaceChildren(template.content);
           placeMine();
-          unpackLater(runs);
+          unpack = unpacker();
+        }).then(function () {
+          var chain = Promise.resolve();
+          for (var number = 1; number < count; number++) {
+            chain = chain.then(part.bind(null, number)).then(function (response) {
+              return current() ? readRuns(response, unpackCurrent) : null;
+            });
+          }
+          return chain;
         });
       })
       .catch(function () {
@@ -359,23 +384,83 @@
   // long on a slow phone.
   var RUN_MARK = "<!--sidebar:run-->";
   var unpacking = 0;
-  function unpackLater(runs) {
+  // A function that takes the library's runs in order and puts each in its place, one per
+  // task (never in the task that put the library in); another library stops it.
+  function unpacker() {
     var mine = ++unpacking;
+    var waiting = [];
     var number = 0;
+    var busy = false;
     function next() {
-      if (mine !== unpacking || number >= runs.length) return; // done, or another library
+      busy = false;
+      if (mine !== unpacking || !waiting.length) return; // another library, or nothing yet
       var place = library.querySelector('.replies-later[data-run="' + number + '"]');
       var template = document.createElement("template");
-      template.innerHTML = runs[number];
+      template.innerHTML = waiting.shift();
       number += 1;
       if (place) {
         dress(template.content);
         place.replaceWith(template.content);
         filterLibrary();
       }
+      soon();
+    }
+    function soon() {
+      if (busy || !waiting.length) return;
+      busy = true;
       setTimeout(next, 0);
     }
-    setTimeout(next, 0); // not in the task that put the library in
+    return function (html) {
+      waiting.push(html);
+      soon();
+    };
+  }
+
+  // The library's HTML, a run at a time as it arrives: `take(run)` for each, the head first
+  // (false from it: stop reading). On a fast network a megabyte arrives at once, and taken
+  // whole (response.text()) it held a slow phone's main thread for 55-75 ms; read as a
+  // stream it is decoded a slice per task.
+  var SLICE = 32 * 1024;
+  function readRuns(response, take) {
+    if (!response.body || !window.TextDecoder) {
+      return response.text().then(function (html) {
+        html.split(RUN_MARK).every(function (run) {
+          return take(run) !== false;
+        });
+      });
+    }
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var pending = "";
+    var stopped = false;
+    function hand(text, last) {
+      var runs = (pending + text).split(RUN_MARK);
+      pending = last ? "" : runs.pop();
+      for (var i = 0; i < runs.length && !stopped; i++) stopped = take(runs[i]) === false;
+    }
+    // Each slice in a task of its own, not in the one the bytes arrived in.
+    function decode(bytes, at) {
+      if (stopped || at >= bytes.length) return Promise.resolve();
+      return nextTask().then(function () {
+        var end = Math.min(at + SLICE, bytes.length);
+        hand(decoder.decode(bytes.subarray(at, end), { stream: true }), false);
+        return decode(bytes, end);
+      });
+    }
+    function read() {
+      return reader.read().then(function (part) {
+        if (stopped) return reader.cancel();
+        if (part.done) return hand(decoder.decode(), true);
+        return decode(part.value, 0).then(read);
+      });
+    }
+    return read();
+  }
+
+  function nextTask() {
+    return new Promise(function (done) {
+      setTimeout(done, 0);
+    });
   }
 
   function readJson(root, selector, fallback) {
