@@ -16,6 +16,9 @@ from collections.abc import Callable
 
 from django.core.cache import caches
 
+from sidebar import in_process
+from sidebar.replies import pieces
+
 VERSION_KEY = "replies:library-version"
 LIFETIME = 300  # seconds a rendered library is kept
 
@@ -66,3 +69,21 @@ def rendered(*, variant: tuple, render: Callable[[], str]) -> str:
         html = render()
         cache.set(key, html, timeout=LIFETIME)
     return html
+
+
+# The library in parts (sidebar.replies.pieces), kept in this process per version and
+# variant: each part is its own request, and reading the whole library from the shared cache
+# for each (1 MB at a thousand replies) made a library open cost six times one.
+_parts = in_process.Bounded(32)
+
+
+def parts(*, variant: tuple, render: Callable[[], str]) -> list[str]:
+    """The library's HTML for `variant` in parts (`rendered`, split)."""
+    current = version()
+    key = (current, repr(variant))
+    found = _parts.get(key) if current is not None else None
+    if found is None:
+        found = pieces.parts(rendered(variant=variant, render=render))
+        if current is not None:
+            _parts.put(key, found)
+    return found

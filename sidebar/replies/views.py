@@ -79,7 +79,7 @@ def library(request, *, staff):
     if tag and tag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        parts = pieces.parts(library_cache.rendered(variant=variant, render=render))
+        parts = library_cache.parts(variant=variant, render=render)
         if part >= len(parts):
             return problem_fragment(request, NOT_A_LIBRARY_PART)
         response = HttpResponse(parts[part])

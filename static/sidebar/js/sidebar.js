@@ -279,9 +279,10 @@
     if (libraryEntry === entry && !force) return;
     libraryEntry = entry;
     // The library comes in parts (sidebar/replies/pieces.py): the first is its head (the
-    // first screen, placeholders for the rest), each other a few runs, asked in turn.
+    // first screen, placeholders for the rest), each other a few runs.
     var address = boot.endpoints.library + "?entry=" + encodeURIComponent(entry) + "&part=";
     var unpack = null;
+    var count = 1;
     function current() {
       return libraryEntry === entry;
     }
@@ -296,25 +297,36 @@
         return response;
       });
     }
+    function head(html) {
+      if (!current()) return false;
+      if (unpack) return unpack(html); // a server without parts: all in one
+      var template = document.createElement("template");
+      template.innerHTML = html;
+      library.replaceChildren(template.content);
+      placeMine();
+      unpack = unpacker();
+    }
+    // Each later part is asked once the one before it has arrived, while it is taken in: one
+    // arrival at a time (two together made one long task again), no round trip's wait.
+    function later(number, asked) {
+      if (!asked || !current()) return null;
+      return asked.then(function (response) {
+        var next = null;
+        return readRuns(response, unpackCurrent, function () {
+          if (number + 1 < count && current()) next = part(number + 1);
+        }).then(function () {
+          return later(number + 1, next);
+        });
+      });
+    }
     part(0)
       .then(function (response) {
-        var count = parseInt(response.headers.get("X-Sidebar-Parts") || "1", 10);
-        return readRuns(response, function (html) {
-          if (!current()) return false;
-          if (unpack) return unpack(html); // a server without parts: all in one
-          var template = document.createElement("template");
-          template.innerHTML = html;
-          library.replaceChildren(template.content);
-          placeMine();
-          unpack = unpacker();
+        count = parseInt(response.headers.get("X-Sidebar-Parts") || "1", 10);
+        var first = null;
+        return readRuns(response, head, function () {
+          if (count > 1) first = part(1);
         }).then(function () {
-          var chain = Promise.resolve();
-          for (var number = 1; number < count; number++) {
-            chain = chain.then(part.bind(null, number)).then(function (response) {
-              return current() ? readRuns(response, unpackCurrent) : null;
-            });
-          }
-          return chain;
+          return later(1, first);
         });
       })
       .catch(function () {
@@ -417,13 +429,19 @@
   }
 
   // The library's HTML, a run at a time as it arrives: `take(run)` for each, the head first
-  // (false from it: stop reading). On a fast network a megabyte arrives at once, and taken
+  // (false from it: stop reading); `arrived()` once its first bytes are in. On a fast network a megabyte arrives at once, and taken
   // whole (response.text()) it held a slow phone's main thread for 55-75 ms; read as a
   // stream it is decoded a slice per task.
   var SLICE = 32 * 1024;
-  function readRuns(response, take) {
+  function readRuns(response, take, arrived) {
+    var first = true;
+    function arriving() {
+      if (first && arrived) arrived();
+      first = false;
+    }
     if (!response.body || !window.TextDecoder) {
       return response.text().then(function (html) {
+        arriving();
         html.split(RUN_MARK).every(function (run) {
           return take(run) !== false;
         });
@@ -449,6 +467,7 @@
     }
     function read() {
       return reader.read().then(function (part) {
+        arriving(); // its bytes are here, on a fast network all of them: ask for the next
         if (stopped) return reader.cancel();
         if (part.done) return hand(decoder.decode(), true);
         return decode(part.value, 0).then(read);
