@@ -28,8 +28,9 @@ def _marker(name: str) -> str:
 
 
 # Whole pages, for callers that say what makes one (`same_as`): the WeCom page is the same
-# for a staff member, URL and client within the minute its signatures are made for.
-_pages = in_process.Bounded(2000)
+# for a staff member, URL and client within the minute its signatures are made for. About
+# 6 KB each: at most 3 MB a process.
+_pages = in_process.Bounded(500)
 
 
 def render_page(

@@ -74,7 +74,7 @@ def rendered(*, variant: tuple, render: Callable[[], str]) -> str:
 # The library in parts (sidebar.replies.pieces), kept in this process per version and
 # variant: each part is its own request, and reading the whole library from the shared cache
 # for each (1 MB at a thousand replies) made a library open cost six times one.
-_parts = in_process.Bounded(32)
+_parts = in_process.Bounded(12)  # up to 1 MB each: the variants in use at once
 
 
 def parts(*, variant: tuple, render: Callable[[], str]) -> list[str]:
