@@ -45,20 +45,18 @@ def changed(instance=None, **_signal) -> None:
     _cache().set(VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
-def etag(variant: tuple) -> str | None:
-    """The validator of the library's HTML for `variant` at the current version (None when
+def etag(variant: tuple, *, current: str | None) -> str | None:
+    """The validator of the library's HTML for `variant` at the `current` version (None when
     the cache cannot tell the version): the page's browser keeps the library and asks again
     with it, and an unchanged library answers 304 with no body."""
-    current = version()
     if current is None:
         return None
     return '"' + hashlib.sha256(repr((current, variant)).encode()).hexdigest()[:32] + '"'
 
 
-def rendered(*, variant: tuple, render: Callable[[], str]) -> str:
-    """The library's HTML for `variant` (entry, kinds, enter-chat, language), from the cache
-    when this version of it was rendered before."""
-    current = version()
+def rendered(*, variant: tuple, render: Callable[[], str], current: str | None) -> str:
+    """The library's HTML for `variant` (entry, kinds, enter-chat, language) at the `current`
+    version, from the cache when this version of it was rendered before."""
     if current is None:
         return render()
     digest = hashlib.sha256(repr(variant).encode()).hexdigest()[:24]
@@ -77,13 +75,13 @@ def rendered(*, variant: tuple, render: Callable[[], str]) -> str:
 _parts = in_process.Bounded(12)  # up to 1 MB each: the variants in use at once
 
 
-def parts(*, variant: tuple, render: Callable[[], str]) -> list[str]:
-    """The library's HTML for `variant` in parts (`rendered`, split)."""
-    current = version()
+def parts(*, variant: tuple, render: Callable[[], str], current: str | None) -> list[str]:
+    """The library's HTML for `variant` at the `current` version in parts (`rendered`,
+    split)."""
     key = (current, repr(variant))
     found = _parts.get(key) if current is not None else None
     if found is None:
-        found = pieces.parts(rendered(variant=variant, render=render))
+        found = pieces.parts(rendered(variant=variant, render=render, current=current))
         if current is not None:
             _parts.put(key, found)
     return found

@@ -75,11 +75,12 @@ def library(request, *, staff):
     if not (part.isascii() and part.isdigit() and len(part) <= 3):
         return problem_fragment(request, NOT_A_LIBRARY_PART)
     part = int(part)
-    tag = library_cache.etag((variant, part))
+    current = library_cache.version()  # read once: the tag and the parts are of it
+    tag = library_cache.etag((variant, part), current=current)
     if tag and tag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        parts = library_cache.parts(variant=variant, render=render)
+        parts = library_cache.parts(variant=variant, render=render, current=current)
         if part >= len(parts):
             return problem_fragment(request, NOT_A_LIBRARY_PART)
         response = HttpResponse(parts[part])
