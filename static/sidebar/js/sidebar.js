@@ -306,32 +306,24 @@
       placeMine();
       unpack = unpacker();
     }
-    // Each later part is asked once the one before it has arrived, while it is taken in: one
-    // arrival at a time (two together made one long task again), no round trip's wait.
-    function later(number, asked) {
+    // Each part after the head is asked once the one before it has arrived, while that one
+    // is taken in: one arrival at a time (two together made one long task again), and no
+    // round trip's wait between. The head says how many parts there are.
+    function load(number, asked) {
       if (!asked || !current()) return null;
       return asked.then(function (response) {
+        if (!number) count = parseInt(response.headers.get("X-Sidebar-Parts") || "1", 10);
         var next = null;
-        return readRuns(response, unpackCurrent, function () {
+        return readRuns(response, number ? unpackCurrent : head, function () {
           if (number + 1 < count && current()) next = part(number + 1);
         }).then(function () {
-          return later(number + 1, next);
+          return load(number + 1, next);
         });
       });
     }
-    part(0)
-      .then(function (response) {
-        count = parseInt(response.headers.get("X-Sidebar-Parts") || "1", 10);
-        var first = null;
-        return readRuns(response, head, function () {
-          if (count > 1) first = part(1);
-        }).then(function () {
-          return later(1, first);
-        });
-      })
-      .catch(function () {
-        if (libraryEntry === entry) libraryEntry = null; // try again on the next look
-      });
+    Promise.resolve(load(0, part(0))).catch(function () {
+      if (libraryEntry === entry) libraryEntry = null; // try again on the next look
+    });
   }
 
   var mineHtml = ""; // the last `mine` fragment, for the chat the panel shows
@@ -428,10 +420,10 @@
     };
   }
 
-  // The library's HTML, a run at a time as it arrives: `take(run)` for each, the head first
-  // (false from it: stop reading); `arrived()` once its first bytes are in. On a fast network a megabyte arrives at once, and taken
-  // whole (response.text()) it held a slow phone's main thread for 55-75 ms; read as a
-  // stream it is decoded a slice per task.
+  // A response of the library, a run at a time as it arrives: `take(run)` for each (false
+  // from it: stop reading); `arrived()` once its first bytes are in. On a fast network a
+  // megabyte arrives at once, and taken whole (response.text()) it held a slow phone's main
+  // thread for 55-75 ms; read as a stream it is decoded a slice per task.
   var SLICE = 32 * 1024;
   function readRuns(response, take, arrived) {
     var first = true;
