@@ -1,23 +1,14 @@
 """Record versions kept in each process and told of every change over Redis
 (sidebar.watched, sidebar.records.versions), against a real redis-server."""
 
-import time
-
 import pytest
 import redis
 from django.core.cache import caches
 
 from sidebar.records import versions
+from tests.waiting import until
 
 pytestmark = pytest.mark.django_db
-
-
-def eventually(condition, what: str, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds} s: {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -26,7 +17,7 @@ def watched(redis_settings):
     playing another process."""
     other = redis.Redis.from_url(redis_settings.url)
     versions.current("wmWarm")  # starts the listener
-    eventually(lambda: versions._watched._live, "the listener subscribed")
+    until(lambda: versions._watched._live, "the listener subscribed")
     yield other
     other.close()
 
@@ -59,7 +50,7 @@ def test_a_change_another_process_announces_is_heard_at_once(watched, monkeypatc
     set_elsewhere(watched, "wmA", "changed-elsewhere", announce=False)
     assert versions.current("wmA") == first  # the copy: nobody said it changed
     set_elsewhere(watched, "wmA", "changed-elsewhere", announce=True)
-    eventually(lambda: versions.current("wmA").startswith("changed-elsewhere/"), "heard")
+    until(lambda: versions.current("wmA").startswith("changed-elsewhere/"), "heard")
 
 
 def test_a_change_made_here_is_announced_after_the_commit(
@@ -78,7 +69,7 @@ def test_a_change_made_here_is_announced_after_the_commit(
             messages.append(message)
         return any(m["type"] == "message" for m in messages)
 
-    eventually(announced, "the announcement")
+    until(announced, "the announcement")
     said = next(x for x in messages if x["type"] == "message")
     assert said["data"] == versions.key_to_drop("wmA").encode()
     assert versions.current("wmA") not in (None, first)
@@ -88,12 +79,12 @@ def test_a_change_made_here_is_announced_after_the_commit(
 def test_without_a_subscription_every_read_goes_to_redis(watched, redis_settings, monkeypatch):
     versions.current("wmA")
     watched.client_kill_filter(_type="pubsub")  # the listener's connection drops
-    eventually(lambda: not versions._watched._live, "the listener noticed")
+    until(lambda: not versions._watched._live, "the listener noticed")
     set_elsewhere(watched, "wmA", "unannounced", announce=False)
     assert versions.current("wmA").startswith("unannounced/")  # read through
-    eventually(lambda: versions._watched._live, "the listener subscribed again")
+    until(lambda: versions._watched._live, "the listener subscribed again")
     set_elsewhere(watched, "wmA", "after", announce=True)
-    eventually(lambda: versions.current("wmA").startswith("after/"), "heard again")
+    until(lambda: versions.current("wmA").startswith("after/"), "heard again")
 
 
 def test_an_announcement_during_a_read_keeps_no_copy(watched, monkeypatch):

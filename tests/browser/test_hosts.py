@@ -4,7 +4,6 @@ signed URL (which the stand-in fetches), and acting in the chat; the audit rows 
 operator. WeCom: the same chat actions through the bridge stand-in beneath the SDK."""
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -15,6 +14,7 @@ from sidebar.replies.models import Reply, Send
 from sidebar.standin.juzi import fetch
 from sidebar.standin.seed import demo_corp
 from tests.browser.conftest import PROFILE_NAME, assert_clean, db
+from tests.waiting import until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,17 +24,6 @@ ZHOU = "644a448ab93794cbdccf93ca"
 @pytest.fixture
 def corp():
     return demo_corp()
-
-
-def until(condition, what: str):
-    """Wait for `condition()` to hold (the stand-in records calls on its own thread)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def in_juzi(view):

@@ -3,7 +3,6 @@ library loads after the customer panel, search filters it, each kind the entry a
 into the chat through sendChatMessage, and the client's answer is recorded."""
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -15,6 +14,7 @@ from sidebar.replies.models import MediaUpload, Send
 from sidebar.standin.seed import demo_corp
 from tests.browser.conftest import WECOM_OLD
 from tests.replies import factories
+from tests.waiting import until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -262,15 +262,6 @@ def kept_on_device(view) -> dict:
     return json.loads(view.page.evaluate(f"() => localStorage.getItem({KEPT!r}) || '{{}}'"))
 
 
-def wait_until(condition, *, seconds=60):
-    """Poll `condition()` until it holds (the page's own CSP forbids Playwright's eval-based
-    wait_for_function)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.1)
-
-
 def test_a_result_the_server_cannot_record_yet_is_posted_again_until_it_is(library, webview):
     """The database did not take the client's answer (503): the page posts it again after a
     pause, and the send ends recorded as sent, with 已发送 on screen."""
@@ -297,11 +288,11 @@ def test_a_result_kept_on_the_device_is_recorded_when_the_page_next_opens(librar
     open_library(view)
     view.page.route(RESULTS, lambda route: route.abort())  # the network is gone
     view.page.locator(".reply", has_text="问候").get_by_role("button", name="发送").click()
-    wait_until(lambda: kept_on_device(view) != {})
+    until(lambda: kept_on_device(view) != {})
     assert [outcome for _, outcome, _ in outcomes()] == ["prepared"]
     view.page.unroute(RESULTS)
     view.page.reload()  # the staff member opens the page again later
-    wait_until(lambda: kept_on_device(view) == {})
+    until(lambda: kept_on_device(view) == {})
     assert [outcome for _, outcome, _ in outcomes()] == ["sent"]
 
 

@@ -4,12 +4,12 @@ worker processes is handled once, and its churn alert is sent once."""
 
 import json
 import threading
-import time
 
 import pytest
 
 from tests.events import vectors
 from tests.topology import django_shell
+from tests.waiting import until
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
@@ -28,15 +28,6 @@ def deployment_env():
         "WECOM_CALLBACK_AES_KEY": vectors.AES_KEY,
         "SIDEBAR_PUBLIC_URL": "https://sidebar.example.com",
     }
-
-
-def until(condition, *, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_one_event_delivered_four_times_at_once_is_handled_once(deployment, corp):

@@ -4,7 +4,6 @@ or when the client finds it dead; a failed upload is explained and nothing is se
 
 import json
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from tests.conftest import redis_caches
 from tests.replies import factories
 from tests.replies.conftest import ANDROID
 from tests.servers import free_port
+from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,13 +96,6 @@ def test_thirty_staff_sending_a_new_picture_cause_one_upload(
     assert (row.media_id, row.filename, row.media_type) == (final, "新品.png", "image")
 
 
-def wait_until(condition, *, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
-
-
 def test_a_held_upload_holds_no_sender_and_happens_once(standin, corp, picture):
     """WeCom holds the upload for as long as the test likes: every sender is told that the
     file is uploading (within the short wait), WeCom receives one upload, and once it answers
@@ -113,7 +106,7 @@ def test_a_held_upload_holds_no_sender_and_happens_once(standin, corp, picture):
     try:
         answers = at_once(30, lambda: media.media_id(client=client, reply=picture))
         assert all(isinstance(a, media.UploadPending) for a in answers), answers
-        wait_until(lambda: corp.count(UPLOAD) == 1)  # on its way, on an upload thread
+        until(lambda: corp.count(UPLOAD) == 1)  # on its way, on an upload thread
         again = at_once(10, lambda: media.media_id(client=client, reply=picture))
         assert all(isinstance(a, media.UploadPending) for a in again), again
         assert corp.count(UPLOAD) == 1

@@ -1,7 +1,6 @@
 """The client with its credential store, against the stand-in over HTTP."""
 
 import threading
-import time
 
 import pytest
 from django.core.cache import caches
@@ -16,6 +15,7 @@ from sidebar.exceptions import (
 from sidebar.wecom import get_client
 from tests.conftest import load_fixture, redis_caches
 from tests.servers import RedisServer, free_port
+from tests.waiting import until
 
 CONTACT = "wmChenXiaoMing0001"
 
@@ -215,13 +215,6 @@ def test_reset_command_makes_the_next_request_fetch_fresh_credentials(standin, c
     assert corp.count("/cgi-bin/ticket/get") == 2
 
 
-def wait_for(condition, *, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.02)
-
-
 def test_a_hanging_wecom_holds_only_the_allowed_calls(standin, corp, settings):
     """Lookups may use all slots but a third; a lookup finding none is refused without a
     call once its short wait for a slot runs out; priority calls (tokens, tickets, sign-in)
@@ -243,7 +236,7 @@ def test_a_hanging_wecom_holds_only_the_allowed_calls(standin, corp, settings):
     for thread in hanging:
         thread.start()
     try:
-        wait_for(lambda: corp.count("/cgi-bin/externalcontact/get") == 2)
+        until(lambda: corp.count("/cgi-bin/externalcontact/get") == 2)
         with pytest.raises(WeComOverloaded):
             client.get_external_contact(CONTACT)
         with pytest.raises(WeComOverloaded):
