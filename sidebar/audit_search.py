@@ -42,13 +42,12 @@ def narrowed(queryset, log: str, search_term: str):
     if connections[queryset.db].vendor not in ("sqlite", "postgresql"):
         return queryset
     for word in words(search_term):
-        keys = (
+        keys = list(
             AuditSearchKey.objects.using(queryset.db)
             .filter(log=log, text__icontains=word)
             .values_list("key_column", "key")
             .distinct()[: MOST_KEYS + 1]
         )
-        keys = list(keys)
         if len(keys) > MOST_KEYS:
             continue
         by_column: dict[str, set[str]] = {}
