@@ -30,9 +30,18 @@ started_groups: set[int] = set()
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports: each socket is held until all are bound (asked one
+    after another, the kernel may hand out a port it just took back: nginx once got the
+    same port for HTTP and HTTPS)."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
 
 
 def group_alive(pgid: int) -> bool:
@@ -412,7 +421,7 @@ class Nginx(Service):
         if not Path(binary).exists():
             raise ServiceError("nginx is not installed: run .ci/setup --test")
         work_dir.mkdir(parents=True, exist_ok=True)
-        self.https_port, self.http_port = free_port(), free_port()
+        self.https_port, self.http_port = free_ports(2)
         self.url = f"https://{self.host}:{self.https_port}"
         self.certificate = self_signed_certificate(work_dir / "tls", self.host)
         site = (DEPLOY / "nginx" / "sidebar.conf").read_text()
