@@ -54,6 +54,8 @@ MANY_FOLLOWERS = "wmBenchManyFollowers"
 FOLLOWERS = 10_000
 VIEWER = "zhangsan"
 BACKENDS = ("sqlite", "sqlite+redis", "postgres+redis")
+# The type the page's forms go as (static/sidebar/js/sidebar.js, postHeaders).
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def bench_corp():
@@ -173,7 +175,7 @@ class Server:
             answer = session.post(
                 self.url + "/sidebar/lookup/contact/",
                 data=self.lookup_body(customer),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                headers={"Content-Type": FORM_TYPE},
                 timeout=60,
             )
             outcome = answer.headers.get("X-Sidebar-Outcome")
@@ -254,9 +256,9 @@ def measure(server: Server, scenario: Scenario, args, work_dir: Path) -> Run:
     headers = dict(server.headers)
     body = ""
     if scenario.method == "POST":
-        # Exactly what the page's URLSearchParams body says it is (test_replies.py checks the
+        # Exactly what the page says its URLSearchParams body is (test_replies.py checks the
         # page posts its forms so).
-        headers["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8"
+        headers["Content-Type"] = FORM_TYPE
         body = server.lookup_body(scenario.customer)
     cpu_before = cpu_seconds(server.groups)
     run = wrk(
@@ -396,7 +398,7 @@ def refresh_ms(server: Server, customer: str) -> float:
         session.post(
             server.url + LOOKUP,
             data=server.lookup_body(customer),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            headers={"Content-Type": FORM_TYPE},
             timeout=60,
         ).raise_for_status()
         times.append((time.perf_counter() - started) * 1000)

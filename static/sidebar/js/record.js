@@ -24,7 +24,7 @@
   function request(url, init) {
     init = init || {};
     init.credentials = "same-origin";
-    init.headers = { "X-CSRFToken": window.sidebarCsrfToken(), Accept: "text/html" };
+    init.headers = window.sidebarPostHeaders(init.body, null, "html");
     return fetch(url, init).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("text/html") !== 0) throw new Error("HTTP " + response.status);
