@@ -35,8 +35,9 @@ def _prepared(field, value, db):
     return field.get_db_prep_save(value, db)
 
 
-def insert(model, using: str = "default", **values) -> None:
-    """Insert a `model` row with these field values (the others take their defaults)."""
+def statement(model, using: str = "default", **values) -> tuple[str, list]:
+    """The INSERT of a `model` row with these field values (the others take their
+    defaults), and its parameters."""
     db = connections[using]
     sql, fields, names = _statement(model, using)
     if not names.issuperset(values):
@@ -46,5 +47,11 @@ def insert(model, using: str = "default", **values) -> None:
         _prepared(f, values[f.attname] if f.attname in values else f.get_default(), db)
         for f in fields
     ]
-    with db.cursor() as cursor:
+    return sql, params
+
+
+def insert(model, using: str = "default", **values) -> None:
+    """Insert a `model` row with these field values (the others take their defaults)."""
+    sql, params = statement(model, using, **values)
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
