@@ -57,7 +57,8 @@ def wecom_client(user_agent: str) -> WeComClient:
 def client_of(request) -> WeComClient:
     """The client that sent `request`: its User-Agent header, and the host its session was
     signed in through (a hosted sidebar's page runs in an ordinary browser)."""
-    client = wecom_client(request.headers.get("User-Agent", ""))
+    # META, not request.headers: that builds a dict of every header (a page's only use of it).
+    client = wecom_client(request.META.get("HTTP_USER_AGENT", ""))
     host = host_of(request) if hasattr(request, "session") else "wecom"
     return client if host == "wecom" else replace(client, host=host)
 
