@@ -15,20 +15,18 @@ it ran (tracemalloc): a streamed download's peak does not grow with its rows.
 """
 
 import argparse
-import contextlib
 import random
 import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from bench import exit_on_sigterm
+from bench import child_database, database_backends, exit_on_sigterm
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -270,20 +268,10 @@ def main() -> None:
     if args.child:
         run_backend(args)
         return
-    from tests.servers import PostgresServer, postgres_bindir
-    from tests.topology import django_environment
-
-    backends = [b for b in args.backends.split(",") if b] or (
-        ["sqlite", "postgres"] if postgres_bindir() else ["sqlite"]
-    )
-    for backend in backends:
+    for backend in database_backends(args.backends):
         print(f"\n{backend}\n", flush=True)
-        with contextlib.ExitStack() as stack:
-            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-audit-")))
-            env = django_environment(work)
+        with child_database(backend, "bench-audit-") as (env, _server):
             env["DJANGO_ALLOWED_HOSTS"] = "testserver"
-            if backend == "postgres":
-                env["DATABASE_URL"] = stack.enter_context(PostgresServer(work)).url
             child = [sys.executable, "-m", "bench.audit", "--child"]
             child += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
             subprocess.run(child, env=env, cwd=PROJECT, check=True)  # noqa: S603

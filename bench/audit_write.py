@@ -15,17 +15,15 @@ trigger, the smallest durable write the database offers, and into the log in bat
 """
 
 import argparse
-import contextlib
 import multiprocessing
 import resource
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from bench import cpu_seconds, exit_on_sigterm
+from bench import child_database, cpu_seconds, database_backends, exit_on_sigterm
 
 PROJECT = Path(__file__).resolve().parents[1]
 PLAIN_TABLE = "bench_unindexed_lookup"
@@ -48,50 +46,52 @@ def row(number: int) -> dict:
     )
 
 
-def write_one(number: int) -> None:
-    from sidebar import append_only
-    from sidebar.models import Lookup
-    from sidebar.sqlite_writes import one_writer
-
-    with one_writer():
-        append_only.insert(Lookup, **row(number))
+VARIANTS = ("as a lookup writes it", "same columns, no index", "batched")
 
 
-def write_plain(number: int) -> None:
-    from django.db import connection
+def writers(batch: int) -> dict:
+    """Each way of writing, by its name: a function that writes the rows numbered `numbers`
+    (imported here: Django is set up by then)."""
+    from django.db import connection, transaction
 
     from sidebar import append_only
     from sidebar.models import Lookup
     from sidebar.sqlite_writes import one_writer
 
-    sql, params = append_only.statement(Lookup, **row(number))
-    sql = sql.replace(connection.ops.quote_name(Lookup._meta.db_table), PLAIN_TABLE, 1)
-    with one_writer(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    table = connection.ops.quote_name(Lookup._meta.db_table)
+
+    def as_a_lookup(numbers: range) -> None:
+        for number in numbers:
+            with one_writer():
+                append_only.insert(Lookup, **row(number))
+
+    def unindexed(numbers: range) -> None:
+        for number in numbers:
+            sql, params = append_only.statement(Lookup, **row(number))
+            with one_writer(), connection.cursor() as cursor:
+                cursor.execute(sql.replace(table, PLAIN_TABLE, 1), params)
+
+    def batched(numbers: range) -> None:
+        for first in range(numbers.start, numbers.stop, batch):
+            with one_writer(), transaction.atomic():
+                for number in range(first, min(first + batch, numbers.stop)):
+                    append_only.insert(Lookup, **row(number))
+
+    return {
+        VARIANTS[0]: as_a_lookup,
+        VARIANTS[1]: unindexed,
+        VARIANTS[2]: batched,
+    }
 
 
 def writer_process(variant: str, threads: int, rows: int, batch: int) -> None:
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from sidebar.sqlite_writes import one_writer
-
-    def write_batch(first: int) -> None:
-        from sidebar import append_only
-        from sidebar.models import Lookup
-
-        with one_writer(), transaction.atomic():
-            for number in range(first, first + batch):
-                append_only.insert(Lookup, **row(number))
+    write = writers(batch)[variant]
 
     def work(offset: int) -> None:
         try:
-            if variant == "batched":
-                for first in range(offset, offset + rows, batch):
-                    write_batch(first)
-            else:
-                write = write_one if variant == "as a lookup writes it" else write_plain
-                for number in range(offset, offset + rows):
-                    write(number)
+            write(range(offset, offset + rows))
         finally:
             connection.close()
 
@@ -100,9 +100,6 @@ def writer_process(variant: str, threads: int, rows: int, batch: int) -> None:
         worker.start()
     for worker in workers:
         worker.join()
-
-
-VARIANTS = ("as a lookup writes it", "same columns, no index", "batched")
 
 
 def run_child(args) -> None:
@@ -161,23 +158,10 @@ def main() -> None:
     if args.child:
         run_child(args)
         return
-    from tests.servers import PostgresServer, postgres_bindir
-    from tests.topology import django_environment
-
-    backends = [b for b in args.backends.split(",") if b] or (
-        ["sqlite", "postgres"] if postgres_bindir() else ["sqlite"]
-    )
-    for backend in backends:
-        with contextlib.ExitStack() as stack:
-            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-write-")))
-            env = django_environment(work)
-            groups = ""
-            if backend == "postgres":
-                postgres = stack.enter_context(PostgresServer(work))
-                env["DATABASE_URL"] = postgres.url
-                groups = str(postgres.process.pid)
+    for backend in database_backends(args.backends):
+        with child_database(backend, "bench-write-") as (env, server):
             child = [sys.executable, "-m", "bench.audit_write", "--child", "--backend", backend]
-            child += ["--server-groups", groups, "--workers", str(args.workers)]
+            child += ["--server-groups", str(server or ""), "--workers", str(args.workers)]
             child += ["--threads", str(args.threads), "--rows", str(args.rows)]
             child += ["--batch", str(args.batch)]
             print(flush=True)
